@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import total_ordering
 
 from board.errors import ValidationError
 
 
-class SpineRegion(str, Enum):
+class SpineRegion(StrEnum):
     """Anatomical region of the spine."""
 
     CERVICAL = "cervical"

@@ -1,0 +1,45 @@
+"""Tumor Board: entry point. Run with ``streamlit run app.py``.
+
+Reads and validates the settings, opens (and migrates) the database, then shows the
+welcome screen on a first start, the sign-in form, or the pages the signed-in user's
+role may use.
+"""
+
+import streamlit as st
+
+from board.installation import installation_state
+from board.ui import context
+from board.ui.errors import user_errors
+
+st.set_page_config(page_title="Tumor Board", page_icon=":material/groups:", layout="wide")
+
+with user_errors():
+    db = context.database()
+    state = installation_state(db)
+    actor = context.current_actor()
+
+    if state.first_start:
+        pages = [st.Page("pages/welcome.py", title="Welcome", icon=":material/waving_hand:")]
+    elif actor is None:
+        pages = [st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:")]
+    else:
+        pages = [
+            st.Page(
+                "pages/worklist.py",
+                title="Worklist",
+                icon=":material/list_alt:",
+                url_path="worklist",
+                default=True,
+            ),
+            st.Page("pages/case.py", title="Case", icon=":material/folder_open:", url_path="case"),
+        ]
+        with st.sidebar:
+            st.caption("Signed in as")
+            st.text(f"{actor.display_name}\n{actor.role.label}")
+            if state.demo_mode:
+                st.caption("Demonstration board: all patients are fictional.")
+            if st.button("Sign out", icon=":material/logout:"):
+                context.sign_out()
+                st.rerun()
+
+    st.navigation(pages).run()

@@ -1,0 +1,166 @@
+"""The append-only audit trail: one event per change, in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from board.auth.actor import Actor
+from board.auth.permissions import Action, require
+from board.db.engine import Database
+from board.db.models import AuditEvent
+
+
+def jsonable(value: Any) -> Any:
+    """Turn a value into something JSON can store (dates as ISO text, enums as values)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, Sequence | set | frozenset):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: object | None,
+    *,
+    case_id: int | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    detail: str | None = None,
+) -> AuditEvent:
+    """Append one audit event to the current transaction.
+
+    Parameters
+    ----------
+    session:
+        The session of the action being audited (so both commit or neither does).
+    actor:
+        Who acted.
+    action:
+        A dotted verb such as ``case.create``.
+    entity_type, entity_id:
+        What was changed.
+    case_id:
+        The case the change belongs to, for the case's history.
+    before, after:
+        The changed fields before and after (only the fields that changed).
+    detail:
+        Optional free text (for example a reason).
+
+    Returns
+    -------
+    AuditEvent
+        The (flushed) event.
+    """
+    event = AuditEvent(
+        actor_id=actor.user_id,
+        actor_name=actor.display_name,
+        actor_role=actor.role.value,
+        action=action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        case_id=case_id,
+        before=jsonable(dict(before)) if before is not None else None,
+        after=jsonable(dict(after)) if after is not None else None,
+        detail=detail,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def diff(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return only the keys whose values differ, as (before, after) dicts."""
+    keys = [k for k in after if jsonable(before.get(k)) != jsonable(after.get(k))]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One audit event as shown to people."""
+
+    id: int
+    occurred_at: dt.datetime
+    actor_name: str
+    actor_role: str | None
+    action: str
+    entity_type: str
+    entity_id: str | None
+    case_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    detail: str | None
+
+
+def _entry(event: AuditEvent) -> AuditEntry:
+    return AuditEntry(
+        id=event.id,
+        occurred_at=event.occurred_at,
+        actor_name=event.actor_name,
+        actor_role=event.actor_role,
+        action=event.action,
+        entity_type=event.entity_type,
+        entity_id=event.entity_id,
+        case_id=event.case_id,
+        before=event.before,
+        after=event.after,
+        detail=event.detail,
+    )
+
+
+def case_history(db: Database, actor: Actor, case_id: int, limit: int = 500) -> list[AuditEntry]:
+    """The audit trail of one case, newest first.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who is asking (needs permission to view cases).
+    case_id:
+        The case.
+    limit:
+        At most this many events.
+
+    Returns
+    -------
+    list[AuditEntry]
+        The events.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not view cases.
+    """
+    require(actor, Action.CASE_VIEW)
+    with db.read() as session:
+        rows = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.case_id == case_id)
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        ).all()
+        return [_entry(r) for r in rows]

@@ -1,0 +1,129 @@
+"""Engine creation and the one-session-per-action unit of work.
+
+SQLite (the embedded default) is set up for concurrent use: WAL journal, foreign keys
+on, a busy timeout, and write transactions opened with ``BEGIN IMMEDIATE`` so a
+read-then-write never fails half-way under a second writer (SQLAlchemy's documented
+pysqlite recipe: the driver's own transaction handling is switched off and the
+``begin`` event emits the BEGIN). PostgreSQL runs through psycopg 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_BEGIN_OPTION = "tumorboard_sqlite_begin"
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` with the settings this app relies on.
+
+    Parameters
+    ----------
+    url:
+        SQLAlchemy database URL (``sqlite:///...`` or ``postgresql+psycopg://...``).
+    **kwargs:
+        Passed on to :func:`sqlalchemy.create_engine`.
+
+    Returns
+    -------
+    Engine
+        A configured engine.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        connect_args = kwargs.pop("connect_args", {})
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        connect_args.setdefault("check_same_thread", False)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event, not the driver, open transactions.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """The database of one installation: an engine plus session factories.
+
+    Service functions open exactly one session per user action through
+    :meth:`write` (one transaction, committed once, ``BEGIN IMMEDIATE`` on SQLite) or
+    :meth:`read`.
+
+    Parameters
+    ----------
+    engine:
+        An engine made by :func:`create_db_engine`.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        write_bind = (
+            engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+            if self.dialect == "sqlite"
+            else engine
+        )
+        self._write_sessions = sessionmaker(bind=write_bind, expire_on_commit=False)
+        self._read_sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> Database:
+        """Create a database for ``url`` (see :func:`create_db_engine`)."""
+        return cls(create_db_engine(url, **kwargs))
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed when the block ends, rolled back on error.
+
+        Yields
+        ------
+        Session
+            A session whose transaction holds the write lock on SQLite.
+        """
+        with self._write_sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work (rolled back at the end).
+
+        Yields
+        ------
+        Session
+            A session for queries.
+        """
+        with self._read_sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

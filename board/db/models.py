@@ -1,0 +1,698 @@
+"""SQLAlchemy 2 typed ORM models for the whole tumor-board domain.
+
+Conventions
+-----------
+- Times are stored as UTC (:class:`UTCDateTime` makes them timezone-aware on read,
+  on SQLite too).
+- Closed vocabularies are stored as their Enum *values* in VARCHAR columns
+  (``native_enum=False``) so both databases and migrations stay simple.
+- Editable rows carry ``version`` as SQLAlchemy's ``version_id_col`` (optimistic
+  locking) plus ``updated_at``/``updated_by_id`` so a conflict can name who changed
+  the row and when. Notes, audit events and sign-offs are append-only.
+- Every foreign key is indexed, and so are the worklist's filter and sort columns.
+- Pages never see these classes: services return frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+from board.auth.roles import Role
+from board.cases.enums import CaseStatus, NoteKind, Sex, Urgency
+from board.followup.enums import FollowUpKind, FollowUpStatus
+from board.meetings.enums import AgendaTriage, MeetingStatus
+from board.pathology.enums import BiopsyKind, BiopsyStatus
+from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 40) -> Enum:
+    """A VARCHAR column holding an Enum's values (not names)."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so migrations are stable."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Versioned:
+    """Mixin for editable rows: optimistic locking and who/when of the last change."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+# ---------------------------------------------------------------------------
+# Users
+# ---------------------------------------------------------------------------
+
+
+class User(Versioned, Base):
+    """A person who uses the board. Passwords are argon2id hashes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(enum_column(Role), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    email: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+# ---------------------------------------------------------------------------
+# Patients and cases
+# ---------------------------------------------------------------------------
+
+
+class Patient(Base):
+    """A patient named only by pseudonym (and optionally the hospital number)."""
+
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
+    hospital_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    age_at_referral: Mapped[int | None] = mapped_column(Integer)
+    sex: Mapped[Sex] = mapped_column(enum_column(Sex), default=Sex.UNKNOWN)
+    #: keyed hash of the DICOM PatientID + issuer, set by the first imported study
+    dicom_patient_key: Mapped[str | None] = mapped_column(String(128), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cases: Mapped[list[Case]] = relationship(back_populates="patient")
+
+
+class Case(Versioned, Base):
+    """A patient's referral to the board: presenting problem, status, urgency."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[CaseStatus] = mapped_column(
+        enum_column(CaseStatus), default=CaseStatus.PREPARING, index=True
+    )
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.ROUTINE)
+    urgency_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: 1 = urgent, 0 = routine: the worklist sorts by (priority, created_at, id) descending
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    primary_site: Mapped[str] = mapped_column(String(40))
+    histology: Mapped[str | None] = mapped_column(String(200))
+    known_cancer: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: comma separated levels in anatomical order, for display ("T4,T5,L1")
+    levels: Mapped[str] = mapped_column(String(200), default="")
+    pain_score: Mapped[int | None] = mapped_column(Integer)
+    pain_character: Mapped[str | None] = mapped_column(String(40))
+    pain_new_or_worse: Mapped[bool | None] = mapped_column(Boolean)
+    numbness: Mapped[bool | None] = mapped_column(Boolean)
+    weakness: Mapped[bool | None] = mapped_column(Boolean)
+    reflex_change: Mapped[bool | None] = mapped_column(Boolean)
+    gait_disturbance: Mapped[bool | None] = mapped_column(Boolean)
+    bladder_bowel_dysfunction: Mapped[bool | None] = mapped_column(Boolean)
+    radicular_pain: Mapped[bool | None] = mapped_column(Boolean)
+    symptom_onset: Mapped[dt.date | None] = mapped_column(Date)
+    referral_question: Mapped[str] = mapped_column(Text, default="")
+    referred_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    patient: Mapped[Patient] = relationship(back_populates="cases")
+    lesions: Mapped[list[Lesion]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Lesion.level_index"
+    )
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+    __table_args__ = (
+        Index("ix_cases_worklist_order", "priority", "created_at", "id"),
+        Index("ix_cases_status_order", "status", "priority", "created_at", "id"),
+    )
+
+
+class Lesion(Versioned, Base):
+    """One involved vertebral level of a case, with the radiologist's findings."""
+
+    __tablename__ = "lesions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(String(3))
+    level_index: Mapped[int] = mapped_column(Integer)
+    #: radiology findings (lesion type, collapse, alignment, posterolateral, ESCC...);
+    #: each key may hold "unknown"
+    findings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    case: Mapped[Case] = relationship(back_populates="lesions")
+
+    __table_args__ = (UniqueConstraint("case_id", "level", name="uq_lesions_case_level"),)
+
+
+# ---------------------------------------------------------------------------
+# Imaging and pathology
+# ---------------------------------------------------------------------------
+
+
+class ImagingStudy(Base):
+    """De-identified metadata of one imaging study attached to a case."""
+
+    __tablename__ = "imaging_studies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    study_uid: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(20))  # upload, pacs, manual
+    modality: Mapped[str] = mapped_column(String(16), index=True)
+    study_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    description: Mapped[str | None] = mapped_column(String(200))
+    body_region: Mapped[str | None] = mapped_column(String(20))
+    report_text: Mapped[str | None] = mapped_column(Text)
+    accession_hash: Mapped[str | None] = mapped_column(String(128))
+    patient_key: Mapped[str | None] = mapped_column(String(128))
+    identity_override_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    series: Mapped[list[ImagingSeries]] = relationship(
+        back_populates="study", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "study_uid", name="uq_imaging_studies_case_study_uid"),
+    )
+
+
+class ImagingSeries(Base):
+    """One series of a study: description, counts, hints and a small key image."""
+
+    __tablename__ = "imaging_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(
+        ForeignKey("imaging_studies.id", ondelete="CASCADE"), index=True
+    )
+    series_uid: Mapped[str] = mapped_column(String(64))
+    modality: Mapped[str] = mapped_column(String(16))
+    series_number: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(String(200))
+    body_region: Mapped[str | None] = mapped_column(String(20))
+    instance_count: Mapped[int] = mapped_column(Integer, default=0)
+    sequence_hint: Mapped[str | None] = mapped_column(String(40))
+    ct_kernel: Mapped[str | None] = mapped_column(String(64))
+    radiopharmaceutical: Mapped[str | None] = mapped_column(String(120))
+    thumbnail_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    thumbnail_note: Mapped[str | None] = mapped_column(String(200))
+
+    study: Mapped[ImagingStudy] = relationship(back_populates="series")
+
+    __table_args__ = (
+        UniqueConstraint("study_id", "series_uid", name="uq_imaging_series_study_series_uid"),
+    )
+
+
+class ImagingInstance(Base):
+    """SOP Instance UIDs already imported, so a repeated file is reported as duplicate."""
+
+    __tablename__ = "imaging_instances"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("imaging_series.id", ondelete="CASCADE"), index=True
+    )
+    sop_uid: Mapped[str] = mapped_column(String(64))
+    instance_number: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("series_id", "sop_uid", name="uq_imaging_instances_series_sop_uid"),
+    )
+
+
+class Biopsy(Versioned, Base):
+    """A biopsy and its pathology result; pending until final."""
+
+    __tablename__ = "biopsies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[BiopsyKind] = mapped_column(enum_column(BiopsyKind))
+    status: Mapped[BiopsyStatus] = mapped_column(
+        enum_column(BiopsyStatus), default=BiopsyStatus.PENDING, index=True
+    )
+    performed_on: Mapped[dt.date | None] = mapped_column(Date)
+    site: Mapped[str | None] = mapped_column(String(120))
+    histology: Mapped[str | None] = mapped_column(String(200))
+    grade: Mapped[str | None] = mapped_column(String(40))
+    markers: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    pathologist: Mapped[str | None] = mapped_column(String(120))
+    report_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+# ---------------------------------------------------------------------------
+# Specialist input
+# ---------------------------------------------------------------------------
+
+
+class Assessment(Versioned, Base):
+    """One role's structured assessment of a case (one row per case and role)."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: set when the author marks the assessment complete for the meeting
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "role", name="uq_assessments_case_role"),
+        Index("ix_assessments_role_submitted", "role", "submitted_at"),
+    )
+
+
+class Note(Base):
+    """An append-only note on a case, with author, role and time."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    author_name: Mapped[str] = mapped_column(String(120))
+    author_role: Mapped[Role] = mapped_column(enum_column(Role))
+    kind: Mapped[NoteKind] = mapped_column(enum_column(NoteKind), default=NoteKind.PRE_MEETING)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScoreResult(Base):
+    """A stored score: algorithm id, inputs, result, author and time. Never rewritten."""
+
+    __tablename__ = "score_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    algorithm_id: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str | None] = mapped_column(String(3))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    complete: Mapped[bool] = mapped_column(Boolean)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    computed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+class HistologyClass(Versioned, Base):
+    """Editable table of histology radiosensitivity for NOMS, with its citation."""
+
+    __tablename__ = "histology_classes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    radiosensitivity: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+# ---------------------------------------------------------------------------
+# Meetings
+# ---------------------------------------------------------------------------
+
+
+class Meeting(Versioned, Base):
+    """A scheduled board meeting."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    title: Mapped[str] = mapped_column(String(120), default="Spine tumor board")
+    location: Mapped[str | None] = mapped_column(String(200))
+    video_link: Mapped[str | None] = mapped_column(String(500))
+    chair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[MeetingStatus] = mapped_column(
+        enum_column(MeetingStatus), default=MeetingStatus.SCHEDULED, index=True
+    )
+    required_roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    agenda: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position"
+    )
+
+
+class AgendaItem(Versioned, Base):
+    """A case on a meeting's agenda."""
+
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    triage: Mapped[AgendaTriage] = mapped_column(
+        enum_column(AgendaTriage), default=AgendaTriage.FULL_DISCUSSION
+    )
+    discussed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    discussion_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda")
+
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "case_id", name="uq_agenda_items_meeting_case"),
+    )
+
+
+class Attendance(Base):
+    """Who attended a meeting, in which role."""
+
+    __tablename__ = "attendance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id", name="uq_attendance_meeting_user"),)
+
+
+# ---------------------------------------------------------------------------
+# Plans
+# ---------------------------------------------------------------------------
+
+
+class PlanVersion(Versioned, Base):
+    """One version of a case's consensus plan; finalized versions are immutable."""
+
+    __tablename__ = "plan_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[PlanStatus] = mapped_column(
+        enum_column(PlanStatus), default=PlanStatus.DRAFT, index=True
+    )
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
+    intent: Mapped[PlanIntent | None] = mapped_column(enum_column(PlanIntent))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    noms_suggestion: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    deviation_reason: Mapped[str | None] = mapped_column(Text)
+    amendment_reason: Mapped[str | None] = mapped_column(Text)
+    acknowledged_warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    finalized_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finalized_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    report_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    report_html: Mapped[str | None] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+    items: Mapped[list[PlanItem]] = relationship(
+        back_populates="plan_version", cascade="all, delete-orphan", order_by="PlanItem.position"
+    )
+
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_plan_versions_case_number"),)
+
+
+class PlanItem(Base):
+    """A component of a plan version (surgery, radiation, ...) with its details."""
+
+    __tablename__ = "plan_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True
+    )
+    component: Mapped[PlanComponent] = mapped_column(enum_column(PlanComponent))
+    option: Mapped[str] = mapped_column(String(60))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    plan_version: Mapped[PlanVersion] = relationship(back_populates="items")
+
+
+class Dissent(Base):
+    """A recorded dissent from the consensus plan, with its author."""
+
+    __tablename__ = "dissents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    author_name: Mapped[str] = mapped_column(String(120))
+    author_role: Mapped[Role] = mapped_column(enum_column(Role))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignOff(Base):
+    """A specialist's signature on a plan version. Append-only."""
+
+    __tablename__ = "sign_offs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("plan_version_id", "user_id", name="uq_sign_offs_plan_user"),
+    )
+
+
+class ActionItem(Versioned, Base):
+    """A task from the plan with an owner and a due date; on the worklist until done."""
+
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    plan_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_versions.id", ondelete="SET NULL"), index=True
+    )
+    description: Mapped[str] = mapped_column(Text)
+    owner_role: Mapped[Role | None] = mapped_column(enum_column(Role))
+    owner_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    done_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+# ---------------------------------------------------------------------------
+# Follow-up
+# ---------------------------------------------------------------------------
+
+
+class FollowUp(Versioned, Base):
+    """A scheduled or recorded follow-up contact after the board."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    plan_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_versions.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[FollowUpKind] = mapped_column(enum_column(FollowUpKind))
+    status: Mapped[FollowUpStatus] = mapped_column(
+        enum_column(FollowUpStatus), default=FollowUpStatus.SCHEDULED, index=True
+    )
+    due_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    pain_score: Mapped[int | None] = mapped_column(Integer)
+    omed_mg: Mapped[float | None] = mapped_column()
+    ecog: Mapped[int | None] = mapped_column(Integer)
+    frankel: Mapped[str | None] = mapped_column(String(1))
+    ambulatory: Mapped[bool | None] = mapped_column(Boolean)
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    notes: Mapped[str | None] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+# ---------------------------------------------------------------------------
+# Installation settings
+# ---------------------------------------------------------------------------
+
+
+class AppSetting(Base):
+    """A setting of the installation kept in the database (e.g. demo mode)."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONType)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ---------------------------------------------------------------------------
+# Audit
+# ---------------------------------------------------------------------------
+
+
+class AuditEvent(Base):
+    """One change, sign-in or export: who, in which role, when, what, before and after.
+
+    Append-only: no service updates or deletes audit events.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    actor_name: Mapped[str] = mapped_column(String(120))
+    actor_role: Mapped[str | None] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)

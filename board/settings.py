@@ -1,0 +1,143 @@
+"""All configuration, read once from the environment and validated at start-up.
+
+Environment variables
+---------------------
+``TUMORBOARD_DATABASE_URL``
+    SQLAlchemy URL. Default: an SQLite file ``tumorboard.db`` in the data directory.
+    PostgreSQL: ``postgresql+psycopg://USER@HOST:PORT/DB``.
+``TUMORBOARD_DATA_DIR``
+    Directory for the SQLite database and generated files. Default: ``data/`` in the
+    project.
+``TUMORBOARD_SECRET_KEY``
+    At least 32 characters; keys the hashes of patient identifiers and signs sessions.
+    Default: a random key generated on first start and kept in ``DATA_DIR/.secret_key``.
+``TUMORBOARD_PAGE_SIZE``
+    Worklist rows per page (5-200, default 25).
+``TUMORBOARD_DEMO_MODE``
+    ``1`` marks a demonstration installation (set automatically by loading the demo).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from board.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_DIALECTS = ("sqlite", "postgresql")
+MIN_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Validated application settings.
+
+    Parameters
+    ----------
+    database_url:
+        SQLAlchemy URL of the database.
+    data_dir:
+        Directory for the embedded database and generated files.
+    secret_key:
+        Secret used to key identifier hashes and sign sessions.
+    page_size:
+        Worklist rows per page.
+    """
+
+    database_url: str
+    data_dir: Path
+    secret_key: str
+    page_size: int = 25
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return make_url(self.database_url).get_backend_name()
+
+    @property
+    def safe_database_url(self) -> str:
+        """The database URL with any password hidden, for display and logs."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def _secret_from_file(data_dir: Path) -> str:
+    path = data_dir / ".secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings from the environment.
+
+    Parameters
+    ----------
+    environ:
+        The environment to read; ``os.environ`` when omitted.
+
+    Returns
+    -------
+    Settings
+        The validated settings.
+
+    Raises
+    ------
+    ConfigurationError
+        With a message naming the variable and what was expected.
+    """
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("TUMORBOARD_DATA_DIR") or PROJECT_ROOT / "data").expanduser()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"TUMORBOARD_DATA_DIR '{data_dir}' cannot be created or written: {exc.strerror}."
+        ) from exc
+    if not os.access(data_dir, os.W_OK):
+        raise ConfigurationError(f"TUMORBOARD_DATA_DIR '{data_dir}' is not writable.")
+
+    url = env.get("TUMORBOARD_DATABASE_URL") or f"sqlite:///{data_dir / 'tumorboard.db'}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            "TUMORBOARD_DATABASE_URL is not a database URL: expected for example "
+            "'sqlite:///data/tumorboard.db' or 'postgresql+psycopg://user@host:5432/db'."
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_DIALECTS:
+        raise ConfigurationError(
+            f"TUMORBOARD_DATABASE_URL uses '{backend}': only SQLite and PostgreSQL are supported."
+        )
+    if backend == "postgresql" and parsed.get_driver_name() not in ("psycopg",):
+        raise ConfigurationError(
+            "TUMORBOARD_DATABASE_URL for PostgreSQL must use the psycopg 3 driver: "
+            "'postgresql+psycopg://...'."
+        )
+
+    secret = env.get("TUMORBOARD_SECRET_KEY") or _secret_from_file(data_dir)
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"TUMORBOARD_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long."
+        )
+
+    raw_page_size = env.get("TUMORBOARD_PAGE_SIZE", "25")
+    try:
+        page_size = int(raw_page_size)
+    except ValueError:
+        page_size = -1
+    if not 5 <= page_size <= 200:
+        raise ConfigurationError(
+            f"TUMORBOARD_PAGE_SIZE must be a whole number from 5 to 200, not '{raw_page_size}'."
+        )
+    return Settings(database_url=url, data_dir=data_dir, secret_key=secret, page_size=page_size)

@@ -1,0 +1,194 @@
+"""The new-case and edit-case forms (shared by the worklist and the case page)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from board.auth.actor import Actor
+from board.cases.enums import Sex
+from board.cases.service import PAIN_CHARACTERS, create_case, primary_site_options, update_case
+from board.cases.views import CaseDetail, CaseInput
+from board.db.engine import Database
+from board.ui.errors import user_errors
+from board.ui.widgets import tri_state
+
+_PAIN_SCORES: list[int | None] = [None, *range(11)]
+_PAIN_CHARACTERS: list[str | None] = [None, *PAIN_CHARACTERS]
+
+
+def _fields(prefix: str, current: CaseInput | None) -> CaseInput:
+    sites = primary_site_options()
+    site_values = [value for value, _ in sites]
+    site_labels = dict(sites)
+    c = current
+    col1, col2, col3 = st.columns(3)
+    hospital_number = col1.text_input(
+        "Hospital number (optional)",
+        value=(c.hospital_number or "") if c else "",
+        key=f"{prefix}_hn",
+    )
+    age = col2.number_input(
+        "Age (years)",
+        min_value=0,
+        max_value=120,
+        value=c.age if c else None,
+        step=1,
+        key=f"{prefix}_age",
+        help="Give the age or the birth year.",
+    )
+    birth_year = col3.number_input(
+        "Birth year",
+        min_value=1900,
+        max_value=2100,
+        value=c.birth_year if c else None,
+        step=1,
+        key=f"{prefix}_by",
+    )
+    col4, col5, col6 = st.columns(3)
+    sexes = list(Sex)
+    sex = col4.selectbox(
+        "Sex",
+        sexes,
+        index=sexes.index(c.sex) if c else sexes.index(Sex.UNKNOWN),
+        format_func=lambda s: s.label,
+        key=f"{prefix}_sex",
+    )
+    primary_site = col5.selectbox(
+        "Primary cancer site",
+        site_values,
+        index=site_values.index(c.primary_site) if c and c.primary_site in site_values else None,
+        format_func=lambda v: site_labels.get(v, v),
+        key=f"{prefix}_site",
+        placeholder="Choose the primary site",
+    )
+    histology = col6.text_input(
+        "Histology (if known)", value=(c.histology or "") if c else "", key=f"{prefix}_hist"
+    )
+    levels = st.text_input(
+        "Involved vertebral levels (C1-S5)",
+        value=", ".join(c.levels) if c and not isinstance(c.levels, str) else "",
+        placeholder="for example T7, T10-T12, L1",
+        key=f"{prefix}_levels",
+    )
+    known_cancer = st.checkbox(
+        "Known cancer diagnosis", value=c.known_cancer if c else True, key=f"{prefix}_known"
+    )
+    st.markdown("**Presenting symptoms**")
+    col7, col8, col9 = st.columns(3)
+    pain_score = col7.selectbox(
+        "Pain score (0 none - 10 worst)",
+        _PAIN_SCORES,
+        index=_PAIN_SCORES.index(c.pain_score) if c else 0,
+        format_func=lambda v: "Unknown" if v is None else str(v),
+        key=f"{prefix}_pain",
+    )
+    pain_character = col8.selectbox(
+        "Pain character",
+        _PAIN_CHARACTERS,
+        index=_PAIN_CHARACTERS.index(c.pain_character) if c else 0,
+        format_func=lambda v: "Unknown" if v is None else v.capitalize(),
+        key=f"{prefix}_painchar",
+        help="Mechanical: worse with movement, relieved lying down. Biological: constant, "
+        "at night. Radicular: shooting along a nerve root.",
+    )
+    onset = col9.date_input(
+        "Symptom onset",
+        value=c.symptom_onset if c else None,
+        key=f"{prefix}_onset",
+        max_value="today",
+    )
+    col10, col11 = st.columns(2)
+    with col10:
+        pain_new = tri_state(
+            "New or worsening back pain", f"{prefix}_painnew", c.pain_new_or_worse if c else None
+        )
+        weakness = tri_state("Limb weakness", f"{prefix}_weak", c.weakness if c else None)
+        numbness = tri_state(
+            "Numbness or sensory level", f"{prefix}_numb", c.numbness if c else None
+        )
+        reflex = tri_state("Reflex change", f"{prefix}_reflex", c.reflex_change if c else None)
+    with col11:
+        gait = tri_state("Gait disturbance", f"{prefix}_gait", c.gait_disturbance if c else None)
+        bladder = tri_state(
+            "Bladder or bowel dysfunction",
+            f"{prefix}_bb",
+            c.bladder_bowel_dysfunction if c else None,
+        )
+        radicular = tri_state("Radicular pain", f"{prefix}_radic", c.radicular_pain if c else None)
+    referral = st.text_area(
+        "Referral question",
+        value=c.referral_question if c else "",
+        key=f"{prefix}_question",
+        placeholder="What should the board decide?",
+    )
+    referred_by = st.text_input(
+        "Referred by", value=(c.referred_by or "") if c else "", key=f"{prefix}_refby"
+    )
+    return CaseInput(
+        primary_site=primary_site or "",
+        levels=levels,
+        histology=histology or None,
+        hospital_number=hospital_number or None,
+        age=int(age) if age is not None else None,
+        birth_year=int(birth_year) if birth_year is not None else None,
+        sex=sex,
+        known_cancer=known_cancer,
+        pain_score=pain_score,
+        pain_character=pain_character,
+        pain_new_or_worse=pain_new,
+        numbness=numbness,
+        weakness=weakness,
+        reflex_change=reflex,
+        gait_disturbance=gait,
+        bladder_bowel_dysfunction=bladder,
+        radicular_pain=radicular,
+        symptom_onset=onset if onset else None,
+        referral_question=referral,
+        referred_by=referred_by or None,
+    )
+
+
+def new_case_form(db: Database, actor: Actor) -> CaseDetail | None:
+    """Render the new-case form; returns the created case after a successful submit.
+
+    On invalid input the message names the field and what was expected, and the form
+    keeps everything that was typed.
+    """
+    with st.form("new_case"):
+        st.caption("A pseudonym is generated for the patient. Unknown symptoms may stay 'Unknown'.")
+        data = _fields("nc", None)
+        submitted = st.form_submit_button("Create case", type="primary")
+    if submitted:
+        with user_errors():
+            return create_case(db, actor, data)
+    return None
+
+
+def edit_case_form(db: Database, actor: Actor, case: CaseDetail) -> CaseDetail | None:
+    """Render the edit form for ``case``.
+
+    The version the user started from is kept in the session, so a save after someone
+    else's change is refused with a message naming who changed the case and when;
+    "Reload" discards the form and starts again from the current version.
+    """
+    prefix = f"ec{case.id}"
+    version_key = f"{prefix}_loaded_version"
+    st.session_state.setdefault(version_key, case.version)
+    if st.session_state[version_key] != case.version:
+        st.warning(
+            f"This case was changed by {case.updated_by or 'another user'} since you opened "
+            "the form. Reload to start from the current version."
+        )
+    if st.button("Reload", key=f"{prefix}_reload", icon=":material/refresh:"):
+        for key in [k for k in st.session_state if str(k).startswith(prefix + "_")]:
+            del st.session_state[key]
+        st.rerun()
+    with st.form(f"edit_case_{case.id}"):
+        data = _fields(prefix, case.as_input())
+        submitted = st.form_submit_button("Save changes", type="primary")
+    if submitted:
+        with user_errors():
+            updated = update_case(db, actor, case.id, st.session_state[version_key], data)
+            st.session_state[version_key] = updated.version
+            return updated
+    return None

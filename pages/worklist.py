@@ -1,0 +1,123 @@
+"""Worklist: every case with urgency, readiness and next meeting; filters; new case."""
+
+import streamlit as st
+
+from board.auth.roles import CONTRIBUTING_ROLES
+from board.cases.enums import CaseStatus, Urgency
+from board.cases.service import list_worklist, upcoming_meetings
+from board.cases.views import WorklistFilter
+from board.ui import context
+from board.ui.case_form import new_case_form
+from board.ui.errors import user_errors
+from board.ui.widgets import fmt_datetime
+
+db = context.database()
+actor = context.require_actor()
+page_size = context.settings().page_size
+
+st.title("Worklist")
+
+with st.expander("New case", icon=":material/add:"):
+    created = new_case_form(db, actor)
+    if created is not None:
+        st.success(f"Case {created.pseudonym} created.")
+        st.page_link(
+            "pages/case.py",
+            label=f"Open {created.pseudonym}",
+            query_params={"case": str(created.id)},
+        )
+
+OPEN_STATUSES = [s for s in CaseStatus if s is not CaseStatus.CLOSED]
+with user_errors():
+    meetings = upcoming_meetings(db, actor)
+    f1, f2, f3, f4, f5 = st.columns([3, 2, 3, 3, 2])
+    statuses = f1.multiselect(
+        "Status",
+        list(CaseStatus),
+        default=OPEN_STATUSES,
+        format_func=lambda s: s.label,
+        key="wl_status",
+    )
+    urgency = f2.selectbox(
+        "Urgency",
+        [None, *Urgency],
+        format_func=lambda u: "Any" if u is None else u.label,
+        key="wl_urgency",
+    )
+    meeting_id = f3.selectbox(
+        "Meeting",
+        [None, *[m.id for m in meetings]],
+        format_func=lambda mid: (
+            "Any"
+            if mid is None
+            else next(f"{m.title}, {fmt_datetime(m.starts_at)}" for m in meetings if m.id == mid)
+        ),
+        key="wl_meeting",
+    )
+    missing_role = f4.selectbox(
+        "Input still missing from",
+        [None, *CONTRIBUTING_ROLES],
+        format_func=lambda r: "Any role" if r is None else r.label,
+        key="wl_role",
+    )
+    search = f5.text_input("Pseudonym or hospital no.", key="wl_search")
+    filters = WorklistFilter(
+        statuses=tuple(statuses) or None,
+        urgency=urgency,
+        meeting_id=meeting_id,
+        missing_role=missing_role,
+        search=search or None,
+    )
+    page_number = int(st.session_state.get("wl_page", 1))
+    result = list_worklist(db, actor, filters, page=page_number, page_size=page_size)
+
+    if not result.rows:
+        default_view = statuses == OPEN_STATUSES and not any(
+            (urgency, meeting_id, missing_role, search)
+        )
+        st.info(
+            "No cases yet. Use 'New case' above to register the first one."
+            if default_view
+            else "No cases match these filters."
+        )
+    else:
+        table = [
+            {
+                "Case": row.pseudonym,
+                "Urgency": "URGENT" if row.urgency is Urgency.URGENT else "Routine",
+                "Primary cancer": row.primary_site_label
+                + (f" ({row.histology})" if row.histology else ""),
+                "Levels": ", ".join(row.levels),
+                "Status": row.status.label,
+                "Readiness": "Ready" if row.ready else "Missing: " + "; ".join(row.missing),
+                "Next meeting": fmt_datetime(row.next_meeting.starts_at)
+                if row.next_meeting
+                else "",
+                "Open actions": row.open_action_items,
+                "Link": f"case?case={row.id}",
+            }
+            for row in result.rows
+        ]
+        selection = st.dataframe(
+            table,
+            hide_index=True,
+            on_select="rerun",
+            selection_mode="single-row",
+            key="wl_table",
+            column_config={
+                "Link": st.column_config.LinkColumn("Open", display_text="Open"),
+                "Readiness": st.column_config.TextColumn(width="large"),
+            },
+        )
+        chosen = selection.selection.rows if selection else []
+        if chosen:
+            st.switch_page("pages/case.py", query_params={"case": str(result.rows[chosen[0]].id)})
+
+    p1, p2, p3 = st.columns([1, 2, 1])
+    if p1.button("Previous page", disabled=result.page <= 1, key="wl_prev"):
+        st.session_state["wl_page"] = result.page - 1
+        st.rerun()
+    p2.caption(f"Page {result.page} of {result.pages} ({result.total} cases)")
+    if p3.button("Next page", disabled=result.page >= result.pages, key="wl_next"):
+        st.session_state["wl_page"] = result.page + 1
+        st.rerun()
