@@ -1,0 +1,42 @@
+"""Helpers for page tests with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from board.auth.actor import Actor
+from board.db.engine import Database
+from board.db.models import User
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+TIMEOUT = 60
+
+
+def app_test() -> AppTest:
+    """A new AppTest of app.py."""
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def signed_in(db: Database, username: str = "demo.coordinator") -> AppTest:
+    """An AppTest whose session is signed in as ``username`` (run once already)."""
+    with db.read() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        actor = Actor(user.id, user.username, user.display_name, user.role)
+    at = app_test()
+    at.session_state["actor"] = actor
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_case(at: AppTest, case_id: int | str) -> AppTest:
+    """Switch the signed-in AppTest to the case page of ``case_id``."""
+    at.switch_page("pages/case.py")
+    at.query_params["case"] = str(case_id)
+    at.run()
+    assert not at.exception, at.exception
+    return at
