@@ -1,0 +1,33 @@
+"""History tab: the case's audit trail."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from board.auth.actor import Actor
+from board.cases.record import get_case_history
+from board.cases.views import CaseDetail
+from board.db.engine import Database
+from board.ui.widgets import fmt_datetime
+
+
+def render(db: Database, actor: Actor, case: CaseDetail) -> None:
+    """Render the audit trail, newest first."""
+    st.subheader("History")
+    events = get_case_history(db, actor, case.id)
+    st.dataframe(
+        [
+            {
+                "When": fmt_datetime(e.occurred_at),
+                "Who": e.actor_name,
+                "Role": e.actor_role or "",
+                "Action": e.action,
+                "Changes": "; ".join(
+                    f"{k}: {(e.before or {}).get(k, '')} -> {v}" for k, v in (e.after or {}).items()
+                ),
+                "Detail": e.detail or "",
+            }
+            for e in events
+        ],
+        hide_index=True,
+    )

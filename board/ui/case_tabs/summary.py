@@ -1,0 +1,121 @@
+"""Summary tab: patient and referral, symptoms, readiness, notes, edit form."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from board.auth.actor import Actor
+from board.cases.service import add_note
+from board.cases.views import CaseDetail
+from board.db.engine import Database
+from board.ui.case_form import edit_case_form
+from board.ui.errors import user_errors
+from board.ui.widgets import fmt_date, fmt_datetime, tri_state_label
+
+
+def render(db: Database, actor: Actor, case: CaseDetail) -> None:
+    """Render the summary tab."""
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader("Patient and referral")
+        st.table(
+            {
+                "Field": [
+                    "Pseudonym",
+                    "Hospital number",
+                    "Age",
+                    "Birth year",
+                    "Sex",
+                    "Primary cancer",
+                    "Histology",
+                    "Known cancer",
+                    "Levels",
+                    "Referred by",
+                    "Registered",
+                    "Last change",
+                ],
+                "Value": [
+                    case.pseudonym,
+                    case.hospital_number or "not given",
+                    "" if case.age is None else str(case.age),
+                    "" if case.birth_year is None else str(case.birth_year),
+                    case.sex.label,
+                    case.primary_site_label,
+                    case.histology or "unknown",
+                    "Yes" if case.known_cancer else "No",
+                    ", ".join(case.levels),
+                    case.referred_by or "",
+                    f"{fmt_datetime(case.created_at)} by {case.created_by or 'system'}",
+                    f"{fmt_datetime(case.updated_at)} by {case.updated_by or 'system'}",
+                ],
+            }
+        )
+        st.subheader("Referral question")
+        st.text(case.referral_question or "None recorded.")
+        st.subheader("Presenting symptoms")
+        st.table(
+            {
+                "Symptom": [
+                    "Pain score (0-10)",
+                    "Pain character",
+                    "New or worsening back pain",
+                    "Limb weakness",
+                    "Numbness or sensory level",
+                    "Reflex change",
+                    "Gait disturbance",
+                    "Bladder or bowel dysfunction",
+                    "Radicular pain",
+                    "Onset",
+                ],
+                "Finding": [
+                    "Unknown" if case.pain_score is None else str(case.pain_score),
+                    (case.pain_character or "Unknown").capitalize(),
+                    tri_state_label(case.pain_new_or_worse),
+                    tri_state_label(case.weakness),
+                    tri_state_label(case.numbness),
+                    tri_state_label(case.reflex_change),
+                    tri_state_label(case.gait_disturbance),
+                    tri_state_label(case.bladder_bowel_dysfunction),
+                    tri_state_label(case.radicular_pain),
+                    fmt_date(case.symptom_onset) or "Unknown",
+                ],
+            }
+        )
+    with right:
+        st.subheader("Readiness")
+        if case.readiness.ready:
+            st.success("Ready for discussion: nothing is missing.")
+        for item in case.readiness.items:
+            st.text(
+                f"{'[x]' if item.done else '[ ]'} {item.label}"
+                + (f" ({item.detail})" if item.detail else "")
+            )
+        st.subheader("Next meeting")
+        if case.next_meeting:
+            st.text(f"{case.next_meeting.title}, {fmt_datetime(case.next_meeting.starts_at)}")
+        else:
+            st.text("Not on an upcoming agenda.")
+        st.text(f"Open action items: {case.open_action_items}")
+
+    st.subheader("Notes")
+    if not case.notes:
+        st.caption("No notes yet.")
+    for note in case.notes:
+        with st.container(border=True):
+            st.caption(
+                f"{note.author_name} ({note.author_role.label}), {fmt_datetime(note.created_at)}"
+            )
+            st.text(note.body)
+    with st.form("add_note"):
+        body = st.text_area("Add a note (notes cannot be edited or deleted)", key="note_body")
+        if st.form_submit_button("Add note"):
+            with user_errors():
+                add_note(db, actor, case.id, body)
+                del st.session_state["note_body"]
+                st.rerun()
+
+    with st.expander("Edit case details", icon=":material/edit:"):
+        updated = edit_case_form(db, actor, case)
+        if updated is not None:
+            st.success("Saved.")
+            st.rerun()
