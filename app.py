@@ -21,7 +21,15 @@ with user_errors():
     if state.first_start:
         pages = [st.Page("pages/welcome.py", title="Welcome", icon=":material/waving_hand:")]
     elif actor is None:
-        pages = [st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:")]
+        # The app's own paths lead to the sign-in form too, so a deep link such as
+        # /case?case=12 survives signing in.
+        pages = [
+            st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True),
+            *(
+                st.Page("pages/sign_in.py", title="Sign in", url_path=path, visibility="hidden")
+                for path in ("worklist", "case")
+            ),
+        ]
     else:
         pages = [
             st.Page(

@@ -9,6 +9,7 @@ from board.errors import NotFoundError
 from board.ui import context
 from board.ui.case_tabs import TABS
 from board.ui.errors import show_error, user_errors
+from board.ui.text import md_escape
 
 db = context.database()
 actor = context.require_actor()
@@ -35,17 +36,19 @@ except Exception as exc:
     show_error(exc)
     st.stop()
 
-st.title(f"Case {case.pseudonym}")
+st.title(f"Case {md_escape(case.pseudonym)}")
 st.caption(
-    f"{case.primary_site_label}"
-    + (f", {case.histology}" if case.histology else "")
-    + f" | levels {', '.join(case.levels)} | status: {case.status.label}"
+    md_escape(
+        f"{case.primary_site_label}"
+        + (f", {case.histology}" if case.histology else "")
+        + f" | levels {', '.join(case.levels)} | status: {case.status.label}"
+    )
 )
 if case.urgency is Urgency.URGENT:
     st.error(
         "URGENT: suspected metastatic spinal cord compression. "
         f"Target: MRI and specialist decision within {TARGET_HOURS} hours. "
-        "Reasons: " + "; ".join(case.urgency_reasons),
+        "Reasons: " + md_escape("; ".join(case.urgency_reasons)),
         icon=":material/emergency:",
     )
 

@@ -9,6 +9,7 @@ from board.cases.views import WorklistFilter
 from board.ui import context
 from board.ui.case_form import new_case_form
 from board.ui.errors import user_errors
+from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
 
 db = context.database()
@@ -20,7 +21,7 @@ st.title("Worklist")
 with st.expander("New case", icon=":material/add:"):
     created = new_case_form(db, actor)
     if created is not None:
-        st.success(f"Case {created.pseudonym} created.")
+        st.success(md_escape(f"Case {created.pseudonym} created."))
         st.page_link(
             "pages/case.py",
             label=f"Open {created.pseudonym}",

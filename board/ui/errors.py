@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from board.errors import ConflictError, PermissionDeniedError, UserError
+from board.ui.text import md_escape
 
 log = logging.getLogger("board.ui")
 
@@ -26,11 +27,11 @@ GENERIC_MESSAGE = (
 def show_error(error: BaseException) -> None:
     """Render one error as plain text (never as HTML or markdown)."""
     if isinstance(error, ConflictError):
-        st.warning(error.message, icon=":material/sync_problem:")
+        st.warning(md_escape(error.message), icon=":material/sync_problem:")
     elif isinstance(error, PermissionDeniedError):
-        st.error(error.message, icon=":material/block:")
+        st.error(md_escape(error.message), icon=":material/block:")
     elif isinstance(error, UserError):
-        st.error(error.message, icon=":material/error:")
+        st.error(md_escape(error.message), icon=":material/error:")
     else:
         log.exception("unexpected error", exc_info=error)
         st.error(GENERIC_MESSAGE, icon=":material/error:")

@@ -40,3 +40,10 @@ def open_case(at: AppTest, case_id: int | str) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def plain(markdown_source: str) -> str:
+    """The text a reader sees for markdown produced by ``board.ui.text.md_escape``."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown_source).replace("\u200b", "").replace("  \n", "\n")

@@ -11,7 +11,7 @@ from board.db.engine import Database
 from board.db.models import AuditEvent, Case, Note, User
 from board.demo import DEMO_CASES, DEMO_PASSWORD
 from board.installation import installation_state
-from tests.pages.helpers import app_test, open_case, signed_in
+from tests.pages.helpers import app_test, open_case, plain, signed_in
 
 
 def _count(db: Database, model: type) -> int:
@@ -35,7 +35,7 @@ def _texts(at) -> str:  # type: ignore[no-untyped-def]
     parts += [e.value for e in at.text] + [str(e.value) for e in at.info]
     parts += [str(e.value) for e in at.success] + [str(e.value) for e in at.warning]
     parts += [str(e.value) for e in at.error]
-    return "\n".join(str(p) for p in parts)
+    return plain("\n".join(str(p) for p in parts))
 
 
 # ---------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def test_create_first_admin_validates_and_signs_in(page_db: Database) -> None:
     next(b for b in at.button if b.label == "Create administrator").click()
     at.run()
     assert not at.exception
-    assert any("at least 10 characters" in e.value for e in at.error)
+    assert any("at least 10 characters" in plain(e.value) for e in at.error)
     assert _count(page_db, User) == 0
     # The typed values are kept after the error.
     assert {t.label: t.value for t in at.text_input}["Username"] == "chief"
@@ -95,7 +95,7 @@ def test_create_first_admin_validates_and_signs_in(page_db: Database) -> None:
     fields["Repeat the password"].input("correct horse battery!")
     next(b for b in at.button if b.label == "Create administrator").click()
     at.run()
-    assert any("not the same" in e.value for e in at.error)
+    assert any("not the same" in plain(e.value) for e in at.error)
     assert _count(page_db, User) == 0
 
     fields = {t.label: t for t in at.text_input}
@@ -120,7 +120,7 @@ def test_sign_in_lists_demo_accounts_and_checks_password(demo_db: Database) -> N
     at.text_input[1].input("wrong password")
     at.button[0].click()
     at.run()
-    assert any("not correct" in e.value for e in at.error)
+    assert any("not correct" in plain(e.value) for e in at.error)
     assert "actor" not in at.session_state
 
     at.text_input[1].input(DEMO_PASSWORD)
@@ -229,7 +229,7 @@ def test_new_case_form_rejects_invalid_levels_and_keeps_input(demo_db: Database)
     _fill_new_case(at, "T7, X9")
     at.button(key="FormSubmitter:new_case-Create case").click().run()
     assert not at.exception
-    errors = [e.value for e in at.error]
+    errors = [plain(e.value) for e in at.error]
     assert any("'X9' is not a vertebral level" in e and "T1-T12" in e for e in errors)
     assert _count(demo_db, Case) == before
     assert at.text_input(key="nc_levels").value == "T7, X9"
@@ -237,7 +237,7 @@ def test_new_case_form_rejects_invalid_levels_and_keeps_input(demo_db: Database)
 
     at.text_input(key="nc_levels").input("T13")
     at.button(key="FormSubmitter:new_case-Create case").click().run()
-    assert any("T1 to T12" in e.value for e in at.error)
+    assert any("T1 to T12" in plain(e.value) for e in at.error)
     assert _count(demo_db, Case) == before
 
 
@@ -245,7 +245,7 @@ def test_new_case_form_requires_primary_site(demo_db: Database) -> None:
     at = signed_in(demo_db)
     at.text_input(key="nc_levels").input("T7")
     at.button(key="FormSubmitter:new_case-Create case").click().run()
-    assert any("primary cancer site" in e.value for e in at.error)
+    assert any("primary cancer site" in plain(e.value) for e in at.error)
 
 
 def test_new_case_form_creates_urgent_case(demo_db: Database) -> None:
@@ -256,7 +256,7 @@ def test_new_case_form_creates_urgent_case(demo_db: Database) -> None:
     assert not at.exception
     assert not at.error
     assert _count(demo_db, Case) == before + 1
-    created = [s.value for s in at.success]
+    created = [plain(s.value) for s in at.success]
     assert created and created[0].startswith("Case TB-")
     pseudonym = created[0].split()[1]
     table = at.dataframe[0].value
@@ -273,11 +273,11 @@ def test_new_case_form_creates_urgent_case(demo_db: Database) -> None:
 def test_case_page_deep_link_shows_summary_and_history(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO02")
     at = open_case(signed_in(demo_db), case_id)
-    assert at.title[0].value == "Case TB-DEMO02"
+    assert plain(at.title[0].value) == "Case TB-DEMO02"
     assert [t.label for t in at.tabs] == [
         "Summary", "Imaging", "Pathology", "Assessments", "Scores", "Plan", "Report", "History",
     ]
-    urgent = [e.value for e in at.error]
+    urgent = [plain(e.value) for e in at.error]
     assert any("URGENT" in e and "24 hours" in e and "limb weakness" in e for e in urgent)
     text = _texts(at)
     assert "Power 4/5 in both legs" in text  # the note
@@ -290,7 +290,7 @@ def test_case_page_deep_link_shows_summary_and_history(demo_db: Database) -> Non
 
 def test_case_page_unknown_case(demo_db: Database) -> None:
     at = open_case(signed_in(demo_db), 99999)
-    assert any("Case 99999 does not exist" in e.value for e in at.error)
+    assert any("Case 99999 does not exist" in plain(e.value) for e in at.error)
 
 
 def test_case_page_without_id_asks_for_one(demo_db: Database) -> None:
@@ -325,7 +325,7 @@ def test_case_page_empty_note_is_refused(demo_db: Database) -> None:
     at = open_case(signed_in(demo_db), case_id)
     notes_before = _count(demo_db, Note)
     at.button(key="FormSubmitter:add_note-Add note").click().run()
-    assert any("The note is empty" in e.value for e in at.error)
+    assert any("The note is empty" in plain(e.value) for e in at.error)
     assert _count(demo_db, Note) == notes_before
 
 
@@ -349,7 +349,7 @@ def test_case_page_stale_edit_names_who_changed_it(demo_db: Database) -> None:
     at.text_area(key=f"ec{case_id}_question").input("My edit")
     at.button(key=f"FormSubmitter:edit_case_{case_id}-Save changes").click().run()
     assert not at.exception
-    warnings = [w.value for w in at.warning]
+    warnings = [plain(w.value) for w in at.warning]
     assert any("Dr Sofia Marin" in w and "Nothing was overwritten" in w for w in warnings)
     with demo_db.read() as session:
         assert session.get(Case, case_id).referral_question == "Changed by the surgeon"
@@ -357,3 +357,25 @@ def test_case_page_stale_edit_names_who_changed_it(demo_db: Database) -> None:
 
 def _asdict(obj: object) -> dict[str, object]:
     return {name: getattr(obj, name) for name in obj.__slots__}  # type: ignore[attr-defined]
+
+
+def test_case_page_shows_markup_in_user_text_literally(demo_db: Database) -> None:
+    from board.auth.users import authenticate
+    from board.cases.service import create_case
+    from board.cases.views import CaseInput
+
+    nasty = '[click](http://evil.example) <img src=x onerror="alert(1)"> **bold**'
+    coordinator = authenticate(demo_db, "demo.coordinator", DEMO_PASSWORD).as_actor()
+    case = create_case(
+        demo_db,
+        coordinator,
+        CaseInput(primary_site="breast", levels="T7", histology=nasty, referral_question=nasty),
+    )
+    at = open_case(signed_in(demo_db), case.id)
+    caption = at.caption[0].value
+    assert nasty in plain(caption)
+    import re
+
+    # every bracket, angle bracket and asterisk is escaped: no link, tag or emphasis
+    assert not re.search(r"(?<!\\)[\[\]<>*]", caption), caption
+    assert nasty in [t.value for t in at.text]  # referral question as plain text

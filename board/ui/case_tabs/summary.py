@@ -10,6 +10,7 @@ from board.cases.views import CaseDetail
 from board.db.engine import Database
 from board.ui.case_form import edit_case_form
 from board.ui.errors import user_errors
+from board.ui.text import md_escape
 from board.ui.widgets import fmt_date, fmt_datetime, tri_state_label
 
 
@@ -103,7 +104,10 @@ def render(db: Database, actor: Actor, case: CaseDetail) -> None:
     for note in case.notes:
         with st.container(border=True):
             st.caption(
-                f"{note.author_name} ({note.author_role.label}), {fmt_datetime(note.created_at)}"
+                md_escape(
+                    f"{note.author_name} ({note.author_role.label}), "
+                    f"{fmt_datetime(note.created_at)}"
+                )
             )
             st.text(note.body)
     with st.form("add_note"):
