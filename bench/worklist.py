@@ -127,7 +127,10 @@ def median_ms(func: Callable[[], object], repeats: int) -> float:
 
 def apptest_ms(url: str, actor: Actor, repeats: int) -> float:
     import streamlit as st
+    from streamlit.logger import set_log_level
     from streamlit.testing.v1 import AppTest
+
+    set_log_level("error")
 
     os.environ["TUMORBOARD_DATABASE_URL"] = url
     st.cache_resource.clear()
