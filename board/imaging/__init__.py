@@ -1,1 +1,19 @@
-"""imaging subdomain."""
+"""imaging subdomain: the pure, database-free core of DICOM import.
+
+Pipeline (every step turns bad input into a ``Skipped`` with a plain-English reason,
+never an exception)::
+
+    iter_sources(paths) / iter_uploads(name, data)      board.imaging.reader
+        -> SourceFile | Skipped
+    parse_sources(items, key=...) / parse_dicom(...)   board.imaging.parse
+        -> ParsedInstance (de-identified) | Skipped
+    group_instances(results, known_sop_instance_uids=...)  board.imaging.grouping
+        -> Grouping(outcomes per file, studies > series)
+    make_thumbnail(bytes_of(series.middle_instance))   board.imaging.thumbnail
+        -> Thumbnail(png_bytes) | ThumbnailRefused(reason)
+
+Vocabularies are in :mod:`board.imaging.enums`, text normalisation (body region, MR
+sequence) in :mod:`board.imaging.normalise`, synthetic test data in
+:mod:`board.imaging.synth`. This package does not import the heavy modules itself,
+so importing :mod:`board.imaging.enums` stays cheap.
+"""
