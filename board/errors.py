@@ -36,8 +36,11 @@ class UserError(BoardError):
         return self.message
 
 
-class ValidationError(UserError):
+class ValidationError(UserError, ValueError):
     """Input does not have the expected form (a malformed level, an out-of-range score).
+
+    Also a ``ValueError``, so pure functions (the scores) can be called by other tools
+    that expect the standard exception.
 
     Parameters
     ----------

@@ -51,6 +51,7 @@ from board.db.models import (
     utcnow,
 )
 from board.errors import ConflictError, NotFoundError, ValidationError
+from board.imaging.enums import BodyRegion
 from board.meetings.enums import MeetingStatus
 from board.pathology.enums import BiopsyStatus
 from board.scoring.primary import PrimarySite
@@ -61,7 +62,19 @@ PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 PSEUDONYM_PREFIX = "TB-"
 MAX_NOTE_LENGTH = 20_000
 MAX_REFERRAL_LENGTH = 5_000
-SPINE_REGIONS = ("cervical", "thoracic", "lumbar", "sacral", "whole_spine", "whole spine")
+#: Body regions of an MRI that count as "MRI of the spine" for readiness.
+SPINE_REGIONS = tuple(
+    region.value
+    for region in (
+        BodyRegion.CERVICAL,
+        BodyRegion.THORACIC,
+        BodyRegion.LUMBAR,
+        BodyRegion.SACRAL,
+        BodyRegion.WHOLE_SPINE,
+        BodyRegion.SPINE,
+        BodyRegion.WHOLE_BODY,
+    )
+)
 PAIN_CHARACTERS = ("mechanical", "biological", "radicular")
 
 # Fields of a case compared for the audit trail and applied by edits.
