@@ -1,1 +1,10 @@
-"""scoring subdomain."""
+"""Scoring subdomain: pure, deterministic, sourced calculators for the spine scores.
+
+Modules: :mod:`~board.scoring.sins`, :mod:`~board.scoring.escc`,
+:mod:`~board.scoring.noms`, :mod:`~board.scoring.tokuhashi`,
+:mod:`~board.scoring.tomita`, :mod:`~board.scoring.performance`,
+:mod:`~board.scoring.neuro`, :mod:`~board.scoring.pain`, :mod:`~board.scoring.safety`,
+with the shared conventions in :mod:`~board.scoring.common`, primary-site tables in
+:mod:`~board.scoring.primary` and recomputation in :mod:`~board.scoring.registry`.
+No I/O, no database, no Streamlit. Scores advise; the board decides.
+"""
