@@ -117,13 +117,13 @@ def primary_site_options() -> list[tuple[str, str]]:
     return [(site.value, site.label) for site in PrimarySite]
 
 
-def _clean_text(value: str | None, field: str, max_length: int) -> str | None:
+def _clean_text(value: str | None, field: str, label: str, max_length: int) -> str | None:
     if value is None:
         return None
     text = value.strip()
     if len(text) > max_length:
         raise ValidationError(
-            f"{field} is too long: at most {max_length} characters, got {len(text)}.",
+            f"{label} is too long: at most {max_length} characters, got {len(text)}.",
             field=field,
         )
     return text or None
@@ -187,14 +187,14 @@ def validate_case_input(data: CaseInput, today: dt.date) -> dict[str, Any]:
         raise ValidationError("Symptom onset cannot be in the future.", field="symptom_onset")
     if not isinstance(data.sex, Sex):
         raise ValidationError("Sex must be female, male, other or unknown.", field="sex")
-    hospital_number = _clean_text(data.hospital_number, "Hospital number", 64)
+    hospital_number = _clean_text(data.hospital_number, "hospital_number", "Hospital number", 64)
     return {
         "hospital_number": hospital_number,
         "age_at_referral": data.age,
         "birth_year": data.birth_year,
         "sex": data.sex,
         "primary_site": site.value,
-        "histology": _clean_text(data.histology, "Histology", 200),
+        "histology": _clean_text(data.histology, "histology", "Histology", 200),
         "known_cancer": bool(data.known_cancer),
         "levels": ",".join(str(level) for level in levels),
         "pain_score": data.pain_score,
@@ -208,10 +208,10 @@ def validate_case_input(data: CaseInput, today: dt.date) -> dict[str, Any]:
         "radicular_pain": data.radicular_pain,
         "symptom_onset": data.symptom_onset,
         "referral_question": _clean_text(
-            data.referral_question, "Referral question", MAX_REFERRAL_LENGTH
+            data.referral_question, "referral_question", "Referral question", MAX_REFERRAL_LENGTH
         )
         or "",
-        "referred_by": _clean_text(data.referred_by, "Referred by", 120),
+        "referred_by": _clean_text(data.referred_by, "referred_by", "Referred by", 120),
     }
 
 
@@ -366,13 +366,16 @@ def update_case(
             if case.version != expected_version:
                 raise _conflict(session, case, patient)
             before = _case_snapshot(case, patient)
-            for name in _CASE_FIELDS:
-                setattr(case, name, values[name])
-            for name in _PATIENT_FIELDS:
-                setattr(patient, name, values[name])
-            _apply_urgency(case)
-            _sync_lesions(case, case.levels)
-            changed_before, changed_after = diff(before, _case_snapshot(case, patient))
+            # No autoflush mid-edit: an early flush (e.g. loading the lesions) would
+            # write the row twice and raise its version by two.
+            with session.no_autoflush:
+                for name in _CASE_FIELDS:
+                    setattr(case, name, values[name])
+                for name in _PATIENT_FIELDS:
+                    setattr(patient, name, values[name])
+                _apply_urgency(case)
+                _sync_lesions(case, case.levels)
+                changed_before, changed_after = diff(before, _case_snapshot(case, patient))
             if changed_after:
                 case.updated_at = utcnow()
                 case.updated_by_id = actor.user_id
@@ -649,7 +652,10 @@ def _filtered(query: _SelectT, filters: WorklistFilter) -> _SelectT:
     if filters.search:
         term = filters.search.strip().upper()
         query = query.where(
-            or_(Patient.pseudonym.contains(term), Patient.hospital_number == filters.search.strip())
+            or_(
+                Patient.pseudonym.contains(term, autoescape=True),
+                Patient.hospital_number == filters.search.strip(),
+            )
         )
     return query
 

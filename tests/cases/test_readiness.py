@@ -1,0 +1,212 @@
+"""Readiness: the pure checklist rule, and the facts the case service gathers for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+
+from board.auth.actor import Actor
+from board.auth.roles import REQUIRED_ROLES, Role
+from board.cases.readiness import MRI_MAX_AGE_DAYS, ReadinessFacts, assess_readiness
+from board.cases.service import create_case, get_case, list_worklist
+from board.cases.views import CaseInput
+from board.db.engine import Database
+from board.db.models import Assessment, Biopsy, ImagingStudy, utcnow
+from board.imaging.enums import BodyRegion
+from board.pathology.enums import BiopsyKind, BiopsyStatus
+
+TODAY = dt.date(2026, 3, 10)
+ALL_REQUIRED = frozenset(REQUIRED_ROLES)
+
+
+def _item(facts: ReadinessFacts, key: str) -> tuple[str, bool]:
+    items = {item.key: item for item in assess_readiness(facts, TODAY).items}
+    return items[key].label, items[key].done
+
+
+# ---------------------------------------------------------------------------
+# The pure rule
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mri_age_days", "done", "label"),
+    [
+        (None, False, "MRI of the spine"),
+        (0, True, "MRI of the spine"),
+        (MRI_MAX_AGE_DAYS, True, "MRI of the spine"),
+        (43, False, "Recent MRI of the spine (last is 43 days old)"),
+        (200, False, "Recent MRI of the spine (last is 200 days old)"),
+    ],
+    ids=["missing", "today", "42-days-ok", "43-days-stale", "200-days-stale"],
+)  # fmt: skip
+def test_mri_item(mri_age_days: int | None, done: bool, label: str) -> None:
+    mri = None if mri_age_days is None else TODAY - dt.timedelta(days=mri_age_days)
+    assert MRI_MAX_AGE_DAYS == 42
+    assert _item(ReadinessFacts(latest_spine_mri=mri), "mri") == (label, done)
+
+
+@pytest.mark.parametrize(
+    ("known", "pending", "label", "done"),
+    [
+        (True, False, "Histology", True),
+        (True, True, "Histology", True),
+        (False, True, "Histology (biopsy pending)", False),
+        (False, False, "Histology", False),
+    ],
+    ids=["known", "known-despite-pending", "biopsy-pending", "unknown"],
+)
+def test_histology_item(known: bool, pending: bool, label: str, done: bool) -> None:
+    facts = ReadinessFacts(histology_known=known, biopsy_pending=pending)
+    assert _item(facts, "histology") == (label, done)
+
+
+def test_required_roles_items() -> None:
+    assert Role.RADIOLOGIST in REQUIRED_ROLES
+    assert Role.SPINE_SURGEON in REQUIRED_ROLES
+    submitted = frozenset({Role.RADIOLOGIST, Role.PHYSIOTHERAPIST})
+    readiness = assess_readiness(ReadinessFacts(submitted_roles=submitted), TODAY)
+    role_items = [item for item in readiness.items if item.key.startswith("role:")]
+    assert [item.key for item in role_items] == [f"role:{r.value}" for r in REQUIRED_ROLES]
+    assert readiness.missing_roles == tuple(r for r in REQUIRED_ROLES if r not in submitted)
+    assert f"{Role.SPINE_SURGEON.label} input" in readiness.missing
+    assert f"{Role.RADIOLOGIST.label} input" not in readiness.missing
+    # A non-required role contributing does not add an item.
+    assert "role:physiotherapist" not in {item.key for item in readiness.items}
+
+
+def test_custom_required_roles() -> None:
+    facts = ReadinessFacts(required_roles=(Role.PAIN_PALLIATIVE,))
+    assert assess_readiness(facts, TODAY).missing_roles == (Role.PAIN_PALLIATIVE,)
+
+
+def test_ready_only_when_everything_is_there() -> None:
+    complete = ReadinessFacts(
+        latest_spine_mri=TODAY - dt.timedelta(days=3),
+        histology_known=True,
+        submitted_roles=ALL_REQUIRED,
+    )
+    readiness = assess_readiness(complete, TODAY)
+    assert readiness.ready
+    assert readiness.missing == ()
+    assert readiness.missing_roles == ()
+    for incomplete in (
+        ReadinessFacts(histology_known=True, submitted_roles=ALL_REQUIRED),
+        ReadinessFacts(latest_spine_mri=TODAY, submitted_roles=ALL_REQUIRED),
+        ReadinessFacts(
+            latest_spine_mri=TODAY,
+            histology_known=True,
+            submitted_roles=ALL_REQUIRED - {Role.RADIATION_ONCOLOGIST},
+        ),
+    ):
+        result = assess_readiness(incomplete, TODAY)
+        assert not result.ready
+        assert len(result.missing) == 1
+
+
+# ---------------------------------------------------------------------------
+# Facts gathered from the database (both backends)
+# ---------------------------------------------------------------------------
+
+
+def _study(
+    db: Database, case_id: int, days_ago: int, modality: str = "MR", region: str | None = "thoracic"
+) -> None:
+    with db.write() as session:
+        session.add(
+            ImagingStudy(
+                case_id=case_id,
+                source="manual",
+                modality=modality,
+                study_date=utcnow().date() - dt.timedelta(days=days_ago),
+                body_region=region,
+            )
+        )
+
+
+def _biopsy(db: Database, case_id: int, status: BiopsyStatus) -> None:
+    with db.write() as session:
+        session.add(
+            Biopsy(
+                case_id=case_id,
+                kind=BiopsyKind.CORE_NEEDLE,
+                status=status,
+                histology="Renal cell carcinoma" if status is BiopsyStatus.FINAL else None,
+            )
+        )
+
+
+def _items(db: Database, actor: Actor, case_id: int) -> dict[str, tuple[str, bool]]:
+    readiness = get_case(db, actor, case_id).readiness
+    return {item.key: (item.label, item.done) for item in readiness.items}
+
+
+def test_new_case_misses_everything(
+    db: Database, admin: Actor, new_case: Callable[..., CaseInput]
+) -> None:
+    case = create_case(db, admin, new_case(histology=None))
+    assert not case.readiness.ready
+    assert case.readiness.missing[:2] == ("MRI of the spine", "Histology")
+    assert case.readiness.missing_roles == REQUIRED_ROLES
+
+
+def test_case_histology_counts_as_known(
+    db: Database, admin: Actor, new_case: Callable[..., CaseInput]
+) -> None:
+    case = create_case(db, admin, new_case(histology="Adenocarcinoma"))
+    assert _items(db, admin, case.id)["histology"] == ("Histology", True)
+
+
+def test_spine_mri_counts_by_date_modality_and_region(
+    db: Database, admin: Actor, new_case: Callable[..., CaseInput]
+) -> None:
+    case = create_case(db, admin, new_case()).id
+    _study(db, case, days_ago=3, modality="CT")
+    _study(db, case, days_ago=2, region=BodyRegion.OTHER.value)  # a brain MRI
+    assert _items(db, admin, case)["mri"] == ("MRI of the spine", False)
+
+    _study(db, case, days_ago=60)
+    label, done = _items(db, admin, case)["mri"]
+    assert not done
+    assert "60 days old" in label
+
+    _study(db, case, days_ago=MRI_MAX_AGE_DAYS, region=None)  # region unknown: counted
+    assert _items(db, admin, case)["mri"] == ("MRI of the spine", True)
+
+
+def test_biopsy_pending_then_final(
+    db: Database, admin: Actor, new_case: Callable[..., CaseInput]
+) -> None:
+    case = create_case(db, admin, new_case(histology=None)).id
+    _biopsy(db, case, BiopsyStatus.PENDING)
+    assert _items(db, admin, case)["histology"] == ("Histology (biopsy pending)", False)
+    _biopsy(db, case, BiopsyStatus.FINAL)
+    assert _items(db, admin, case)["histology"] == ("Histology", True)
+
+
+def test_submitted_assessments_fill_required_roles(
+    db: Database, admin: Actor, new_case: Callable[..., CaseInput]
+) -> None:
+    case = create_case(db, admin, new_case()).id
+    _study(db, case, days_ago=1)
+    with db.write() as session:
+        for role in REQUIRED_ROLES:
+            session.add(Assessment(case_id=case, role=role, data={}, submitted_at=utcnow()))
+        # A draft (not submitted) does not count, but there is none missing anyway.
+        session.add(Assessment(case_id=case, role=Role.PHYSIOTHERAPIST, data={}))
+    detail = get_case(db, admin, case)
+    assert detail.readiness.ready
+    [row] = list_worklist(db, admin).rows
+    assert row.ready
+    assert row.missing == ()
+
+
+def test_draft_assessment_is_still_missing(
+    db: Database, admin: Actor, new_case: Callable[..., CaseInput]
+) -> None:
+    case = create_case(db, admin, new_case()).id
+    with db.write() as session:
+        session.add(Assessment(case_id=case, role=Role.SPINE_SURGEON, data={"draft": True}))
+    assert Role.SPINE_SURGEON in get_case(db, admin, case).readiness.missing_roles

@@ -1,0 +1,265 @@
+"""Shared fixtures: a fresh database per test on every configured backend.
+
+``db`` is parametrized over the backends: SQLite always (a new file in ``tmp_path``),
+PostgreSQL when ``TUMORBOARD_TEST_DATABASE_URL`` is set (a new, uniquely named
+database on that server, created through the server's ``postgres`` database and
+dropped after the test). Both carry the schema made by :func:`upgrade_to_head`, as
+the app does at start-up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from board.auth.actor import Actor
+from board.auth.roles import Role
+from board.auth.users import create_first_admin, create_user
+from board.cases.enums import Sex
+from board.cases.service import primary_site_options
+from board.cases.views import CaseInput
+from board.db.engine import Database
+from board.db.migrate import upgrade_to_head
+from board.db.models import Base
+
+PG_URL_VARIABLE = "TUMORBOARD_TEST_DATABASE_URL"
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+# Sane property-test settings: no per-example deadline (CI machines are slow and
+# shared), the rest of Hypothesis' defaults. Select another with HYPOTHESIS_PROFILE.
+hypothesis_settings.register_profile(
+    "tumorboard",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "ci",
+    parent=hypothesis_settings.get_profile("tumorboard"),
+    derandomize=True,
+    print_blob=True,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "tumorboard"))
+
+
+def postgres_test_url() -> str | None:
+    """The PostgreSQL server URL for tests, or ``None`` when not configured."""
+    return os.environ.get(PG_URL_VARIABLE) or None
+
+
+# ---------------------------------------------------------------------------
+# Fresh databases
+#
+# Every test gets its own database. Migrating each one from scratch costs about a
+# second on PostgreSQL, so each backend is migrated once per session into a template
+# (with upgrade_to_head, as the app does) and every test gets a fresh copy of it:
+# ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL, a file copy on SQLite. Running the
+# migrations from an empty database is tested on its own (``empty_database_url``).
+# ---------------------------------------------------------------------------
+
+
+def _admin_engine(server_url: str) -> Engine:
+    """An AUTOCOMMIT engine on the server's ``postgres`` database (CREATE/DROP DATABASE)."""
+    return create_engine(
+        make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+
+
+def _database_url(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _create_postgres_database(server_url: str, template: str | None = None) -> str:
+    name = f"tb_test_{uuid.uuid4().hex[:16]}"
+    clause = f' TEMPLATE "{template}"' if template else ""
+    admin = _admin_engine(server_url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+    finally:
+        admin.dispose()
+    return name
+
+
+def _drop_postgres_database(server_url: str, name: str) -> None:
+    admin = _admin_engine(server_url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    finally:
+        admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    database = Database.from_url(url)
+    try:
+        upgrade_to_head(database.engine)
+        if database.dialect == "sqlite":
+            with database.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        database.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of this test run: ``sqlite`` or ``postgresql``."""
+    name: str = request.param
+    if name == "postgresql" and postgres_test_url() is None:
+        pytest.skip(
+            f"PostgreSQL tests need {PG_URL_VARIABLE} "
+            "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test); .ci/run sets it"
+        )
+    return name
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str]:
+    server = postgres_test_url()
+    assert server is not None
+    name = _create_postgres_database(server)
+    try:
+        _migrate(_database_url(server, name))
+        yield name
+    finally:
+        _drop_postgres_database(server, name)
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, empty (not migrated) database on ``backend``."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server = postgres_test_url()
+    assert server is not None
+    name = _create_postgres_database(server)
+    try:
+        yield _database_url(server, name)
+    finally:
+        _drop_postgres_database(server, name)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """URL of a fresh database of its own, migrated to the newest schema."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("_sqlite_template")
+        path = tmp_path / "board.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    server = postgres_test_url()
+    assert server is not None
+    name = _create_postgres_database(server, template=request.getfixturevalue("_postgres_template"))
+    try:
+        yield _database_url(server, name)
+    finally:
+        _drop_postgres_database(server, name)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A fresh, migrated database (one per test, on every configured backend)."""
+    database = Database.from_url(database_url)
+    yield database
+    database.dispose()
+
+
+def table_row_counts(db: Database) -> dict[str, int]:
+    """Number of rows in every table of the schema."""
+    with db.read() as session:
+        return {
+            name: int(session.scalar(select(func.count()).select_from(table)) or 0)
+            for name, table in Base.metadata.tables.items()
+        }
+
+
+@pytest.fixture
+def row_counts(db: Database) -> Callable[[], dict[str, int]]:
+    """``row_counts()``: rows per table now, to prove an action left nothing behind."""
+    return lambda: table_row_counts(db)
+
+
+# ---------------------------------------------------------------------------
+# Users and cases
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin(db: Database) -> Actor:
+    """The first administrator, created the way a first start does."""
+    return create_first_admin(db, "admin", "Ada Admin", TEST_PASSWORD).as_actor()
+
+
+@pytest.fixture
+def make_user(db: Database, admin: Actor) -> Callable[..., Actor]:
+    """Factory: ``make_user(Role.RADIOLOGIST)`` creates an account and returns its actor."""
+    counter = iter(range(1, 10_000))
+
+    def _make(role: Role, username: str | None = None, display_name: str | None = None) -> Actor:
+        n = next(counter)
+        name = username or f"{role.value.replace('_', '-')}-{n}"
+        full_name = display_name or f"{role.label} {n}"
+        return create_user(db, admin, name, full_name, role, TEST_PASSWORD).as_actor()
+
+    return _make
+
+
+def valid_primary_site() -> str:
+    """A stored value of a real primary site (taken from the service's own list)."""
+    return primary_site_options()[0][0]
+
+
+@pytest.fixture
+def new_case() -> Callable[..., CaseInput]:
+    """Factory of a valid new-case form; keyword arguments override fields."""
+
+    def _make(**overrides: Any) -> CaseInput:
+        values: dict[str, Any] = {
+            "primary_site": valid_primary_site(),
+            "levels": ("T7",),
+            "histology": "Adenocarcinoma",
+            "hospital_number": None,
+            "age": 64,
+            "sex": Sex.FEMALE,
+            "known_cancer": True,
+            "pain_score": 3,
+            "pain_character": "mechanical",
+            "pain_new_or_worse": False,
+            "numbness": False,
+            "weakness": False,
+            "gait_disturbance": False,
+            "bladder_bowel_dysfunction": False,
+            "radicular_pain": False,
+            "symptom_onset": dt.date.today() - dt.timedelta(days=10),
+            "referral_question": "Stabilisation or radiotherapy?",
+        }
+        values.update(overrides)
+        return CaseInput(**values)
+
+    return _make

@@ -1,0 +1,127 @@
+"""Settings: read once from the environment, validated with a clear message."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from board.errors import ConfigurationError
+from board.settings import MIN_SECRET_LENGTH, PROJECT_ROOT, load_settings
+
+SECRET = "s" * MIN_SECRET_LENGTH
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = load_settings({"TUMORBOARD_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'tumorboard.db'}"
+    assert settings.dialect == "sqlite"
+    assert settings.data_dir == tmp_path
+    assert settings.page_size == 25
+    # A random secret is generated once, kept private, and reused on the next start.
+    assert len(settings.secret_key) >= MIN_SECRET_LENGTH
+    key_file = tmp_path / ".secret_key"
+    assert key_file.read_text(encoding="utf-8").strip() == settings.secret_key
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert load_settings({"TUMORBOARD_DATA_DIR": str(tmp_path)}).secret_key == settings.secret_key
+
+
+def test_default_data_dir_is_the_project_data_folder() -> None:
+    settings = load_settings({"TUMORBOARD_SECRET_KEY": SECRET})
+    assert settings.data_dir == PROJECT_ROOT / "data"
+    assert settings.database_url == f"sqlite:///{PROJECT_ROOT / 'data' / 'tumorboard.db'}"
+
+
+def test_data_dir_is_created(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b"
+    load_settings({"TUMORBOARD_DATA_DIR": str(target), "TUMORBOARD_SECRET_KEY": SECRET})
+    assert target.is_dir()
+
+
+def test_explicit_values(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "TUMORBOARD_DATA_DIR": str(tmp_path),
+            "TUMORBOARD_DATABASE_URL": "postgresql+psycopg://board:hunter2@db.example:5432/board",
+            "TUMORBOARD_SECRET_KEY": SECRET,
+            "TUMORBOARD_PAGE_SIZE": "50",
+        }
+    )
+    assert settings.dialect == "postgresql"
+    assert settings.secret_key == SECRET
+    assert settings.page_size == 50
+    assert "hunter2" not in settings.safe_database_url
+    assert settings.safe_database_url.startswith("postgresql+psycopg://board:***@db.example")
+    assert not (tmp_path / ".secret_key").exists()
+
+
+URL = "TUMORBOARD_DATABASE_URL"
+PAGE = "TUMORBOARD_PAGE_SIZE"
+INVALID = [
+    pytest.param(
+        URL,
+        "not a url",
+        rf"{URL} is not a database URL: expected for example 'sqlite:///",
+        id="bad-url",
+    ),
+    pytest.param(
+        URL,
+        "mysql://u@localhost/board",
+        rf"{URL} uses 'mysql': only SQLite and PostgreSQL",
+        id="mysql",
+    ),
+    pytest.param(
+        URL, "oracle://u@localhost/b", r"'oracle': only SQLite and PostgreSQL", id="oracle"
+    ),
+    pytest.param(
+        URL,
+        "postgresql+psycopg2://u@h/b",
+        r"psycopg 3 driver: 'postgresql\+psycopg://",
+        id="psycopg2",
+    ),
+    pytest.param(
+        "TUMORBOARD_SECRET_KEY",
+        "x" * (MIN_SECRET_LENGTH - 1),
+        rf"TUMORBOARD_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters",
+        id="short-secret",
+    ),
+    pytest.param(
+        PAGE, "abc", rf"{PAGE} must be a whole number from 5 to 200, not 'abc'", id="page-abc"
+    ),
+    pytest.param(PAGE, "4", r"from 5 to 200, not '4'", id="page-4"),
+    pytest.param(PAGE, "201", r"from 5 to 200, not '201'", id="page-201"),
+    pytest.param(PAGE, "2.5", r"from 5 to 200, not '2\.5'", id="page-float"),
+    pytest.param(PAGE, "", r"from 5 to 200, not ''", id="page-empty"),
+]
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), INVALID)
+def test_invalid_settings(tmp_path: Path, variable: str, value: str, message: str) -> None:
+    env = {"TUMORBOARD_DATA_DIR": str(tmp_path), "TUMORBOARD_SECRET_KEY": SECRET, variable: value}
+    with pytest.raises(ConfigurationError, match=message):
+        load_settings(env)
+
+
+@pytest.mark.parametrize("size", ["5", "200"])
+def test_page_size_bounds_are_accepted(tmp_path: Path, size: str) -> None:
+    env = {"TUMORBOARD_DATA_DIR": str(tmp_path), "TUMORBOARD_SECRET_KEY": SECRET}
+    assert load_settings({**env, "TUMORBOARD_PAGE_SIZE": size}).page_size == int(size)
+
+
+def test_data_dir_that_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"TUMORBOARD_DATA_DIR .* cannot be created"):
+        load_settings(
+            {"TUMORBOARD_DATA_DIR": str(blocker / "data"), "TUMORBOARD_SECRET_KEY": SECRET}
+        )
+
+
+def test_reads_os_environ_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUMORBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TUMORBOARD_SECRET_KEY", SECRET)
+    monkeypatch.setenv("TUMORBOARD_PAGE_SIZE", "30")
+    monkeypatch.delenv("TUMORBOARD_DATABASE_URL", raising=False)
+    settings = load_settings()
+    assert (settings.data_dir, settings.page_size) == (tmp_path, 30)
