@@ -27,7 +27,7 @@ with user_errors():
             st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True),
             *(
                 st.Page("pages/sign_in.py", title="Sign in", url_path=path, visibility="hidden")
-                for path in ("worklist", "case")
+                for path in ("worklist", "case", "meetings", "presenter")
             ),
         ]
     else:
@@ -40,6 +40,15 @@ with user_errors():
                 default=True,
             ),
             st.Page("pages/case.py", title="Case", icon=":material/folder_open:", url_path="case"),
+            st.Page(
+                "pages/meetings.py", title="Meetings", icon=":material/groups:", url_path="meetings"
+            ),
+            st.Page(
+                "pages/presenter.py",
+                title="Presenter",
+                icon=":material/present_to_all:",
+                url_path="presenter",
+            ),
         ]
         with st.sidebar:
             st.caption("Signed in as")

@@ -36,6 +36,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
@@ -464,6 +465,8 @@ class AgendaItem(Versioned, Base):
     )
     discussed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     discussion_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    #: when the per-case timer was last started; ``None`` while it is paused
+    timer_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -517,6 +520,9 @@ class PlanVersion(Versioned, Base):
     deviation_reason: Mapped[str | None] = mapped_column(Text)
     amendment_reason: Mapped[str | None] = mapped_column(Text)
     acknowledged_warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: content revision: raised by every edit of the plan's content (not by signing or
+    #: finalizing); a sign-off counts only for the revision it signed
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
@@ -585,9 +591,14 @@ class SignOff(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     role: Mapped[Role] = mapped_column(enum_column(Role))
     signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the plan's content ``revision`` that was signed: an edit after signing makes the
+    #: signature stale (it stays on record, but no longer counts)
+    plan_revision: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
     __table_args__ = (
-        UniqueConstraint("plan_version_id", "user_id", name="uq_sign_offs_plan_user"),
+        UniqueConstraint(
+            "plan_version_id", "user_id", "plan_revision", name="uq_sign_offs_plan_user_revision"
+        ),
     )
 
 

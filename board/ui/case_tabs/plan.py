@@ -1,33 +1,29 @@
-"""Plan tab: the consensus plan versions."""
+"""Plan tab: the consensus plan, its versions side by side, sign-off and amendments."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from board.auth.actor import Actor
-from board.cases.record import get_case_record
+from board.auth.permissions import Action
+from board.cases.enums import CaseStatus
 from board.cases.views import CaseDetail
+from board.cases.workflow import set_case_status
 from board.db.engine import Database
-from board.ui.widgets import fmt_datetime
+from board.ui.meeting_common import act, may, show_flash
+from board.ui.meeting_plan import render_plan
 
 
 def render(db: Database, actor: Actor, case: CaseDetail) -> None:
-    """Render the plan versions."""
-    st.subheader("Plan versions")
-    record = get_case_record(db, actor, case.id)
-    if not record.plans:
-        st.info("No plan yet: the plan is captured at the board meeting.")
-        return
-    st.dataframe(
-        [
-            {
-                "Version": p.number,
-                "Status": p.status,
-                "Intent": p.intent or "",
-                "Created": fmt_datetime(p.created_at),
-                "Finalized": fmt_datetime(p.finalized_at),
-            }
-            for p in record.plans
-        ],
-        hide_index=True,
-    )
+    """Render the plan of the case (the same capture screen as the presenter's)."""
+    show_flash()
+    render_plan(db, actor, case.id, prefix=f"tab_{case.id}")
+    if case.status is CaseStatus.IN_FOLLOW_UP and may(actor, Action.CASE_EDIT):
+        st.divider()
+        if st.button("Close the case", key=f"close_case_{case.id}", icon=":material/archive:"):
+            act(
+                lambda: set_case_status(
+                    db, actor, case.id, CaseStatus.CLOSED, expected_version=case.version
+                ),
+                "Case closed.",
+            )

@@ -1,0 +1,588 @@
+"""What the presenter view and the plan show about a case: key facts, scores, input.
+
+This is the one seam between the meeting and the specialists' input. Until the
+assessments subdomain exposes a service for a case's derived scores, this adapter
+gathers what it can from the stored rows (case, lesions, assessments, notes, biopsies,
+imaging thumbnails) and runs the pure :mod:`board.scoring` calculators over them. Any
+input it cannot find stays *unknown*: the score is then shown as incomplete, naming
+what is missing, never as a partial total.
+
+Stored shapes read here (tolerant: unknown keys are ignored, bad values count as
+unknown): lesion findings ``lesion_type``/``bone_lesion``, ``collapse``, ``alignment``,
+``posterolateral``, ``escc``, ``pain``; the medical oncologist's ``ecog``,
+``karnofsky``, ``extraspinal_bone_foci``, ``visceral_metastases``; the spine
+surgeon's ``frankel``, ``asia``, ``myelopathy``, ``radiculopathy``,
+``mechanical_pain``, ``tolerates_surgery``; safety flags ``thrombocytopenia``,
+``renal_impairment``, ``anticoagulation`` in any assessment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from board.auth.actor import Actor
+from board.auth.permissions import Action, require
+from board.auth.roles import CONTRIBUTING_ROLES, Role
+from board.cases.enums import CaseStatus, Urgency
+from board.db.engine import Database
+from board.db.models import (
+    Assessment,
+    Biopsy,
+    Case,
+    HistologyClass,
+    ImagingSeries,
+    ImagingStudy,
+    Note,
+)
+from board.errors import NotFoundError, ValidationError
+from board.pathology.enums import BiopsyStatus
+from board.scoring import noms as noms_mod
+from board.scoring.escc import EsccGrade, parse_escc_grade
+from board.scoring.neuro import parse_asia, parse_frankel
+from board.scoring.performance import parse_ecog
+from board.scoring.primary import PrimarySite, VisceralMetastases
+from board.scoring.safety import PatientSafetyFlags
+from board.scoring.sins import SinsInputs, calculate_sins, most_unstable
+from board.scoring.tokuhashi import TokuhashiInputs, calculate_tokuhashi
+from board.scoring.tomita import BoneMetastases, TomitaInputs, calculate_tomita
+
+T = TypeVar("T")
+SUMMARY_LENGTH = 180
+MAX_IMAGES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLine:
+    """One score as the presenter shows it.
+
+    Parameters
+    ----------
+    key:
+        ``sins``, ``escc``, ``noms``, ``tokuhashi``, ``tomita`` or ``performance``.
+    name:
+        Short display name.
+    value:
+        The result (e.g. ``"T11: 9"``), or ``"incomplete"``.
+    category:
+        The band or meaning, or what is missing when incomplete.
+    complete:
+        Whether every input was known.
+    source:
+        Citation.
+    """
+
+    key: str
+    name: str
+    value: str
+    category: str
+    complete: bool
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoleInput:
+    """One role's input in short."""
+
+    role: Role
+    submitted: bool
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyImage:
+    """A key image (series thumbnail) with its caption."""
+
+    caption: str
+    png: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """The key facts of a case for the shared screen and the plan."""
+
+    case_id: int
+    pseudonym: str
+    age: int | None
+    sex: str
+    primary_site: str
+    primary_site_label: str
+    histology: str | None
+    levels: tuple[str, ...]
+    status: CaseStatus
+    version: int
+    urgent: bool
+    red_flags: tuple[str, ...]
+    referral_question: str
+    pain: str
+    symptoms: tuple[str, ...]
+    performance: str
+    neurology: str
+    scores: tuple[ScoreLine, ...]
+    noms: noms_mod.NomsResult | None
+    role_inputs: tuple[RoleInput, ...]
+    images: tuple[KeyImage, ...] = field(default_factory=tuple)
+    safety_flags: PatientSafetyFlags = field(default_factory=PatientSafetyFlags)
+
+    @property
+    def noms_summary(self) -> str:
+        """The NOMS suggestion in one line."""
+        return "not available" if self.noms is None else self.noms.summary()
+
+
+def _safe(parse: Callable[[Any], T | None], value: Any) -> T | None:
+    """A parsed value, or ``None`` when it is missing or not recognised."""
+    if value is None or value == "unknown":
+        return None
+    try:
+        return parse(value)
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _visceral(value: Any) -> VisceralMetastases | None:
+    mapped = {"removable": "treatable", "unremovable": "untreatable"}.get(str(value), value)
+    return _safe(lambda v: VisceralMetastases(str(v)), mapped)
+
+
+_ESCC_ORDER = list(EsccGrade)
+
+
+def _sins_pain(findings: Mapping[str, Any], surgeon: Mapping[str, Any], case: Case) -> Any:
+    if findings.get("pain") not in (None, "unknown"):
+        return findings.get("pain")
+    mechanical = _bool(surgeon.get("mechanical_pain"))
+    if mechanical is True:
+        return "mechanical"
+    if mechanical is False and case.pain_score is not None:
+        return "occasional" if case.pain_score > 0 else "pain_free"
+    return None
+
+
+def _sins_inputs(level: str, findings: Mapping[str, Any], pain: Any) -> SinsInputs:
+    def get(key: str, *alternatives: str) -> Any:
+        for name in (key, *alternatives):
+            value = findings.get(name)
+            if value not in (None, "unknown"):
+                return value
+        return None
+
+    values = {
+        "pain": pain,
+        "bone_lesion": get("bone_lesion", "lesion_type"),
+        "alignment": get("alignment"),
+        "collapse": get("collapse"),
+        "posterolateral": get("posterolateral"),
+    }
+    clean: dict[str, Any] = {"level": level}
+    for key, value in values.items():
+        try:
+            SinsInputs(**{key: value})
+        except ValidationError:
+            value = None
+        clean[key] = value
+    return SinsInputs(**clean)
+
+
+def _humanise(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        return "; ".join(f"{_humanise(str(k))} {_short(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_short(v) for v in value)
+    return _humanise(str(value))
+
+
+def _clip(text: str, limit: int = SUMMARY_LENGTH) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def summarise_input(role: Role, data: Mapping[str, Any]) -> str:
+    """One role's structured input in a line.
+
+    Parameters
+    ----------
+    role:
+        The role (the radiologist's lesions are written per level).
+    data:
+        The stored assessment data.
+
+    Returns
+    -------
+    str
+        ``key value`` pairs, clipped to a presenter-sized line.
+    """
+    parts: list[str] = []
+    for key, value in data.items():
+        if value is None or value == "" or value == {}:
+            continue
+        if key == "lesions" and isinstance(value, Mapping):
+            for level, findings in value.items():
+                if isinstance(findings, Mapping):
+                    parts.append(
+                        f"{level}: "
+                        + ", ".join(
+                            f"{_humanise(str(k))} {_short(v)}"
+                            for k, v in findings.items()
+                            if v not in (None, "")
+                        )
+                    )
+            continue
+        parts.append(f"{_humanise(str(key))} {_short(value)}")
+    return _clip("; ".join(parts)) if parts else "no structured input"
+
+
+def _histology_tables(session: Session) -> Mapping[str, tuple[noms_mod.HistologyRow, ...]]:
+    rows = session.scalars(select(HistologyClass).order_by(HistologyClass.key)).all()
+    if not rows:
+        return noms_mod.HISTOLOGY_TABLES
+    table: list[noms_mod.HistologyRow] = []
+    for row in rows:
+        sensitivity = _safe(noms_mod.Radiosensitivity, row.radiosensitivity)
+        if sensitivity is not None:
+            table.append(noms_mod.HistologyRow(row.key, row.label, sensitivity, row.source))
+    tables = dict(noms_mod.HISTOLOGY_TABLES)
+    tables[noms_mod.DEFAULT_HISTOLOGY_TABLE] = tuple(table)
+    return tables
+
+
+def _score_line(key: str, name: str, result: Any, value: str | None = None) -> ScoreLine:
+    if not result.complete:
+        return ScoreLine(
+            key,
+            name,
+            "incomplete",
+            "missing " + ", ".join(result.missing),
+            False,
+            result.source,
+        )
+    return ScoreLine(
+        key,
+        name,
+        value if value is not None else str(result.total),
+        str(result.category or ""),
+        True,
+        result.source,
+    )
+
+
+def _symptoms(case: Case) -> tuple[str, ...]:
+    found = [
+        label
+        for flag, label in (
+            (case.weakness, "limb weakness"),
+            (case.numbness, "numbness or sensory level"),
+            (case.gait_disturbance, "gait disturbance"),
+            (case.bladder_bowel_dysfunction, "bladder or bowel dysfunction"),
+            (case.radicular_pain, "radicular pain"),
+            (case.reflex_change, "reflex change"),
+            (case.pain_new_or_worse, "new or worsening back pain"),
+        )
+        if flag is True
+    ]
+    return tuple(found)
+
+
+def _images(session: Session, case_id: int) -> tuple[KeyImage, ...]:
+    rows = session.execute(
+        select(ImagingSeries, ImagingStudy)
+        .join(ImagingStudy, ImagingStudy.id == ImagingSeries.study_id)
+        .where(ImagingStudy.case_id == case_id, ImagingSeries.thumbnail_png.is_not(None))
+        .order_by(ImagingStudy.study_date.desc(), ImagingSeries.series_number, ImagingSeries.id)
+        .limit(MAX_IMAGES)
+    ).all()
+    images = []
+    for series, study in rows:
+        date = study.study_date.isoformat() if study.study_date else "undated"
+        caption = f"{series.modality} {date}: {series.description or 'series'}"
+        if series.thumbnail_png:
+            images.append(KeyImage(caption, bytes(series.thumbnail_png)))
+    return tuple(images)
+
+
+def _facts(session: Session, case: Case) -> CaseFacts:
+    patient = case.patient
+    assessments = {
+        a.role: a for a in session.scalars(select(Assessment).where(Assessment.case_id == case.id))
+    }
+
+    def data(role: Role) -> Mapping[str, Any]:
+        row = assessments.get(role)
+        return row.data if row is not None and isinstance(row.data, Mapping) else {}
+
+    oncology = data(Role.MEDICAL_ONCOLOGIST)
+    surgeon = data(Role.SPINE_SURGEON)
+    radiology = data(Role.RADIOLOGIST)
+    radiology_lesions = radiology.get("lesions")
+    lesion_findings: dict[str, Mapping[str, Any]] = {}
+    for lesion in case.lesions:
+        findings = dict(lesion.findings or {})
+        if not findings and isinstance(radiology_lesions, Mapping):
+            extra = radiology_lesions.get(lesion.level)
+            findings = dict(extra) if isinstance(extra, Mapping) else {}
+        lesion_findings[lesion.level] = findings
+
+    # SINS per lesion; the most unstable lesion drives the case.
+    sins_results = [
+        calculate_sins(_sins_inputs(level, f, _sins_pain(f, surgeon, case)))
+        for level, f in lesion_findings.items()
+    ]
+    case_sins = most_unstable(sins_results) if sins_results else None
+    scores: list[ScoreLine] = []
+    if case_sins is not None and case_sins.complete and case_sins.driving is not None:
+        driving = case_sins.driving
+        scores.append(
+            ScoreLine(
+                "sins",
+                "SINS",
+                f"{driving.level}: {driving.total}",
+                str(driving.category),
+                True,
+                driving.source,
+            )
+        )
+    else:
+        scores.append(
+            ScoreLine(
+                "sins",
+                "SINS",
+                "incomplete",
+                case_sins.summary() if case_sins is not None else "no lesion recorded",
+                False,
+                sins_results[0].source if sins_results else "Fisher 2010",
+            )
+        )
+
+    # ESCC at the most compressed level.
+    grades = [
+        g for g in (_safe(parse_escc_grade, f.get("escc")) for f in lesion_findings.values()) if g
+    ]
+    escc = max(grades, key=_ESCC_ORDER.index) if grades else None
+    scores.append(
+        ScoreLine(
+            "escc",
+            "ESCC",
+            escc.value if escc else "incomplete",
+            f"{escc.group.label}: {escc.label}" if escc else "missing ESCC grade",
+            escc is not None,
+            "Bilsky 2010",
+        )
+    )
+
+    ecog = _safe(parse_ecog, oncology.get("ecog"))
+    karnofsky = _int(oncology.get("karnofsky"))
+    frankel = _safe(parse_frankel, surgeon.get("frankel"))
+    asia = _safe(parse_asia, surgeon.get("asia"))
+    site = _safe(PrimarySite, case.primary_site)
+    visceral = _visceral(oncology.get("visceral_metastases"))
+    foci = _int(oncology.get("extraspinal_bone_foci"))
+    if foci is None:
+        foci = _int(radiology.get("extraspinal_bone_foci"))
+    vertebrae = len(case.lesions) or None
+
+    mechanical = None
+    if case_sins is not None and case_sins.driving is not None:
+        mechanical = dict(case_sins.driving.inputs).get("pain") == "mechanical"
+    noms_inputs: dict[str, Any] = {
+        "escc_grade": escc,
+        "myelopathy": _bool(surgeon.get("myelopathy")),
+        "radiculopathy": _bool(surgeon.get("radiculopathy")),
+        "frankel": frankel,
+        "asia": asia,
+        "histology": site,
+        "sins_total": case_sins.total if case_sins is not None else None,
+        "mechanical_pain": mechanical
+        if case_sins is not None and case_sins.driving is not None
+        else _bool(surgeon.get("mechanical_pain")),
+        "tolerates_surgery": _bool(surgeon.get("tolerates_surgery")),
+        "ecog": ecog,
+    }
+    try:
+        noms = noms_mod.calculate_noms(
+            noms_mod.NomsInputs(**noms_inputs), _histology_tables(session)
+        )
+    except ValidationError:
+        noms = None
+    scores.append(
+        ScoreLine(
+            "noms",
+            "NOMS",
+            "suggestion" if noms is not None and noms.complete else "incomplete",
+            noms.summary() if noms is not None else "not available",
+            bool(noms and noms.complete),
+            noms_mod.SOURCE,
+        )
+    )
+
+    tokuhashi = calculate_tokuhashi(
+        TokuhashiInputs(
+            karnofsky=_safe(lambda v: TokuhashiInputs(karnofsky=v).karnofsky, karnofsky),
+            extraspinal_bone_metastases=foci,
+            vertebral_body_metastases=vertebrae,
+            visceral_metastases=visceral,
+            primary_site=site,
+            frankel=frankel,
+        )
+    )
+    scores.append(_score_line("tokuhashi", "Tokuhashi", tokuhashi))
+    bone = None
+    if foci is not None and vertebrae is not None:
+        bone = BoneMetastases.SOLITARY if foci + vertebrae == 1 else BoneMetastases.MULTIPLE
+    tomita = calculate_tomita(
+        TomitaInputs(primary_site=site, visceral_metastases=visceral, bone_metastases=bone)
+    )
+    scores.append(_score_line("tomita", "Tomita", tomita))
+
+    performance_parts = []
+    if ecog is not None:
+        performance_parts.append(f"ECOG {ecog.value} ({ecog.label})")
+    if karnofsky is not None:
+        performance_parts.append(f"Karnofsky {karnofsky}%")
+    neuro_parts = []
+    if frankel is not None:
+        neuro_parts.append(f"Frankel {frankel.value} ({frankel.label})")
+    if asia is not None and (frankel is None or asia.value != frankel.value):
+        neuro_parts.append(f"ASIA {asia.value}")
+
+    # Histology: the final biopsy, else what the referral says.
+    histology = case.histology
+    pending = False
+    for biopsy in session.scalars(
+        select(Biopsy).where(Biopsy.case_id == case.id).order_by(Biopsy.id)
+    ):
+        if biopsy.status is BiopsyStatus.FINAL and biopsy.histology:
+            histology = biopsy.histology
+        elif biopsy.status is not BiopsyStatus.FINAL:
+            pending = True
+    if not histology and pending:
+        histology = "biopsy pending"
+
+    latest_notes: dict[Role, str] = {}
+    for note in session.scalars(
+        select(Note).where(Note.case_id == case.id).order_by(Note.created_at, Note.id)
+    ):
+        latest_notes[note.author_role] = note.body
+    role_inputs = []
+    for role in CONTRIBUTING_ROLES:
+        row = assessments.get(role)
+        summary = summarise_input(role, data(role)) if row is not None else "no input yet"
+        if role in latest_notes:
+            summary = _clip(f"{summary}. Note: {latest_notes[role]}")
+        role_inputs.append(
+            RoleInput(role, row is not None and row.submitted_at is not None, summary)
+        )
+
+    def flag(name: str) -> bool | None:
+        for assessment in assessments.values():
+            value = assessment.data.get(name) if isinstance(assessment.data, Mapping) else None
+            if isinstance(value, bool):
+                return value
+        return None
+
+    pain = "unknown"
+    if case.pain_score is not None:
+        pain = f"{case.pain_score}/10"
+        if case.pain_character:
+            pain += f", {case.pain_character}"
+    return CaseFacts(
+        case_id=case.id,
+        pseudonym=patient.pseudonym,
+        age=patient.age_at_referral,
+        sex=patient.sex.label,
+        primary_site=case.primary_site,
+        primary_site_label=site.label if site else case.primary_site,
+        histology=histology,
+        levels=tuple(lv for lv in case.levels.split(",") if lv),
+        status=case.status,
+        version=case.version,
+        urgent=case.urgency is Urgency.URGENT,
+        red_flags=tuple(case.urgency_reasons or ()),
+        referral_question=case.referral_question,
+        pain=pain,
+        symptoms=_symptoms(case),
+        performance="; ".join(performance_parts) or "not recorded",
+        neurology="; ".join(neuro_parts) or "not recorded",
+        scores=tuple(scores),
+        noms=noms,
+        role_inputs=tuple(role_inputs),
+        images=_images(session, case.id),
+        safety_flags=PatientSafetyFlags(
+            spinal_metastasis=True if case.levels else None,
+            thrombocytopenia=flag("thrombocytopenia"),
+            renal_impairment=flag("renal_impairment"),
+            anticoagulation=flag("anticoagulation"),
+        ),
+    )
+
+
+def load_case_facts(session: Session, case_id: int) -> CaseFacts:
+    """The facts of a case, inside an open session (for other services).
+
+    Parameters
+    ----------
+    session:
+        An open session.
+    case_id:
+        The case.
+
+    Returns
+    -------
+    CaseFacts
+        The facts.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such case.
+    """
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError(f"Case {case_id} does not exist.")
+    return _facts(session, case)
+
+
+def gather_case_facts(db: Database, actor: Actor, case_id: int) -> CaseFacts:
+    """The key facts, scores, NOMS suggestion and role input of a case.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who is looking (needs permission to view cases).
+    case_id:
+        The case.
+
+    Returns
+    -------
+    CaseFacts
+        The facts, with unknown inputs left unknown.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such case.
+    PermissionDeniedError
+        If the actor may not view cases.
+    """
+    require(actor, Action.CASE_VIEW)
+    with db.read() as session:
+        return load_case_facts(session, case_id)

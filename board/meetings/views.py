@@ -1,0 +1,182 @@
+"""What meeting services take from pages and give back: frozen dataclasses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from board.auth.roles import Role
+from board.cases.enums import CaseStatus, Urgency
+from board.meetings.enums import AgendaTriage, MeetingStatus
+from board.plans.enums import PlanStatus
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingInput:
+    """The schedule form.
+
+    Parameters
+    ----------
+    starts_at:
+        Date and time (timezone-aware).
+    title:
+        Name of the meeting.
+    location:
+        Room, or ``None`` when the meeting is online only.
+    video_link:
+        ``https://`` link of the video call, or ``None``.
+    chair_id:
+        The chairing specialist (finalizes the plans).
+    required_roles:
+        The specialties that must attend (quorum) and sign each plan.
+    """
+
+    starts_at: dt.datetime
+    title: str
+    location: str | None
+    video_link: str | None
+    chair_id: int | None
+    required_roles: tuple[Role, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingSummary:
+    """A meeting in a list."""
+
+    id: int
+    starts_at: dt.datetime
+    title: str
+    status: MeetingStatus
+    agenda_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaRow:
+    """One case on an agenda."""
+
+    id: int
+    version: int
+    position: int
+    case_id: int
+    pseudonym: str
+    primary_site_label: str
+    levels: tuple[str, ...]
+    urgency: Urgency
+    case_status: CaseStatus
+    missing: tuple[str, ...]
+    triage: AgendaTriage
+    discussed_at: dt.datetime | None
+    discussion_seconds: int
+    timer_started_at: dt.datetime | None
+    plan_status: PlanStatus | None
+    plan_number: int | None
+    referral_question: str
+
+    def elapsed_seconds(self, now: dt.datetime) -> int:
+        """Discussion time so far, including a running timer."""
+        running = 0
+        if self.timer_started_at is not None:
+            running = max(0, int((now - self.timer_started_at).total_seconds()))
+        return self.discussion_seconds + running
+
+    @property
+    def ready(self) -> bool:
+        """Whether the readiness checklist is complete."""
+        return not self.missing
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceRow:
+    """One attendee."""
+
+    id: int
+    user_id: int
+    name: str
+    role: Role
+    present: bool
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Quorum:
+    """Whether the required specialties are present."""
+
+    required_roles: tuple[Role, ...]
+    present_roles: tuple[Role, ...]
+    missing_roles: tuple[Role, ...]
+
+    @property
+    def met(self) -> bool:
+        """True when no required specialty is absent."""
+        return not self.missing_roles
+
+    def warning(self) -> str | None:
+        """The quorum warning, or ``None`` when the quorum is met."""
+        if self.met:
+            return None
+        return (
+            "No quorum: absent required specialt"
+            + ("ies: " if len(self.missing_roles) > 1 else "y: ")
+            + ", ".join(r.label for r in self.missing_roles)
+            + "."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingDetail:
+    """A meeting with its agenda, attendance and quorum."""
+
+    id: int
+    version: int
+    starts_at: dt.datetime
+    title: str
+    location: str | None
+    video_link: str | None
+    chair_id: int | None
+    chair_name: str | None
+    status: MeetingStatus
+    required_roles: tuple[Role, ...]
+    agenda: tuple[AgendaRow, ...]
+    attendance: tuple[AttendanceRow, ...]
+    quorum: Quorum
+    updated_at: dt.datetime
+    updated_by: str | None
+
+    def as_input(self) -> MeetingInput:
+        """The editable fields, as the form holds them."""
+        return MeetingInput(
+            starts_at=self.starts_at,
+            title=self.title,
+            location=self.location,
+            video_link=self.video_link,
+            chair_id=self.chair_id,
+            required_roles=self.required_roles,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaCandidate:
+    """A case that could go on the agenda, in the suggested order."""
+
+    case_id: int
+    pseudonym: str
+    primary_site_label: str
+    levels: tuple[str, ...]
+    urgency: Urgency
+    status: CaseStatus
+    missing: tuple[str, ...]
+    created_at: dt.datetime
+
+    @property
+    def ready(self) -> bool:
+        """Whether nothing is missing."""
+        return not self.missing
+
+
+@dataclass(frozen=True, slots=True)
+class PersonOption:
+    """An active user, for chair, attendance and action-item owner pickers."""
+
+    id: int
+    name: str
+    role: Role
