@@ -41,9 +41,18 @@ from board.db.models import (
 )
 from board.errors import NotFoundError, ValidationError
 from board.pathology.enums import BiopsyStatus
-from board.scoring import noms as noms_mod
 from board.scoring.escc import EsccGrade, parse_escc_grade
 from board.scoring.neuro import parse_asia, parse_frankel
+from board.scoring.noms import (
+    DEFAULT_HISTOLOGY_TABLE,
+    HISTOLOGY_TABLES,
+    HistologyRow,
+    NomsInputs,
+    NomsResult,
+    Radiosensitivity,
+    calculate_noms,
+)
+from board.scoring.noms import SOURCE as NOMS_SOURCE
 from board.scoring.performance import parse_ecog
 from board.scoring.primary import PrimarySite, VisceralMetastases
 from board.scoring.safety import PatientSafetyFlags
@@ -123,7 +132,7 @@ class CaseFacts:
     performance: str
     neurology: str
     scores: tuple[ScoreLine, ...]
-    noms: noms_mod.NomsResult | None
+    noms: NomsResult | None
     role_inputs: tuple[RoleInput, ...]
     images: tuple[KeyImage, ...] = field(default_factory=tuple)
     safety_flags: PatientSafetyFlags = field(default_factory=PatientSafetyFlags)
@@ -250,17 +259,17 @@ def summarise_input(role: Role, data: Mapping[str, Any]) -> str:
     return _clip("; ".join(parts)) if parts else "no structured input"
 
 
-def _histology_tables(session: Session) -> Mapping[str, tuple[noms_mod.HistologyRow, ...]]:
+def _histology_tables(session: Session) -> Mapping[str, tuple[HistologyRow, ...]]:
     rows = session.scalars(select(HistologyClass).order_by(HistologyClass.key)).all()
     if not rows:
-        return noms_mod.HISTOLOGY_TABLES
-    table: list[noms_mod.HistologyRow] = []
+        return HISTOLOGY_TABLES
+    table: list[HistologyRow] = []
     for row in rows:
-        sensitivity = _safe(noms_mod.Radiosensitivity, row.radiosensitivity)
+        sensitivity = _safe(Radiosensitivity, row.radiosensitivity)
         if sensitivity is not None:
-            table.append(noms_mod.HistologyRow(row.key, row.label, sensitivity, row.source))
-    tables = dict(noms_mod.HISTOLOGY_TABLES)
-    tables[noms_mod.DEFAULT_HISTOLOGY_TABLE] = tuple(table)
+            table.append(HistologyRow(row.key, row.label, sensitivity, row.source))
+    tables = dict(HISTOLOGY_TABLES)
+    tables[DEFAULT_HISTOLOGY_TABLE] = tuple(table)
     return tables
 
 
@@ -416,9 +425,7 @@ def _facts(session: Session, case: Case) -> CaseFacts:
         "ecog": ecog,
     }
     try:
-        noms = noms_mod.calculate_noms(
-            noms_mod.NomsInputs(**noms_inputs), _histology_tables(session)
-        )
+        noms = calculate_noms(NomsInputs(**noms_inputs), _histology_tables(session))
     except ValidationError:
         noms = None
     scores.append(
@@ -428,7 +435,7 @@ def _facts(session: Session, case: Case) -> CaseFacts:
             "suggestion" if noms is not None and noms.complete else "incomplete",
             noms.summary() if noms is not None else "not available",
             bool(noms and noms.complete),
-            noms_mod.SOURCE,
+            NOMS_SOURCE,
         )
     )
 
