@@ -13,9 +13,9 @@ Where inputs come from
 - Lesions: the radiologist's lesion rows. While the radiologist has listed none, the
   case's involved levels are used, with findings stored on the case's lesion rows (older
   data) when there are any.
-- SINS pain: the spine surgeon's "mechanical pain", else the pain team's pain character;
-  a non-mechanical pain is "occasional" when the pain score (pain team, else referral)
-  is above 0 and "pain-free" at 0.
+- SINS pain: the spine surgeon's "mechanical pain", else the pain team's pain character,
+  else the referral's pain character; a non-mechanical pain is "occasional" when the
+  pain score (pain team, else referral) is above 0 and "pain-free" at 0.
 - Extraspinal bone foci and visceral metastases: the oncologist, else the radiologist.
 - Primary site: the oncologist, else the referral. Radiosensitivity: the radiation
   oncologist's explicit choice, else the histology table.
@@ -163,6 +163,8 @@ class DerivationInput:
         The case's involved levels ("T7", ...).
     pain_score:
         The referral's pain score (0-10), if known.
+    pain_character:
+        The referral's pain character (mechanical, biological, radicular), if known.
     lesion_findings:
         Findings stored on the case's lesion rows, by level (older data).
     forms:
@@ -176,6 +178,7 @@ class DerivationInput:
     primary_site: str | None = None
     levels: tuple[str, ...] = ()
     pain_score: int | None = None
+    pain_character: str | None = None
     lesion_findings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     forms: Mapping[Role, Form] = field(default_factory=dict)
     authors: Mapping[Role, str] = field(default_factory=dict)
@@ -337,9 +340,11 @@ def _sins_pain(inp: DerivationInput) -> tuple[SinsPain | None, str]:
         return SinsPain.MECHANICAL, _source(inp, Role.SPINE_SURGEON) + ": mechanical pain"
     if pain is not None and pain.character is not None and pain.character.value == "mechanical":
         return SinsPain.MECHANICAL, _source(inp, Role.PAIN_PALLIATIVE) + ": mechanical pain"
-    not_mechanical = (surgeon is not None and surgeon.mechanical_pain is False) or (
-        pain is not None and pain.character is not None
-    )
+    team_character = pain is not None and pain.character is not None
+    surgeon_says_no = surgeon is not None and surgeon.mechanical_pain is False
+    if not (team_character or surgeon_says_no) and inp.pain_character == "mechanical":
+        return SinsPain.MECHANICAL, "referral: mechanical pain"
+    not_mechanical = surgeon_says_no or team_character or inp.pain_character is not None
     score, score_source = None, ""
     if pain is not None and pain.nrs is not None:
         score, score_source = pain.nrs, _source(inp, Role.PAIN_PALLIATIVE) + f": NRS {pain.nrs}"
@@ -348,11 +353,12 @@ def _sins_pain(inp: DerivationInput) -> tuple[SinsPain | None, str]:
     if score == 0:
         return SinsPain.PAIN_FREE, score_source
     if not_mechanical and score is not None:
-        who = (
-            _source(inp, Role.SPINE_SURGEON)
-            if surgeon is not None and surgeon.mechanical_pain is False
-            else _source(inp, Role.PAIN_PALLIATIVE)
-        )
+        if surgeon_says_no:
+            who = _source(inp, Role.SPINE_SURGEON)
+        elif team_character:
+            who = _source(inp, Role.PAIN_PALLIATIVE)
+        else:
+            who = "referral"
         return SinsPain.OCCASIONAL, f"{who}: not mechanical; {score_source}"
     return None, ""
 

@@ -86,6 +86,7 @@ def derivation_input(session: Session, case: Case) -> DerivationInput:
         primary_site=case.primary_site,
         levels=tuple(lv for lv in case.levels.split(",") if lv),
         pain_score=case.pain_score,
+        pain_character=case.pain_character,
         lesion_findings={lesion.level: dict(lesion.findings or {}) for lesion in case.lesions},
         forms=forms,
         authors=authors,
