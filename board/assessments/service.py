@@ -330,6 +330,11 @@ def save_assessment(
                         before={"role": role, **changed_before},
                         after={"role": role, **changed_after},
                     )
+            if role is Role.RADIOLOGIST:
+                # ESCC 2-3 makes the case urgent (suspected cord compression).
+                from board.cases.service import refresh_urgency
+
+                refresh_urgency(session, actor, case)
             names = {actor.user_id: actor.display_name} if actor.user_id else {}
             return _view(row, case_id, role, names)
     except (StaleDataError, IntegrityError):
