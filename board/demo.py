@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from board.assessments.forms import parse_form
 from board.audit.service import record
 from board.auth.roles import Role
 from board.auth.users import UserView, create_first_admin, create_user
@@ -28,7 +29,6 @@ from board.db.models import (
     Biopsy,
     Case,
     ImagingStudy,
-    Lesion,
     Meeting,
     User,
     utcnow,
@@ -152,7 +152,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         "New leg weakness and unsteady gait with T11 compression: surgery or radiotherapy?",
         {
             "T10": _lesion("blastic", "none", "normal", "none", "0"),
-            "T11": _lesion("mixed", "under_50", "normal", "unilateral", "3"),
+            "T11": _lesion("mixed", "lt50", "normal", "unilateral", "3"),
         },
         ecog=2,
         karnofsky=60,
@@ -201,7 +201,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         Sex.FEMALE,
         "T6",
         "High-grade T6 compression with partial collapse: separation surgery then SBRT?",
-        {"T6": _lesion("lytic", "under_50", "de_novo_deformity", "bilateral", "2")},
+        {"T6": _lesion("lytic", "lt50", "deformity", "bilateral", "2")},
         ecog=1,
         karnofsky=80,
         frankel="E",
@@ -243,7 +243,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         Sex.FEMALE,
         "L1",
         "L1 collapse over 50% with kyphosis: cement augmentation or fixation?",
-        {"L1": _lesion("lytic", "over_50", "de_novo_deformity", "bilateral", "0")},
+        {"L1": _lesion("lytic", "gt50", "deformity", "bilateral", "0")},
         ecog=1,
         karnofsky=70,
         frankel="E",
@@ -262,7 +262,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         Sex.FEMALE,
         "T12",
         "Borderline T12 epidural disease: SBRT now or observe?",
-        {"T12": _lesion("lytic", "no_collapse_over_50_involved", "normal", "none", "1c")},
+        {"T12": _lesion("lytic", "involved_gt50", "normal", "none", "1c")},
         ecog=1,
         karnofsky=80,
         frankel="E",
@@ -303,7 +303,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         "L4, L5",
         "Lytic L4-L5 lesions, primary unknown: biopsy result pending, work-up plan?",
         {
-            "L4": _lesion("lytic", "under_50", "normal", "unilateral", "1a"),
+            "L4": _lesion("lytic", "lt50", "normal", "unilateral", "1a"),
             "L5": _lesion("lytic", "none", "normal", "none", "0"),
         },
         ecog=1,
@@ -357,33 +357,88 @@ def _next_meeting_time(now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(16, 0), tzinfo=dt.UTC)
 
 
-def _oncology_data(spec: DemoCase) -> dict[str, Any]:
-    return {
-        "ecog": spec.ecog,
-        "karnofsky": spec.karnofsky,
-        "extraspinal_bone_foci": spec.extraspinal_bone_foci,
-        "visceral_metastases": spec.visceral,
-        "brain_metastases": False,
-    }
+_MARKERS: dict[str, dict[str, str]] = {
+    "breast": {"ER": "positive (90%)", "PR": "positive (40%)", "HER2": "0"},
+    "prostate": {"PSA": "positive"},
+    "lung": {"EGFR": "exon 19 deletion", "ALK": "negative", "PD-L1": "10%"},
+    "melanoma": {"BRAF": "V600E"},
+}
+#: Cases whose patient the surgeon judges unable to tolerate surgery (frail).
+_FRAIL = ("TB-DEMO05", "TB-DEMO08")
+#: The oncologist's Tomita growth choice for sites the paper does not classify.
+_GROWTH: dict[str, str] = {"melanoma": "rapid", "myeloma": "moderate", "lymphoma": "moderate"}
+_SYSTEMIC: dict[str, tuple[str, ...]] = {
+    "breast": ("hormonal", "targeted", "bone_targeted"),
+    "prostate": ("hormonal", "bone_targeted"),
+    "kidney": ("immunotherapy", "targeted"),
+    "lung_nsclc": ("targeted",),
+    "melanoma": ("immunotherapy", "targeted"),
+    "myeloma": ("chemotherapy", "bone_targeted"),
+    "thyroid": ("targeted",),
+    "lymphoma": ("chemotherapy",),
+}
+
+
+_DEMO_FORM_ROLES = (
+    Role.RADIOLOGIST,
+    Role.SPINE_SURGEON,
+    Role.MEDICAL_ONCOLOGIST,
+    Role.RADIATION_ONCOLOGIST,
+    Role.PAIN_PALLIATIVE,
+    Role.PHYSIOTHERAPIST,
+)
 
 
 def _assessment_data(spec: DemoCase, role: Role) -> dict[str, Any]:
+    """A role's structured form for a demo case (validated by :func:`parse_form`)."""
+    site = site_value(spec.site)
+    frail = spec.pseudonym in _FRAIL
+    data: dict[str, Any] = {}
     if role is Role.RADIOLOGIST:
-        return {"lesions": spec.lesions, "extraspinal_bone_foci": spec.extraspinal_bone_foci}
-    if role is Role.SPINE_SURGEON:
-        return {
+        data = {
+            "lesions": [{"level": level, **f} for level, f in spec.lesions.items()],
+            "extraspinal_bone_metastases_seen": spec.extraspinal_bone_foci > 0,
+            "extraspinal_bone_foci": spec.extraspinal_bone_foci,
+            "visceral_metastases_seen": spec.visceral != "none",
+        }
+    elif role is Role.SPINE_SURGEON:
+        data = {
             "frankel": spec.frankel,
             "asia": spec.frankel,
-            "mechanical_pain": spec.mechanical_pain,
             "myelopathy": spec.frankel in ("A", "B", "C", "D"),
+            "radiculopathy": spec.pain_character == "radicular",
+            "mechanical_pain": spec.mechanical_pain,
+            "candidacy": "not_candidate" if frail else "candidate",
+            "tolerates_surgery": not frail,
+            "surgical_options": ["no_surgery"] if frail else ["separation_surgery"],
         }
-    if role is Role.MEDICAL_ONCOLOGIST:
-        return _oncology_data(spec)
-    if role is Role.RADIATION_ONCOLOGIST:
-        return {"prior_radiation_to_level": False}
-    if role is Role.PAIN_PALLIATIVE:
-        return {"nrs": spec.pain_score, "character": spec.pain_character}
-    return {}
+    elif role is Role.MEDICAL_ONCOLOGIST:
+        data = {
+            "primary_site": site,
+            "histology": spec.histology,
+            "ecog": str(spec.ecog),
+            "karnofsky": spec.karnofsky,
+            "extraspinal_bone_foci": spec.extraspinal_bone_foci,
+            "visceral_metastases": spec.visceral,
+            "brain_metastases": False,
+            "systemic_options": list(_SYSTEMIC.get(site, ())),
+            "primary_growth": _GROWTH.get(site),
+        }
+    elif role is Role.RADIATION_ONCOLOGIST:
+        data = {
+            "prior_radiation": False,
+            "cebrt_option": True,
+            "cebrt_dose_gy": 8,
+            "cebrt_fractions": 1,
+            "sbrt_option": not frail,
+            "sbrt_dose_gy": None if frail else 24,
+            "sbrt_fractions": None if frail else 2,
+        }
+    elif role is Role.PAIN_PALLIATIVE:
+        data = {"nrs": spec.pain_score, "character": spec.pain_character}
+    elif role is Role.PHYSIOTHERAPIST:
+        data = {"mobility": "walking_aid" if spec.ecog >= 2 else "independent"}
+    return parse_form(role, data).to_data()
 
 
 def load_demo(db: Database, now: dt.datetime | None = None) -> DemoSummary:
@@ -482,9 +537,6 @@ def load_demo(db: Database, now: dt.datetime | None = None) -> DemoSummary:
         for case_id, spec in case_ids:
             case = session.get(Case, case_id)
             assert case is not None
-            for lesion in session.scalars(select(Lesion).where(Lesion.case_id == case_id)):
-                lesion.findings = dict(spec.lesions.get(lesion.level, {}))
-                lesion.updated_by_id = users[Role.RADIOLOGIST].id
             if spec.mri_days_ago is not None:
                 study = ImagingStudy(
                     case_id=case_id,
@@ -512,8 +564,13 @@ def load_demo(db: Database, now: dt.datetime | None = None) -> DemoSummary:
                 kind=BiopsyKind.CORE_NEEDLE,
                 status=BiopsyStatus.PENDING if spec.biopsy_pending else BiopsyStatus.FINAL,
                 performed_on=(now - dt.timedelta(days=10)).date(),
-                site=spec.levels.split(",")[0].strip(),
+                site=f"{spec.levels.split(',')[0].strip()} vertebral body",
+                level=spec.levels.split(",")[0].strip(),
                 histology=None if spec.biopsy_pending else spec.histology,
+                markers={} if spec.biopsy_pending else dict(_MARKERS.get(spec.site, {})),
+                report_text=None
+                if spec.biopsy_pending
+                else "Fictional report: core biopsy of the vertebral lesion.",
                 pathologist=users[Role.PATHOLOGIST].display_name,
                 version=1,
             )
@@ -522,18 +579,21 @@ def load_demo(db: Database, now: dt.datetime | None = None) -> DemoSummary:
             record(
                 session,
                 users[Role.PATHOLOGIST].as_actor(),
-                "biopsy.create",
+                "biopsy.add",
                 "biopsy",
                 biopsy.id,
                 case_id=case_id,
                 after={"status": biopsy.status, "histology": biopsy.histology},
             )
-            for role in spec.submitted_roles:
+            # Every role has recorded its form; the roles not yet listed as submitted
+            # keep theirs as a draft (readiness still shows their input as missing).
+            for role in _DEMO_FORM_ROLES:
+                submitted = role in spec.submitted_roles
                 assessment = Assessment(
                     case_id=case_id,
                     role=role,
                     data=_assessment_data(spec, role),
-                    submitted_at=now - dt.timedelta(hours=6),
+                    submitted_at=now - dt.timedelta(hours=6) if submitted else None,
                     updated_by_id=users[role].id,
                 )
                 session.add(assessment)
@@ -541,11 +601,11 @@ def load_demo(db: Database, now: dt.datetime | None = None) -> DemoSummary:
                 record(
                     session,
                     users[role].as_actor(),
-                    "assessment.submit",
+                    "assessment.submit" if submitted else "assessment.create",
                     "assessment",
                     assessment.id,
                     case_id=case_id,
-                    after=assessment.data,
+                    after={"role": role, **assessment.data},
                 )
             ready = (
                 len(spec.submitted_roles) == 4

@@ -26,6 +26,16 @@ class ReadinessFacts:
     biopsy_pending: bool = False
     submitted_roles: frozenset[Role] = field(default_factory=frozenset)
     required_roles: tuple[Role, ...] = REQUIRED_ROLES
+    #: every lesion the radiologist listed has its SINS findings and ESCC grade
+    lesions_assessed: bool = False
+    lesions_detail: str = "no lesion assessed by the radiologist"
+    #: Frankel or ASIA grade recorded by the spine surgeon
+    neuro_exam: bool = False
+    #: ECOG or Karnofsky recorded by the medical oncologist
+    performance_status: bool = False
+    #: a pain score (pain team's NRS, else the referral's)
+    pain_assessed: bool = False
+    pain_detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +112,28 @@ def assess_readiness(facts: ReadinessFacts, today: dt.date) -> Readiness:
         items.append(ReadinessItem("histology", "Histology (biopsy pending)", False, "pending"))
     else:
         items.append(ReadinessItem("histology", "Histology", False, "unknown, no biopsy"))
+    items.append(
+        ReadinessItem(
+            "lesions", "Radiology lesion assessment", facts.lesions_assessed, facts.lesions_detail
+        )
+    )
+    items.append(
+        ReadinessItem(
+            "neuro",
+            "Neurological exam",
+            facts.neuro_exam,
+            "Frankel/ASIA recorded" if facts.neuro_exam else "no Frankel or ASIA grade",
+        )
+    )
+    items.append(
+        ReadinessItem(
+            "performance",
+            "Performance status",
+            facts.performance_status,
+            "recorded" if facts.performance_status else "no ECOG or Karnofsky",
+        )
+    )
+    items.append(ReadinessItem("pain", "Pain assessment", facts.pain_assessed, facts.pain_detail))
     for role in facts.required_roles:
         done = role in facts.submitted_roles
         items.append(ReadinessItem(f"role:{role.value}", f"{role.label} input", done))

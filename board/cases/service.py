@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from board.assessments.readiness import form_readiness
 from board.audit.service import diff, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
@@ -242,6 +243,54 @@ def _apply_urgency(case: Case, high_grade_escc: bool | None = None) -> None:
     case.urgency_reasons = list(result.reasons)
 
 
+def _high_grade_escc(session: Session, case: Case) -> bool | None:
+    """``True`` when the radiologist (or a lesion's findings) records ESCC 2 or 3."""
+    grades: list[str] = []
+    data = session.scalar(
+        select(Assessment.data).where(
+            Assessment.case_id == case.id, Assessment.role == Role.RADIOLOGIST
+        )
+    )
+    if isinstance(data, dict):
+        for lesion in data.get("lesions") or []:
+            if isinstance(lesion, dict):
+                grades.append(str(lesion.get("escc")))
+    for lesion in case.lesions:
+        grades.append(str((lesion.findings or {}).get("escc")))
+    return True if any(grade in ("2", "3") for grade in grades) else None
+
+
+def refresh_urgency(session: Session, actor: Actor, case: Case) -> bool:
+    """Re-apply the red-flag rule to a case (after the radiologist records ESCC).
+
+    Parameters
+    ----------
+    session:
+        The session of the action (the change is audited in it).
+    actor:
+        Who made the change that prompted it.
+    case:
+        The case.
+
+    Returns
+    -------
+    bool
+        Whether the urgency or its reasons changed.
+    """
+    before = {"urgency": case.urgency, "urgency_reasons": list(case.urgency_reasons or ())}
+    _apply_urgency(case, _high_grade_escc(session, case))
+    after = {"urgency": case.urgency, "urgency_reasons": list(case.urgency_reasons or ())}
+    if before == after:
+        return False
+    case.updated_at = utcnow()
+    case.updated_by_id = actor.user_id
+    session.flush()
+    record(
+        session, actor, "case.urgency", "case", case.id, case_id=case.id, before=before, after=after
+    )
+    return True
+
+
 def _sync_lesions(case: Case, levels_text: str) -> None:
     wanted = [lvl for lvl in levels_text.split(",") if lvl]
     existing = {lesion.level: lesion for lesion in case.lesions}
@@ -373,7 +422,7 @@ def update_case(
                     setattr(case, name, values[name])
                 for name in _PATIENT_FIELDS:
                     setattr(patient, name, values[name])
-                _apply_urgency(case)
+                _apply_urgency(case, _high_grade_escc(session, case))
                 _sync_lesions(case, case.levels)
                 changed_before, changed_after = diff(before, _case_snapshot(case, patient))
             if changed_after:
@@ -509,12 +558,18 @@ def _readiness_for(session: Session, case_ids: list[int], today: dt.date) -> dic
         else:
             pending.add(case_id)
     submitted: dict[int, set[Role]] = defaultdict(set)
-    for case_id, role in session.execute(
-        select(Assessment.case_id, Assessment.role).where(
-            Assessment.case_id.in_(case_ids), Assessment.submitted_at.is_not(None)
+    forms: dict[int, dict[Role, Any]] = defaultdict(dict)
+    for case_id, role, data, submitted_at in session.execute(
+        select(Assessment.case_id, Assessment.role, Assessment.data, Assessment.submitted_at).where(
+            Assessment.case_id.in_(case_ids)
         )
     ):
-        submitted[case_id].add(role)
+        if submitted_at is not None:
+            submitted[case_id].add(role)
+        forms[case_id][role] = data
+    pain_scores = dict(
+        session.execute(select(Case.id, Case.pain_score).where(Case.id.in_(case_ids))).all()
+    )
     return {
         cid: assess_readiness(
             ReadinessFacts(
@@ -522,6 +577,7 @@ def _readiness_for(session: Session, case_ids: list[int], today: dt.date) -> dic
                 histology_known=histology.get(cid, False),
                 biopsy_pending=cid in pending,
                 submitted_roles=frozenset(submitted[cid]),
+                **form_readiness(forms[cid], pain_scores.get(cid)),
             ),
             today,
         )
@@ -581,9 +637,7 @@ def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
         ids = [i for i in (case.created_by_id, case.updated_by_id) if i is not None]
         if ids:
             users = dict(
-                session.execute(
-                    select(User.id, User.display_name).where(User.id.in_(ids))
-                ).all()
+                session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
             )
         notes = session.scalars(
             select(Note).where(Note.case_id == case_id).order_by(Note.created_at, Note.id)

@@ -331,6 +331,8 @@ class Biopsy(Versioned, Base):
     )
     performed_on: Mapped[dt.date | None] = mapped_column(Date)
     site: Mapped[str | None] = mapped_column(String(120))
+    #: vertebral level biopsied ("T7"), when the site is a vertebra
+    level: Mapped[str | None] = mapped_column(String(3))
     histology: Mapped[str | None] = mapped_column(String(200))
     grade: Mapped[str | None] = mapped_column(String(40))
     markers: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)

@@ -1,19 +1,11 @@
 """What the presenter view and the plan show about a case: key facts, scores, input.
 
-This is the one seam between the meeting and the specialists' input. Until the
-assessments subdomain exposes a service for a case's derived scores, this adapter
-gathers what it can from the stored rows (case, lesions, assessments, notes, biopsies,
-imaging thumbnails) and runs the pure :mod:`board.scoring` calculators over them. Any
-input it cannot find stays *unknown*: the score is then shown as incomplete, naming
-what is missing, never as a partial total.
-
-Stored shapes read here (tolerant: unknown keys are ignored, bad values count as
-unknown): lesion findings ``lesion_type``/``bone_lesion``, ``collapse``, ``alignment``,
-``posterolateral``, ``escc``, ``pain``; the medical oncologist's ``ecog``,
-``karnofsky``, ``extraspinal_bone_foci``, ``visceral_metastases``; the spine
-surgeon's ``frankel``, ``asia``, ``myelopathy``, ``radiculopathy``,
-``mechanical_pain``, ``tolerates_surgery``; safety flags ``thrombocytopenia``,
-``renal_impairment``, ``anticoagulation`` in any assessment.
+This is the one seam between the meeting and the specialists' input. The scores come
+from :func:`board.assessments.derive.derive_scores` (the same derivation as the case's
+Scores tab), over the roles' saved forms; any input it cannot find stays *unknown*: the
+score is then shown as incomplete, naming what is missing, never as a partial total.
+Safety flags ``thrombocytopenia``, ``renal_impairment``, ``anticoagulation`` are read
+from any assessment (the oncologist's form records them).
 """
 
 from __future__ import annotations
@@ -25,6 +17,8 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from board.assessments.derive import derive_scores
+from board.assessments.scores import derivation_input
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.auth.roles import CONTRIBUTING_ROLES, Role
@@ -34,22 +28,17 @@ from board.db.models import (
     Assessment,
     Biopsy,
     Case,
-    HistologyClass,
     ImagingSeries,
     ImagingStudy,
     Note,
 )
 from board.errors import NotFoundError, ValidationError
 from board.pathology.enums import BiopsyStatus
-from board.scoring import noms as noms_mod
-from board.scoring.escc import EsccGrade, parse_escc_grade
-from board.scoring.neuro import parse_asia, parse_frankel
-from board.scoring.performance import parse_ecog
-from board.scoring.primary import PrimarySite, VisceralMetastases
+from board.scoring.noms import (
+    NomsResult,
+)
+from board.scoring.primary import PrimarySite
 from board.scoring.safety import PatientSafetyFlags
-from board.scoring.sins import SinsInputs, calculate_sins, most_unstable
-from board.scoring.tokuhashi import TokuhashiInputs, calculate_tokuhashi
-from board.scoring.tomita import BoneMetastases, TomitaInputs, calculate_tomita
 
 T = TypeVar("T")
 SUMMARY_LENGTH = 180
@@ -123,7 +112,7 @@ class CaseFacts:
     performance: str
     neurology: str
     scores: tuple[ScoreLine, ...]
-    noms: noms_mod.NomsResult | None
+    noms: NomsResult | None
     role_inputs: tuple[RoleInput, ...]
     images: tuple[KeyImage, ...] = field(default_factory=tuple)
     safety_flags: PatientSafetyFlags = field(default_factory=PatientSafetyFlags)
@@ -142,58 +131,6 @@ def _safe(parse: Callable[[Any], T | None], value: Any) -> T | None:
         return parse(value)
     except (ValidationError, ValueError, TypeError):
         return None
-
-
-def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _visceral(value: Any) -> VisceralMetastases | None:
-    mapped = {"removable": "treatable", "unremovable": "untreatable"}.get(str(value), value)
-    return _safe(lambda v: VisceralMetastases(str(v)), mapped)
-
-
-_ESCC_ORDER = list(EsccGrade)
-
-
-def _sins_pain(findings: Mapping[str, Any], surgeon: Mapping[str, Any], case: Case) -> Any:
-    if findings.get("pain") not in (None, "unknown"):
-        return findings.get("pain")
-    mechanical = _bool(surgeon.get("mechanical_pain"))
-    if mechanical is True:
-        return "mechanical"
-    if mechanical is False and case.pain_score is not None:
-        return "occasional" if case.pain_score > 0 else "pain_free"
-    return None
-
-
-def _sins_inputs(level: str, findings: Mapping[str, Any], pain: Any) -> SinsInputs:
-    def get(key: str, *alternatives: str) -> Any:
-        for name in (key, *alternatives):
-            value = findings.get(name)
-            if value not in (None, "unknown"):
-                return value
-        return None
-
-    values = {
-        "pain": pain,
-        "bone_lesion": get("bone_lesion", "lesion_type"),
-        "alignment": get("alignment"),
-        "collapse": get("collapse"),
-        "posterolateral": get("posterolateral"),
-    }
-    clean: dict[str, Any] = {"level": level}
-    for key, value in values.items():
-        try:
-            SinsInputs(**{key: value})
-        except ValidationError:
-            value = None
-        clean[key] = value
-    return SinsInputs(**clean)
 
 
 def _humanise(key: str) -> str:
@@ -232,56 +169,22 @@ def summarise_input(role: Role, data: Mapping[str, Any]) -> str:
     """
     parts: list[str] = []
     for key, value in data.items():
-        if value is None or value == "" or value == {}:
+        if value is None or value == "" or value == {} or value == []:
             continue
-        if key == "lesions" and isinstance(value, Mapping):
-            for level, findings in value.items():
+        if key == "lesions" and isinstance(value, list | tuple):
+            for findings in value:
                 if isinstance(findings, Mapping):
                     parts.append(
-                        f"{level}: "
+                        f"{findings.get('level', '?')}: "
                         + ", ".join(
                             f"{_humanise(str(k))} {_short(v)}"
                             for k, v in findings.items()
-                            if v not in (None, "")
+                            if k != "level" and v not in (None, "")
                         )
                     )
             continue
         parts.append(f"{_humanise(str(key))} {_short(value)}")
     return _clip("; ".join(parts)) if parts else "no structured input"
-
-
-def _histology_tables(session: Session) -> Mapping[str, tuple[noms_mod.HistologyRow, ...]]:
-    rows = session.scalars(select(HistologyClass).order_by(HistologyClass.key)).all()
-    if not rows:
-        return noms_mod.HISTOLOGY_TABLES
-    table: list[noms_mod.HistologyRow] = []
-    for row in rows:
-        sensitivity = _safe(noms_mod.Radiosensitivity, row.radiosensitivity)
-        if sensitivity is not None:
-            table.append(noms_mod.HistologyRow(row.key, row.label, sensitivity, row.source))
-    tables = dict(noms_mod.HISTOLOGY_TABLES)
-    tables[noms_mod.DEFAULT_HISTOLOGY_TABLE] = tuple(table)
-    return tables
-
-
-def _score_line(key: str, name: str, result: Any, value: str | None = None) -> ScoreLine:
-    if not result.complete:
-        return ScoreLine(
-            key,
-            name,
-            "incomplete",
-            "missing " + ", ".join(result.missing),
-            False,
-            result.source,
-        )
-    return ScoreLine(
-        key,
-        name,
-        value if value is not None else str(result.total),
-        str(result.category or ""),
-        True,
-        result.source,
-    )
 
 
 def _symptoms(case: Case) -> tuple[str, ...]:
@@ -328,128 +231,23 @@ def _facts(session: Session, case: Case) -> CaseFacts:
         row = assessments.get(role)
         return row.data if row is not None and isinstance(row.data, Mapping) else {}
 
-    oncology = data(Role.MEDICAL_ONCOLOGIST)
-    surgeon = data(Role.SPINE_SURGEON)
-    radiology = data(Role.RADIOLOGIST)
-    radiology_lesions = radiology.get("lesions")
-    lesion_findings: dict[str, Mapping[str, Any]] = {}
-    for lesion in case.lesions:
-        findings = dict(lesion.findings or {})
-        if not findings and isinstance(radiology_lesions, Mapping):
-            extra = radiology_lesions.get(lesion.level)
-            findings = dict(extra) if isinstance(extra, Mapping) else {}
-        lesion_findings[lesion.level] = findings
-
-    # SINS per lesion; the most unstable lesion drives the case.
-    sins_results = [
-        calculate_sins(_sins_inputs(level, f, _sins_pain(f, surgeon, case)))
-        for level, f in lesion_findings.items()
-    ]
-    case_sins = most_unstable(sins_results) if sins_results else None
-    scores: list[ScoreLine] = []
-    if case_sins is not None and case_sins.complete and case_sins.driving is not None:
-        driving = case_sins.driving
-        scores.append(
-            ScoreLine(
-                "sins",
-                "SINS",
-                f"{driving.level}: {driving.total}",
-                str(driving.category),
-                True,
-                driving.source,
-            )
-        )
-    else:
-        scores.append(
-            ScoreLine(
-                "sins",
-                "SINS",
-                "incomplete",
-                case_sins.summary() if case_sins is not None else "no lesion recorded",
-                False,
-                sins_results[0].source if sins_results else "Fisher 2010",
-            )
-        )
-
-    # ESCC at the most compressed level.
-    grades = [
-        g for g in (_safe(parse_escc_grade, f.get("escc")) for f in lesion_findings.values()) if g
-    ]
-    escc = max(grades, key=_ESCC_ORDER.index) if grades else None
-    scores.append(
+    derived = derive_scores(derivation_input(session, case))
+    scores = [
         ScoreLine(
-            "escc",
-            "ESCC",
-            escc.value if escc else "incomplete",
-            f"{escc.group.label}: {escc.label}" if escc else "missing ESCC grade",
-            escc is not None,
-            "Bilsky 2010",
+            line.key,
+            {"tokuhashi": "Tokuhashi"}.get(line.key, line.name),
+            line.value,
+            line.category,
+            line.complete,
+            line.source,
         )
-    )
-
-    ecog = _safe(parse_ecog, oncology.get("ecog"))
-    karnofsky = _int(oncology.get("karnofsky"))
-    frankel = _safe(parse_frankel, surgeon.get("frankel"))
-    asia = _safe(parse_asia, surgeon.get("asia"))
+        for line in derived.scores
+        if line.key in ("sins", "escc", "noms", "tokuhashi", "tomita")
+    ]
+    noms = derived.noms
+    ecog, karnofsky = derived.ecog, derived.karnofsky
+    frankel, asia = derived.frankel, derived.asia
     site = _safe(PrimarySite, case.primary_site)
-    visceral = _visceral(oncology.get("visceral_metastases"))
-    foci = _int(oncology.get("extraspinal_bone_foci"))
-    if foci is None:
-        foci = _int(radiology.get("extraspinal_bone_foci"))
-    vertebrae = len(case.lesions) or None
-
-    mechanical = None
-    if case_sins is not None and case_sins.driving is not None:
-        mechanical = dict(case_sins.driving.inputs).get("pain") == "mechanical"
-    noms_inputs: dict[str, Any] = {
-        "escc_grade": escc,
-        "myelopathy": _bool(surgeon.get("myelopathy")),
-        "radiculopathy": _bool(surgeon.get("radiculopathy")),
-        "frankel": frankel,
-        "asia": asia,
-        "histology": site,
-        "sins_total": case_sins.total if case_sins is not None else None,
-        "mechanical_pain": mechanical
-        if case_sins is not None and case_sins.driving is not None
-        else _bool(surgeon.get("mechanical_pain")),
-        "tolerates_surgery": _bool(surgeon.get("tolerates_surgery")),
-        "ecog": ecog,
-    }
-    try:
-        noms = noms_mod.calculate_noms(
-            noms_mod.NomsInputs(**noms_inputs), _histology_tables(session)
-        )
-    except ValidationError:
-        noms = None
-    scores.append(
-        ScoreLine(
-            "noms",
-            "NOMS",
-            "suggestion" if noms is not None and noms.complete else "incomplete",
-            noms.summary() if noms is not None else "not available",
-            bool(noms and noms.complete),
-            noms_mod.SOURCE,
-        )
-    )
-
-    tokuhashi = calculate_tokuhashi(
-        TokuhashiInputs(
-            karnofsky=_safe(lambda v: TokuhashiInputs(karnofsky=v).karnofsky, karnofsky),
-            extraspinal_bone_metastases=foci,
-            vertebral_body_metastases=vertebrae,
-            visceral_metastases=visceral,
-            primary_site=site,
-            frankel=frankel,
-        )
-    )
-    scores.append(_score_line("tokuhashi", "Tokuhashi", tokuhashi))
-    bone = None
-    if foci is not None and vertebrae is not None:
-        bone = BoneMetastases.SOLITARY if foci + vertebrae == 1 else BoneMetastases.MULTIPLE
-    tomita = calculate_tomita(
-        TomitaInputs(primary_site=site, visceral_metastases=visceral, bone_metastases=bone)
-    )
-    scores.append(_score_line("tomita", "Tomita", tomita))
 
     performance_parts = []
     if ecog is not None:

@@ -7,4 +7,13 @@ Modules: :mod:`~board.scoring.sins`, :mod:`~board.scoring.escc`,
 with the shared conventions in :mod:`~board.scoring.common`, primary-site tables in
 :mod:`~board.scoring.primary` and recomputation in :mod:`~board.scoring.registry`.
 No I/O, no database, no Streamlit. Scores advise; the board decides.
+
+The public API for other tools is the five functions :func:`sins`, :func:`escc`,
+:func:`tokuhashi`, :func:`tomita` and :func:`noms` (see :mod:`board.scoring.api`).
+They shadow the submodules of the same names as attributes of this package: import
+a calculator module by its full name (``from board.scoring.sins import ...``).
 """
+
+from board.scoring.api import Score, escc, noms, sins, tokuhashi, tomita
+
+__all__ = ["Score", "escc", "noms", "sins", "tokuhashi", "tomita"]

@@ -12,27 +12,37 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from board.errors import ValidationError
-from board.scoring import escc, noms, pain, sins, tokuhashi, tomita
 from board.scoring.common import ScoreResult
+from board.scoring.escc import ALGORITHM_ID as ESCC_ID
+from board.scoring.escc import EsccInputs, calculate_escc
+from board.scoring.noms import ALGORITHM_ID as NOMS_ID
+from board.scoring.noms import NomsInputs, NomsResult, calculate_noms
+from board.scoring.pain import ALGORITHM_ID as PAIN_ID
+from board.scoring.pain import PainResponseInputs, calculate_pain_response
+from board.scoring.sins import ALGORITHM_ID as SINS_ID
+from board.scoring.sins import SinsInputs, calculate_sins
+from board.scoring.tokuhashi import ALGORITHM_ID as TOKUHASHI_ID
+from board.scoring.tokuhashi import TokuhashiInputs, calculate_tokuhashi
+from board.scoring.tomita import ALGORITHM_ID as TOMITA_ID
+from board.scoring.tomita import TomitaInputs, calculate_tomita
 
-Calculator = Callable[[Mapping[str, Any]], ScoreResult | noms.NomsResult]
+# The package namespace binds ``sins``, ``noms``... to the public functions
+# (board.scoring.api), so the calculator modules are imported by their full names.
+
+Calculator = Callable[[Mapping[str, Any]], ScoreResult | NomsResult]
 
 CALCULATORS: Mapping[str, Calculator] = {
-    sins.ALGORITHM_ID: lambda data: sins.calculate_sins(sins.SinsInputs.from_dict(data)),
-    escc.ALGORITHM_ID: lambda data: escc.calculate_escc(escc.EsccInputs.from_dict(data)),
-    noms.ALGORITHM_ID: lambda data: noms.calculate_noms(noms.NomsInputs.from_dict(data)),
-    tokuhashi.ALGORITHM_ID: lambda data: tokuhashi.calculate_tokuhashi(
-        tokuhashi.TokuhashiInputs.from_dict(data)
-    ),
-    tomita.ALGORITHM_ID: lambda data: tomita.calculate_tomita(tomita.TomitaInputs.from_dict(data)),
-    pain.ALGORITHM_ID: lambda data: pain.calculate_pain_response(
-        pain.PainResponseInputs.from_dict(data)
-    ),
+    SINS_ID: lambda data: calculate_sins(SinsInputs.from_dict(data)),
+    ESCC_ID: lambda data: calculate_escc(EsccInputs.from_dict(data)),
+    NOMS_ID: lambda data: calculate_noms(NomsInputs.from_dict(data)),
+    TOKUHASHI_ID: lambda data: calculate_tokuhashi(TokuhashiInputs.from_dict(data)),
+    TOMITA_ID: lambda data: calculate_tomita(TomitaInputs.from_dict(data)),
+    PAIN_ID: lambda data: calculate_pain_response(PainResponseInputs.from_dict(data)),
 }
 """Calculator by algorithm id; each takes the stored inputs mapping."""
 
 
-def recompute(algorithm_id: str, inputs: Mapping[str, Any]) -> ScoreResult | noms.NomsResult:
+def recompute(algorithm_id: str, inputs: Mapping[str, Any]) -> ScoreResult | NomsResult:
     """Compute a fresh result from stored inputs.
 
     Parameters

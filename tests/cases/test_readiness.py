@@ -82,23 +82,42 @@ def test_custom_required_roles() -> None:
     assert assess_readiness(facts, TODAY).missing_roles == (Role.PAIN_PALLIATIVE,)
 
 
+FORM_FACTS = {
+    "lesions_assessed": True,
+    "neuro_exam": True,
+    "performance_status": True,
+    "pain_assessed": True,
+}
+
+
 def test_ready_only_when_everything_is_there() -> None:
     complete = ReadinessFacts(
         latest_spine_mri=TODAY - dt.timedelta(days=3),
         histology_known=True,
         submitted_roles=ALL_REQUIRED,
+        **FORM_FACTS,
     )
     readiness = assess_readiness(complete, TODAY)
     assert readiness.ready
     assert readiness.missing == ()
     assert readiness.missing_roles == ()
     for incomplete in (
-        ReadinessFacts(histology_known=True, submitted_roles=ALL_REQUIRED),
-        ReadinessFacts(latest_spine_mri=TODAY, submitted_roles=ALL_REQUIRED),
+        ReadinessFacts(histology_known=True, submitted_roles=ALL_REQUIRED, **FORM_FACTS),
+        ReadinessFacts(latest_spine_mri=TODAY, submitted_roles=ALL_REQUIRED, **FORM_FACTS),
         ReadinessFacts(
             latest_spine_mri=TODAY,
             histology_known=True,
             submitted_roles=ALL_REQUIRED - {Role.RADIATION_ONCOLOGIST},
+            **FORM_FACTS,
+        ),
+        *(
+            ReadinessFacts(
+                latest_spine_mri=TODAY,
+                histology_known=True,
+                submitted_roles=ALL_REQUIRED,
+                **{**FORM_FACTS, key: False},
+            )
+            for key in FORM_FACTS
         ),
     ):
         result = assess_readiness(incomplete, TODAY)
@@ -191,9 +210,21 @@ def test_submitted_assessments_fill_required_roles(
 ) -> None:
     case = create_case(db, admin, new_case()).id
     _study(db, case, days_ago=1)
+    forms = {
+        Role.RADIOLOGIST: {
+            "lesions": [
+                {"level": "T7", "lesion_type": "lytic", "collapse": "none",
+                 "alignment": "normal", "posterolateral": "none", "escc": "0"}
+            ]
+        },
+        Role.SPINE_SURGEON: {"frankel": "E"},
+        Role.MEDICAL_ONCOLOGIST: {"ecog": "1"},
+    }  # fmt: skip
     with db.write() as session:
         for role in REQUIRED_ROLES:
-            session.add(Assessment(case_id=case, role=role, data={}, submitted_at=utcnow()))
+            session.add(
+                Assessment(case_id=case, role=role, data=forms.get(role, {}), submitted_at=utcnow())
+            )
         # A draft (not submitted) does not count, but there is none missing anyway.
         session.add(Assessment(case_id=case, role=Role.PHYSIOTHERAPIST, data={}))
     detail = get_case(db, admin, case)
@@ -210,3 +241,57 @@ def test_draft_assessment_is_still_missing(
     with db.write() as session:
         session.add(Assessment(case_id=case, role=Role.SPINE_SURGEON, data={"draft": True}))
     assert Role.SPINE_SURGEON in get_case(db, admin, case).readiness.missing_roles
+
+
+def test_form_items_follow_the_saved_forms(
+    db: Database, admin: Actor, make_user: Callable[..., Actor], new_case: Callable[..., CaseInput]
+) -> None:
+    from board.assessments.service import save_assessment
+
+    case = create_case(db, admin, new_case(pain_score=None)).id
+    items = _items(db, admin, case)
+    for key in ("lesions", "neuro", "performance", "pain"):
+        assert items[key][1] is False, key
+    rad = make_user(Role.RADIOLOGIST)
+    view = save_assessment(
+        db, rad, case, Role.RADIOLOGIST, {"lesions": [{"level": "T7", "escc": "1a"}]}, 0
+    )
+    readiness = get_case(db, admin, case).readiness
+    (lesions,) = [item for item in readiness.items if item.key == "lesions"]
+    assert not lesions.done and "T7" in lesions.detail
+    full = {"level": "T7", "lesion_type": "lytic", "collapse": "none", "alignment": "normal",
+            "posterolateral": "none", "escc": "1a"}  # fmt: skip
+    save_assessment(db, rad, case, Role.RADIOLOGIST, {"lesions": [full]}, view.version)
+    save_assessment(db, make_user(Role.SPINE_SURGEON), case, Role.SPINE_SURGEON, {"asia": "D"}, 0)
+    save_assessment(
+        db, make_user(Role.MEDICAL_ONCOLOGIST), case, Role.MEDICAL_ONCOLOGIST, {"karnofsky": 70}, 0
+    )
+    save_assessment(db, make_user(Role.PAIN_PALLIATIVE), case, Role.PAIN_PALLIATIVE, {"nrs": 5}, 0)
+    items = _items(db, admin, case)
+    for key in ("lesions", "neuro", "performance", "pain"):
+        assert items[key][1] is True, key
+    [row] = list_worklist(db, admin).rows
+    assert "Radiology lesion assessment" not in row.missing
+
+
+def test_high_grade_escc_from_the_radiologist_makes_the_case_urgent(
+    db: Database, admin: Actor, make_user: Callable[..., Actor], new_case: Callable[..., CaseInput]
+) -> None:
+    from board.assessments.service import save_assessment
+    from board.cases.enums import Urgency
+
+    case = create_case(db, admin, new_case()).id
+    assert get_case(db, admin, case).urgency is Urgency.ROUTINE
+    rad = make_user(Role.RADIOLOGIST)
+    view = save_assessment(
+        db, rad, case, Role.RADIOLOGIST, {"lesions": [{"level": "T7", "escc": "2"}]}, 0
+    )
+    detail = get_case(db, admin, case)
+    assert detail.urgency is Urgency.URGENT
+    assert any("ESCC 2-3" in reason for reason in detail.urgency_reasons)
+    assert list_worklist(db, admin).rows[0].id == case
+    save_assessment(
+        db, rad, case, Role.RADIOLOGIST, {"lesions": [{"level": "T7", "escc": "1b"}]},
+        view.version,
+    )  # fmt: skip
+    assert get_case(db, admin, case).urgency is Urgency.ROUTINE

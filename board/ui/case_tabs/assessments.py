@@ -1,29 +1,173 @@
-"""Assessments tab: each role's input."""
+"""Assessments tab: your role's structured form (editable), the others' (read-only), notes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
+from board.assessments.forms import LESION_SPECS, RadiologistForm
+from board.assessments.service import AssessmentView, list_assessments, save_assessment
 from board.auth.actor import Actor
-from board.cases.record import get_case_record
+from board.auth.permissions import Action, allowed
+from board.auth.roles import Role
+from board.cases.service import add_note
 from board.cases.views import CaseDetail
 from board.db.engine import Database
+from board.ui.assessment_widgets import field_widget, lesion_rows, read_only_rows
+from board.ui.errors import user_errors
+from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
 
 
+def _status(view: AssessmentView) -> str:
+    if view.submitted_at:
+        return f"submitted {fmt_datetime(view.submitted_at)}"
+    if view.started:
+        return "started, not submitted"
+    return "not started"
+
+
+def _lesion_inputs(prefix: str, form: RadiologistForm, case: CaseDetail) -> list[dict[str, Any]]:
+    """One row of selects per lesion, plus one empty row to add a level."""
+    rows: list[dict[str, Any]] = []
+    current = {lesion.level: lesion for lesion in form.lesions}
+    levels = list(current) or list(case.levels)
+    for level in levels:
+        lesion = current.get(level)
+        st.markdown(f"**Lesion {md_escape(level)}**")
+        cols = st.columns(len(LESION_SPECS) + 1)
+        row: dict[str, Any] = {"level": level}
+        for col, spec in zip(cols, LESION_SPECS, strict=False):
+            with col:
+                row[spec.key] = field_widget(
+                    spec,
+                    getattr(lesion, spec.key) if lesion else None,
+                    f"{prefix}_{level}_{spec.key}",
+                )
+        with cols[-1]:
+            remove = st.checkbox("Remove", key=f"{prefix}_{level}_remove")
+        if not remove:
+            rows.append(row)
+    st.markdown("**Add a lesion**")
+    cols = st.columns(len(LESION_SPECS) + 1)
+    with cols[0]:
+        new_level = st.text_input("Level (e.g. T9)", key=f"{prefix}_new_level")
+    new: dict[str, Any] = {"level": new_level.strip()}
+    for col, spec in zip(cols[1:], LESION_SPECS, strict=False):
+        with col:
+            new[spec.key] = field_widget(spec, None, f"{prefix}_new_{spec.key}")
+    if new_level.strip():
+        rows.append(new)
+    return rows
+
+
+def _own_form(db: Database, actor: Actor, case: CaseDetail, view: AssessmentView) -> None:
+    role = view.role
+    prefix = f"as{case.id}_{role.value}"
+    version_key = f"{prefix}_loaded_version"
+    st.session_state.setdefault(version_key, view.version)
+    if st.session_state[version_key] != view.version:
+        st.warning(
+            md_escape(
+                f"Your {role.label} form was changed by {view.updated_by or 'another user'} "
+                "since you opened it. Reload to start from the current version."
+            )
+        )
+    if st.button("Reload", key=f"{prefix}_reload", icon=":material/refresh:"):
+        for key in [k for k in st.session_state if str(k).startswith(prefix + "_")]:
+            del st.session_state[key]
+        st.rerun()
+    if view.problem:
+        st.warning(md_escape(view.problem))
+    form = view.form
+    with st.form(f"assessment_{case.id}_{role.value}"):
+        st.caption("Any field may stay 'Unknown'. Scores show what is still missing.")
+        data: dict[str, Any] = {}
+        if isinstance(form, RadiologistForm):
+            data["lesions"] = _lesion_inputs(prefix, form, case)
+        columns = st.columns(2)
+        for i, spec in enumerate(form.SPECS):
+            with columns[i % 2]:
+                data[spec.key] = field_widget(spec, getattr(form, spec.key), f"{prefix}_{spec.key}")
+        left, right = st.columns(2)
+        save = left.form_submit_button("Save draft")
+        submit = right.form_submit_button("Save and submit for the meeting", type="primary")
+    if save or submit:
+        with user_errors():
+            saved = save_assessment(
+                db,
+                actor,
+                case.id,
+                role,
+                data,
+                st.session_state[version_key],
+                submit=bool(submit),
+            )
+            st.session_state[version_key] = saved.version
+            st.session_state[f"as{case.id}_flash"] = (
+                f"{role.label} form {'submitted' if submit else 'saved'} (version {saved.version})."
+            )
+            st.rerun()
+
+
+def _read_only(view: AssessmentView) -> None:
+    if not view.started:
+        st.caption("No input yet.")
+        return
+    if view.problem:
+        st.warning(md_escape(view.problem))
+    form = view.form
+    if isinstance(form, RadiologistForm) and form.lesions:
+        st.dataframe(lesion_rows(form.lesions), hide_index=True)
+    st.dataframe(read_only_rows(form), hide_index=True)
+
+
 def render(db: Database, actor: Actor, case: CaseDetail) -> None:
-    """Render which roles have contributed."""
+    """Render the structured forms and the pre-meeting notes."""
     st.subheader("Specialist input")
-    record = get_case_record(db, actor, case.id)
+    flash = st.session_state.pop(f"as{case.id}_flash", None)
+    if flash:
+        st.success(md_escape(flash))
+    views = list_assessments(db, actor, case.id)
     st.dataframe(
-        [
-            {
-                "Role": line.role.label,
-                "Input": "Submitted " + fmt_datetime(line.submitted_at)
-                if line.submitted_at
-                else ("Started, not submitted" if line.started else "Not started"),
-            }
-            for line in record.inputs
-        ],
+        [{"Role": v.role.label, "Input": _status(v), "Last saved by": v.updated_by or ""}
+         for v in views],
         hide_index=True,
-    )
+    )  # fmt: skip
+    for view in views:
+        own = view.role is actor.role and allowed(actor.role, Action.ASSESSMENT_EDIT_OWN)
+        title = f"{view.role.label}: {_status(view)}"
+        if view.updated_by:
+            title += f" (last saved by {view.updated_by}, {fmt_datetime(view.updated_at)})"
+        with st.expander(md_escape(title), expanded=own):
+            if own:
+                _own_form(db, actor, case, view)
+            else:
+                _read_only(view)
+    _notes(db, actor, case)
+
+
+def _notes(db: Database, actor: Actor, case: CaseDetail) -> None:
+    st.subheader("Pre-meeting notes")
+    if not case.notes:
+        st.caption("No notes yet.")
+    by_role: dict[Role, list[Any]] = {}
+    for note in case.notes:
+        by_role.setdefault(note.author_role, []).append(note)
+    for role, notes in by_role.items():
+        st.markdown(f"**{md_escape(role.label)}**")
+        for note in notes:
+            st.caption(md_escape(f"{note.author_name}, {fmt_datetime(note.created_at)}"))
+            st.text(note.body)
+    if allowed(actor.role, Action.NOTE_ADD):
+        with st.form(f"assessment_note_{case.id}"):
+            body = st.text_area(
+                "Add a pre-meeting note (notes cannot be edited or deleted)",
+                key=f"as{case.id}_note_body",
+            )
+            if st.form_submit_button("Add note"):
+                with user_errors():
+                    add_note(db, actor, case.id, body)
+                    del st.session_state[f"as{case.id}_note_body"]
+                    st.rerun()

@@ -1,18 +1,84 @@
-"""Scores tab: SINS, ESCC, NOMS, Tokuhashi, Tomita, performance and neurological status."""
+"""Scores tab: SINS, ESCC, NOMS, Tokuhashi, Tomita, performance and neurological status.
+
+Derived live from the saved assessments (:func:`board.assessments.scores.get_case_scores`).
+Each score shows its inputs with who supplied them, and its source; an incomplete score
+says what is missing and never shows a partial total. Scores advise; the board decides.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from board.assessments.derive import DerivedScore
+from board.assessments.scores import get_case_scores
 from board.auth.actor import Actor
 from board.cases.views import CaseDetail
 from board.db.engine import Database
+from board.ui.text import md_escape
+
+
+def _inputs_table(score: DerivedScore) -> None:
+    if not score.inputs:
+        return
+    st.dataframe(
+        [
+            {
+                "Input": item.name,
+                "Finding": item.value,
+                "Points": "" if item.points is None else str(item.points),
+                "Supplied by": item.source or "not yet recorded",
+            }
+            for item in score.inputs
+        ],
+        hide_index=True,
+    )
+
+
+def _score(score: DerivedScore) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{md_escape(score.name)}**")
+        if score.complete:
+            st.success(md_escape(score.summary))
+        else:
+            st.warning(md_escape(score.summary))
+        _inputs_table(score)
+        for note in score.notes:
+            st.text(note)
+        st.caption(md_escape(f"Source: {score.source}" + (
+            f" ({score.algorithm_id})" if score.algorithm_id else "")))  # fmt: skip
 
 
 def render(db: Database, actor: Actor, case: CaseDetail) -> None:
     """Render the scores derived from the assessments."""
     st.subheader("Scores")
-    st.info(
-        "SINS, ESCC, NOMS, Tokuhashi and Tomita are derived from the specialists' "
-        "assessments once they are entered."
-    )
+    st.caption("Derived live from the specialists' assessments. Scores advise; the board decides.")
+    scores = get_case_scores(db, actor, case.id)
+    st.markdown("**SINS per lesion**")
+    if not scores.lesions:
+        st.info("No lesion recorded yet.")
+    for lesion in scores.lesions:
+        result = lesion.sins
+        title = f"{lesion.level}: SINS {result.summary()}"
+        if result.surgical_consultation_advised:
+            title += " (surgical consultation advised)"
+        with st.expander(md_escape(title), expanded=False):
+            st.dataframe(
+                [
+                    {
+                        "Component": c.name,
+                        "Finding": c.value,
+                        "Points": "" if c.points is None else str(c.points),
+                        "Supplied by": c.source or "not yet recorded",
+                    }
+                    for c in lesion.components
+                ],
+                hide_index=True,
+            )
+            total = "incomplete" if result.total is None else str(result.total)
+            st.text(f"Total: {total}" + (f" ({result.category})" if result.category else ""))
+            if result.surgical_consultation_advised:
+                st.text("SINS 7 or more: surgical consultation advised.")
+            escc = lesion.escc.value if lesion.escc else "unknown"
+            st.text(f"ESCC grade at {lesion.level}: {escc}")
+    for key in ("sins", "escc", "noms", "tokuhashi", "tomita", "performance", "neuro"):
+        _score(scores.get(key))

@@ -1,5 +1,7 @@
 """specialist input and scores
 
+The vertebral level a biopsy was taken from.
+
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-24
@@ -7,8 +9,8 @@ Create Date: 2026-11-24
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -17,8 +19,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("biopsies", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("level", sa.String(length=3), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("biopsies", schema=None) as batch_op:
+        batch_op.drop_column("level")

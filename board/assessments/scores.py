@@ -1,0 +1,149 @@
+"""The Scores tab's service: load a case's forms and derive its scores live."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from board.assessments.derive import CaseScores, DerivationInput, derive_scores
+from board.assessments.forms import FORM_CLASSES, Form
+from board.assessments.service import read_form
+from board.auth.actor import Actor
+from board.auth.permissions import Action, require
+from board.auth.roles import Role
+from board.db.engine import Database
+from board.db.models import Assessment, Case, HistologyClass, User
+from board.errors import NotFoundError
+from board.scoring.noms import (
+    DEFAULT_HISTOLOGY_TABLE,
+    HISTOLOGY_TABLES,
+    HistologyRow,
+    Radiosensitivity,
+)
+
+
+def histology_tables(session: Session) -> Mapping[str, Sequence[HistologyRow]]:
+    """NOMS histology tables, with the administrator's edited table when there is one.
+
+    Parameters
+    ----------
+    session:
+        An open session.
+
+    Returns
+    -------
+    Mapping[str, Sequence[HistologyRow]]
+        The built-in tables; the default one replaced by the stored rows if any exist.
+    """
+    rows = session.scalars(select(HistologyClass).order_by(HistologyClass.key)).all()
+    if not rows:
+        return HISTOLOGY_TABLES
+    table: list[HistologyRow] = []
+    for row in rows:
+        try:
+            sensitivity = Radiosensitivity(row.radiosensitivity)
+        except ValueError:
+            continue
+        table.append(HistologyRow(row.key, row.label, sensitivity, row.source))
+    tables = dict(HISTOLOGY_TABLES)
+    tables[DEFAULT_HISTOLOGY_TABLE] = tuple(table)
+    return tables
+
+
+def derivation_input(session: Session, case: Case) -> DerivationInput:
+    """Gather what :func:`~board.assessments.derive.derive_scores` needs for a case.
+
+    Parameters
+    ----------
+    session:
+        An open session.
+    case:
+        The case (with its lesions).
+
+    Returns
+    -------
+    DerivationInput
+        The forms (unreadable stored data counts as blank), their authors and the case's
+        facts.
+    """
+    rows = list(session.scalars(select(Assessment).where(Assessment.case_id == case.id)))
+    ids = {r.updated_by_id for r in rows if r.updated_by_id}
+    names: dict[int, str] = {}
+    if ids:
+        names = dict(
+            session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+        )
+    forms: dict[Role, Form] = {}
+    authors: dict[Role, str] = {}
+    for row in rows:
+        if row.role in FORM_CLASSES:
+            forms[row.role] = read_form(row.role, row.data)[0]
+            if row.updated_by_id in names:
+                authors[row.role] = names[row.updated_by_id]
+    return DerivationInput(
+        primary_site=case.primary_site,
+        levels=tuple(lv for lv in case.levels.split(",") if lv),
+        pain_score=case.pain_score,
+        pain_character=case.pain_character,
+        lesion_findings={lesion.level: dict(lesion.findings or {}) for lesion in case.lesions},
+        forms=forms,
+        authors=authors,
+        histology_tables=histology_tables(session),
+    )
+
+
+def load_case_scores(session: Session, case_id: int) -> CaseScores:
+    """A case's derived scores, inside an open session (for other services).
+
+    Parameters
+    ----------
+    session:
+        An open session.
+    case_id:
+        The case.
+
+    Returns
+    -------
+    CaseScores
+        The scores.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such case.
+    """
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError(f"Case {case_id} does not exist.")
+    return derive_scores(derivation_input(session, case))
+
+
+def get_case_scores(db: Database, actor: Actor, case_id: int) -> CaseScores:
+    """A case's scores, derived live from its saved assessments.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who is looking (needs permission to view cases).
+    case_id:
+        The case.
+
+    Returns
+    -------
+    CaseScores
+        Per-lesion SINS/ESCC and the case-level scores with their sources.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such case.
+    PermissionDeniedError
+        If the actor may not view cases.
+    """
+    require(actor, Action.CASE_VIEW)
+    with db.read() as session:
+        return load_case_scores(session, case_id)
