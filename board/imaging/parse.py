@@ -141,6 +141,9 @@ class ParsedInstance:
         no Patient ID.
     accession_key:
         Keyed HMAC-SHA256 (hex) of the accession number, or ``None``.
+    patient_id_key:
+        Keyed hash of the Patient ID alone (no issuer), compared with a case's
+        hospital number (``patient_key_for(hospital_number, None, key)``).
     """
 
     display_name: str
@@ -171,6 +174,7 @@ class ParsedInstance:
     columns: int | None
     patient_key: str | None
     accession_key: str | None
+    patient_id_key: str | None = None
 
     @property
     def is_image(self) -> bool:
@@ -542,6 +546,7 @@ def _extract(ds: Dataset, display_name: str, key: bytes) -> ParsedInstance:
         columns=_int(ds, "Columns"),
         patient_key=patient_key_for(_text(ds, "PatientID"), _text(ds, "IssuerOfPatientID"), key),
         accession_key=accession_key_for(_text(ds, "AccessionNumber"), key),
+        patient_id_key=patient_key_for(_text(ds, "PatientID"), None, key),
     )
 
 
