@@ -55,6 +55,7 @@ from board.errors import NotFoundError, ValidationError
 from board.imaging.common import Skipped, clean_text
 from board.imaging.enums import BodyRegion, ImportStatus, Modality, StudySource
 from board.imaging.grouping import SeriesSummary, StudySummary, group_instances
+from board.imaging.pacs import PacsClient, PacsSearch, PacsStudy
 from board.imaging.parse import ParsedInstance, parse_source, patient_key_for
 from board.imaging.reader import (
     DEFAULT_LIMITS,
@@ -77,12 +78,14 @@ __all__ = [
     "PARALLEL_MIN_FILES",
     "ProgressCallback",
     "add_manual_study",
+    "attach_pacs_studies",
     "derive_key",
     "import_paths",
     "import_sources",
     "import_uploads",
     "list_studies",
     "parse_all",
+    "search_pacs",
     "viewer_url",
 ]
 
@@ -543,7 +546,41 @@ def import_sources(
     for item, result in zip(items, parsed, strict=True):
         if isinstance(item, SourceFile) and isinstance(result, ParsedInstance):
             by_uid.setdefault(result.sop_instance_uid, item)
+    return _finish_import(
+        db,
+        actor,
+        case_id,
+        identity,
+        parsed,
+        lambda series: _thumbnail_for(series, by_uid),
+        key=key,
+        dry_run=dry_run,
+        reason=reason,
+        progress=progress,
+        source=source,
+        started=started,
+        workers_used=workers_used,
+    )
 
+
+def _finish_import(
+    db: Database | None,
+    actor: Actor | None,
+    case_id: int | None,
+    identity: _CaseIdentity,
+    parsed: Sequence[ParsedInstance | Skipped],
+    thumbnailer: Callable[[SeriesSummary], tuple[bytes | None, str | None]],
+    *,
+    key: bytes,
+    dry_run: bool,
+    reason: str | None,
+    progress: ProgressCallback | None,
+    source: StudySource,
+    started: float,
+    workers_used: int,
+) -> ImportReport:
+    """Group, check the patient, make key images and write (shared by files and PACS)."""
+    total = len(parsed)
     for attempt in range(2):
         grouping = group_instances(parsed, known_sop_instance_uids=identity.known_sop_uids)
         conflicts = _identity_conflicts(grouping.studies, identity)
@@ -566,14 +603,14 @@ def import_sources(
             )
         assert db is not None and actor is not None and case_id is not None
         if progress:
-            progress(len(items), len(items), "Making key images")
+            progress(total, total, "Making key images")
         thumbnails = {
-            series.series_instance_uid: _thumbnail_for(series, by_uid)
+            series.series_instance_uid: thumbnailer(series)
             for study in studies
             for series in study.series
         }
         if progress:
-            progress(len(items), len(items), "Saving")
+            progress(total, total, "Saving")
         try:
             with db.write() as session:
                 fresh = _case_identity(session, case_id, key)
@@ -717,6 +754,140 @@ def import_uploads(
     for name, data in uploads:
         items.extend(iter_uploads(name, data, limits=limits))
     return import_sources(db, actor, case_id, items, key=key, **options)
+
+
+# ---------------------------------------------------------------------------
+# PACS
+# ---------------------------------------------------------------------------
+
+
+def search_pacs(
+    actor: Actor, client: PacsClient, criteria: PacsSearch, *, key: bytes
+) -> list[PacsStudy]:
+    """Search the hospital PACS (QIDO-RS) for studies to attach.
+
+    Parameters
+    ----------
+    actor:
+        Who searches (needs :attr:`Action.IMAGING_ATTACH`).
+    client:
+        The PACS client (:meth:`PacsClient.from_settings`).
+    criteria:
+        Hospital number and/or accession number, date range, modality.
+    key:
+        HMAC key.
+
+    Returns
+    -------
+    list[PacsStudy]
+        The studies found, newest first.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not attach imaging.
+    ValidationError
+        For incomplete criteria.
+    PacsError
+        When the PACS cannot be reached.
+    """
+    require(actor, Action.IMAGING_ATTACH)
+    return client.search(criteria, key=key)
+
+
+def attach_pacs_studies(
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    client: PacsClient,
+    study_uids: Sequence[str],
+    *,
+    key: bytes,
+    override_reason: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Attach PACS studies to a case: series from WADO-RS metadata, rendered key images.
+
+    The same rules as for files apply (de-identification, patient check, idempotency,
+    one transaction); each instance gets a result line.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who attaches (needs :attr:`Action.IMAGING_ATTACH`).
+    case_id:
+        The case.
+    client:
+        The PACS client.
+    study_uids:
+        The studies picked from :func:`search_pacs`.
+    key:
+        HMAC key.
+    override_reason:
+        Attach studies of a different patient anyway, for this reason (audited).
+    progress:
+        Progress callback.
+
+    Returns
+    -------
+    ImportReport
+        Per-instance results and counts.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not attach imaging.
+    NotFoundError
+        If the case does not exist.
+    ValidationError
+        For no study or a malformed UID.
+    PacsError
+        When the PACS cannot be reached.
+    """
+    started = time.perf_counter()
+    require(actor, Action.IMAGING_ATTACH)
+    reason = _clean_reason(override_reason)
+    if not study_uids:
+        raise ValidationError("Pick at least one study to attach.", field="study_uids")
+    with db.read() as session:
+        identity = _case_identity(session, case_id, key)
+    parsed: list[ParsedInstance | Skipped] = []
+    for index, uid in enumerate(dict.fromkeys(study_uids), start=1):
+        if progress:
+            progress(index - 1, len(study_uids), "Reading study metadata from the PACS")
+        parsed.extend(client.study_instances(uid, key=key))
+
+    def thumbnailer(series: SeriesSummary) -> tuple[bytes | None, str | None]:
+        refusal = series.thumbnail_refusal
+        if refusal:
+            return None, refusal
+        middle = series.middle_instance
+        if middle is None or not middle.is_image:
+            return None, "no thumbnail: the series has no images"
+        png = client.rendered_thumbnail(
+            series.study_instance_uid, series.series_instance_uid, middle.sop_instance_uid
+        )
+        if png is None:
+            return None, "no thumbnail: the PACS could not render the image"
+        return png, None
+
+    return _finish_import(
+        db,
+        actor,
+        case_id,
+        identity,
+        parsed,
+        thumbnailer,
+        key=key,
+        dry_run=False,
+        reason=reason,
+        progress=progress,
+        source=StudySource.PACS,
+        started=started,
+        workers_used=1,
+    )
 
 
 # ---------------------------------------------------------------------------
