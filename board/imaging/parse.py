@@ -360,8 +360,9 @@ def parse_source(
         return source
     try:
         data = source.read_bytes()
-    except OSError:
-        return Skipped(source.display_name, "could not be read (missing, or no permission)")
+    except OSError as exc:
+        reason = getattr(exc, "reason", None) or "could not be read (missing, or no permission)"
+        return Skipped(source.display_name, reason)
     return parse_dicom(data, source.display_name, key=key, stop_before_pixels=stop_before_pixels)
 
 

@@ -752,7 +752,8 @@ def import_uploads(
     """
     items: list[SourceFile | Skipped] = []
     for name, data in uploads:
-        items.extend(iter_uploads(name, data, limits=limits))
+        # Members are read lazily: by the parsing processes, in parallel.
+        items.extend(iter_uploads(name, data, limits=limits, lazy=True))
     return import_sources(db, actor, case_id, items, key=key, **options)
 
 

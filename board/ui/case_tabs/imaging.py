@@ -58,9 +58,9 @@ def render(db: Database, actor: Actor, case: CaseDetail) -> None:
     settings = context.settings()
     key = derive_key(settings.secret_key)
     if allowed(actor.role, Action.IMAGING_ATTACH):
-        upload, pacs_tab, manual = st.tabs(
-            ["Upload DICOM files", "Hospital PACS", "Enter a study by hand"]
-        )
+        upload = st.expander("Upload DICOM files", expanded=True, icon=":material/upload:")
+        pacs_tab = st.expander("Search the hospital PACS", icon=":material/search:")
+        manual = st.expander("Enter a study by hand", icon=":material/edit_note:")
         with upload, user_errors():
             _upload(db, actor, case, key)
         with pacs_tab, user_errors():
@@ -82,6 +82,22 @@ def render(db: Database, actor: Actor, case: CaseDetail) -> None:
     if not studies:
         st.info("No imaging attached yet.")
         return
+    st.dataframe(
+        [
+            {
+                "Date": fmt_date(s.study_date),
+                "Modality": s.modality,
+                "Description": s.description,
+                "Region": s.body_region.label if s.body_region else "",
+                "Series": len(s.series),
+                "Images": s.instance_count,
+                "Source": s.source.label,
+            }
+            for s in studies
+        ],
+        hide_index=True,
+        key=f"imaging_studies_{case.id}",
+    )
     for study in studies:
         _study(study)
 
