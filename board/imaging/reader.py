@@ -140,6 +140,33 @@ class SourceFile:
             return b""
         return self.path.read_bytes()
 
+    def read_head(self, size: int) -> bytes:
+        """Return the first ``size`` bytes (all of them for a shorter input).
+
+        Parameters
+        ----------
+        size:
+            How many bytes.
+
+        Returns
+        -------
+        bytes
+            The beginning of the content.
+
+        Raises
+        ------
+        OSError
+            As :meth:`read_bytes`.
+        """
+        if self.data is not None:
+            return self.data[:size]
+        if self.archive is not None and self.member is not None:
+            return _read_member(self.archive, self.member, size)
+        if self.path is None:
+            return b""
+        with self.path.open("rb") as handle:
+            return handle.read(size)
+
 
 def is_zip_bytes(head: bytes) -> bool:
     """True when ``head`` starts like a zip archive (local header or empty archive).
