@@ -10,7 +10,7 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from board.auth.roles import Role
 from board.db.engine import Database
@@ -68,6 +68,23 @@ def _cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_dicom(args: argparse.Namespace) -> int:
+    import json
+
+    from board.imaging.cli import run_import_dicom
+
+    def emit(line: Mapping[str, object]) -> None:
+        print(json.dumps(line, ensure_ascii=False))
+
+    return run_import_dicom(
+        args.paths,
+        case_id=args.case,
+        dry_run=args.dry_run,
+        override_reason=args.override_reason,
+        emit=emit if args.json else None,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command."""
     parser = argparse.ArgumentParser(
@@ -90,6 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", default="admin", choices=[r.value for r in Role])
     p.add_argument("--password", help="password (else TUMORBOARD_NEW_PASSWORD or a prompt)")
     p.set_defaults(func=_cmd_create_user)
+
+    p = sub.add_parser(
+        "import-dicom",
+        help="import DICOM files, folders (DICOMDIR trees too) and zips into a case",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or zip archives")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--case", type=int, help="id of the case to attach the studies to")
+    target.add_argument("--dry-run", action="store_true", help="check the files; save nothing")
+    p.add_argument("--json", action="store_true", help="one JSON object per file, then a summary")
+    p.add_argument(
+        "--override-reason", help="attach studies of a different patient anyway (audited)"
+    )
+    p.set_defaults(func=_cmd_import_dicom)
     return parser
 
 

@@ -15,6 +15,12 @@ Environment variables
     Worklist rows per page (5-200, default 25).
 ``TUMORBOARD_DEMO_MODE``
     ``1`` marks a demonstration installation (set automatically by loading the demo).
+``TUMORBOARD_PACS_URL``, ``TUMORBOARD_PACS_USERNAME``, ``TUMORBOARD_PACS_PASSWORD``
+    DICOMweb root of the hospital PACS (``http(s)://host/dicom-web``) and optional
+    basic-auth credentials. Unset: no PACS search.
+``TUMORBOARD_VIEWER_URL_TEMPLATE``
+    Address of a study in the hospital viewer, with ``{study_uid}`` where the Study
+    Instance UID goes. Unset: no viewer links.
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -49,12 +56,20 @@ class Settings:
         Secret used to key identifier hashes and sign sessions.
     page_size:
         Worklist rows per page.
+    pacs_url, pacs_username, pacs_password:
+        DICOMweb root of the hospital PACS and its credentials (``None``: no PACS).
+    viewer_url_template:
+        Viewer address with ``{study_uid}`` (``None``: no viewer links).
     """
 
     database_url: str
     data_dir: Path
     secret_key: str
     page_size: int = 25
+    pacs_url: str | None = None
+    pacs_username: str | None = None
+    pacs_password: str | None = field(default=None, repr=False)
+    viewer_url_template: str | None = None
 
     @property
     def dialect(self) -> str:
@@ -140,4 +155,56 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigurationError(
             f"TUMORBOARD_PAGE_SIZE must be a whole number from 5 to 200, not '{raw_page_size}'."
         )
-    return Settings(database_url=url, data_dir=data_dir, secret_key=secret, page_size=page_size)
+    pacs_url, pacs_username, pacs_password, viewer = _imaging_settings(env)
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        secret_key=secret,
+        page_size=page_size,
+        pacs_url=pacs_url,
+        pacs_username=pacs_username,
+        pacs_password=pacs_password,
+        viewer_url_template=viewer,
+    )
+
+
+def _http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _imaging_settings(
+    env: Mapping[str, str],
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """PACS and viewer settings, validated (see the module docstring)."""
+    pacs_url = (env.get("TUMORBOARD_PACS_URL") or "").strip().rstrip("/") or None
+    if pacs_url is not None and not _http_url(pacs_url):
+        raise ConfigurationError(
+            "TUMORBOARD_PACS_URL must be the http(s) address of the PACS's DICOMweb root, "
+            "for example 'https://pacs.example.org/dicom-web'."
+        )
+    username = env.get("TUMORBOARD_PACS_USERNAME") or None
+    password = env.get("TUMORBOARD_PACS_PASSWORD") or None
+    if (username is None) != (password is None):
+        raise ConfigurationError(
+            "Set both TUMORBOARD_PACS_USERNAME and TUMORBOARD_PACS_PASSWORD, or neither."
+        )
+    if username is not None and pacs_url is None:
+        raise ConfigurationError("TUMORBOARD_PACS_USERNAME is set but TUMORBOARD_PACS_URL is not.")
+    viewer = (env.get("TUMORBOARD_VIEWER_URL_TEMPLATE") or "").strip() or None
+    if viewer is not None:
+        if "{study_uid}" not in viewer or not _http_url(viewer.replace("{study_uid}", "1.2")):
+            raise ConfigurationError(
+                "TUMORBOARD_VIEWER_URL_TEMPLATE must be an http(s) address containing "
+                "{study_uid}, for example 'https://viewer.example.org/viewer?StudyInstanceUIDs="
+                "{study_uid}'."
+            )
+        rest = viewer.replace("{study_uid}", "")
+        if "{" in rest or "}" in rest:
+            raise ConfigurationError(
+                "TUMORBOARD_VIEWER_URL_TEMPLATE may contain only the placeholder {study_uid}."
+            )
+    return pacs_url, username, password, viewer

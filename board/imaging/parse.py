@@ -54,6 +54,7 @@ __all__ = [
     "accession_key_for",
     "is_valid_uid",
     "parse_dicom",
+    "parse_dicom_head",
     "parse_source",
     "parse_sources",
     "patient_key_for",
@@ -78,6 +79,9 @@ _MEDIA_DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
 
 #: Shortest accepted HMAC key.
 MIN_KEY_BYTES = 16
+
+#: Bytes read first from a large file: headers nearly always fit (see parse_dicom_head).
+HEAD_BYTES = 128 * 1024
 
 # Digits and dots, no empty component, at most 64 characters. Leading zeros inside a
 # component are tolerated: some vendors write them and a real study must not be lost.
@@ -141,6 +145,9 @@ class ParsedInstance:
         no Patient ID.
     accession_key:
         Keyed HMAC-SHA256 (hex) of the accession number, or ``None``.
+    patient_id_key:
+        Keyed hash of the Patient ID alone (no issuer), compared with a case's
+        hospital number (``patient_key_for(hospital_number, None, key)``).
     """
 
     display_name: str
@@ -171,6 +178,7 @@ class ParsedInstance:
     columns: int | None
     patient_key: str | None
     accession_key: str | None
+    patient_id_key: str | None = None
 
     @property
     def is_image(self) -> bool:
@@ -328,6 +336,69 @@ def parse_dicom(
         return Skipped(display_name, "damaged DICOM file (could not be read)")
 
 
+def parse_dicom_head(
+    head: bytes, total_size: int, display_name: str, *, key: bytes
+) -> ParsedInstance | Skipped | None:
+    """Parse a DICOM file from its first bytes only, when the header fits in them.
+
+    The fast path of :func:`parse_source`: for a 500 KB image only the header (a few
+    tens of KB) is read and decompressed. The result is the same as
+    :func:`parse_dicom` on the whole file would give, or ``None`` whenever that cannot
+    be known from the beginning alone (the header goes on past ``head``, the image is
+    compressed, the file has no pixel data, or anything looks wrong): the caller then
+    parses the whole file.
+
+    Parameters
+    ----------
+    head:
+        The first bytes of the file.
+    total_size:
+        The size of the whole file.
+    display_name:
+        How the file is shown to the user.
+    key:
+        Secret HMAC key (see :func:`parse_dicom`).
+
+    Returns
+    -------
+    ParsedInstance | Skipped | None
+        The metadata, the reason it is refused, or ``None``: parse the whole file.
+
+    Raises
+    ------
+    ValueError
+        Only for a key shorter than :data:`MIN_KEY_BYTES`.
+    """
+    _check_key(key)
+    if len(head) >= total_size:
+        return parse_dicom(head[:total_size], display_name, key=key)
+    stream = io.BytesIO(head)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = dcmread(stream, stop_before_pixels=True)
+            pos = stream.tell()
+            if pos + 12 > len(head) or not _at_pixel_data(ds, head, pos):
+                return None
+            if _pixel_data_truncated(ds, head, pos, total_size):
+                return None
+            if _dataset_truncated(ds):
+                return None
+            return _extract(ds, display_name, key)
+    except _Skip as skip:
+        return Skipped(display_name, skip.reason)
+    except Exception:  # any doubt: the whole file decides
+        return None
+
+
+def _at_pixel_data(ds: Dataset, data: bytes, pos: int) -> bool:
+    """Whether reading stopped at a native (not encapsulated) pixel data element."""
+    _implicit, little = ds.original_encoding
+    order = ">" if little is False else "<"
+    group, element = struct.unpack_from(order + "HH", data, pos)
+    return group == 0x7FE0 and element in _PIXEL_ELEMENTS
+
+
 def parse_source(
     source: SourceFile | Skipped, *, key: bytes, stop_before_pixels: bool = True
 ) -> ParsedInstance | Skipped:
@@ -355,9 +426,16 @@ def parse_source(
     if isinstance(source, Skipped):
         return source
     try:
+        if stop_before_pixels and source.data is None and (source.size or 0) > HEAD_BYTES:
+            result = parse_dicom_head(
+                source.read_head(HEAD_BYTES), source.size or 0, source.display_name, key=key
+            )
+            if result is not None:
+                return result
         data = source.read_bytes()
-    except OSError:
-        return Skipped(source.display_name, "could not be read (missing, or no permission)")
+    except OSError as exc:
+        reason = getattr(exc, "reason", None) or "could not be read (missing, or no permission)"
+        return Skipped(source.display_name, reason)
     return parse_dicom(data, source.display_name, key=key, stop_before_pixels=stop_before_pixels)
 
 
@@ -417,8 +495,13 @@ def _not_dicom_reason(data: bytes) -> str:
     return "not a DICOM file"
 
 
-def _pixel_data_truncated(ds: Dataset, data: bytes, pos: int) -> bool:
-    """Whether the pixel data element that reading stopped at is cut short."""
+def _pixel_data_truncated(
+    ds: Dataset, data: bytes, pos: int, total_size: int | None = None
+) -> bool:
+    """Whether the pixel data element that reading stopped at is cut short.
+
+    ``total_size`` is the size of the whole file when ``data`` is only its beginning.
+    """
     if pos + 8 > len(data):
         return False
     implicit, little = ds.original_encoding
@@ -442,7 +525,7 @@ def _pixel_data_truncated(ds: Dataset, data: bytes, pos: int) -> bool:
     if length == _UNDEFINED:
         # Encapsulated: the sequence delimitation item must be there.
         return data.rfind(b"\xfe\xff\xdd\xe0", start) < 0
-    return start + length > len(data)
+    return start + length > (len(data) if total_size is None else total_size)
 
 
 def _dataset_truncated(ds: Dataset) -> bool:
@@ -542,6 +625,7 @@ def _extract(ds: Dataset, display_name: str, key: bytes) -> ParsedInstance:
         columns=_int(ds, "Columns"),
         patient_key=patient_key_for(_text(ds, "PatientID"), _text(ds, "IssuerOfPatientID"), key),
         accession_key=accession_key_for(_text(ds, "AccessionNumber"), key),
+        patient_id_key=patient_key_for(_text(ds, "PatientID"), None, key),
     )
 
 

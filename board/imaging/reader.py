@@ -27,6 +27,7 @@ from board.imaging.common import DICOMDIR_REASON, Skipped, clean_text, format_by
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "MemberReadError",
     "ReadLimits",
     "SourceFile",
     "is_zip_bytes",
@@ -73,6 +74,20 @@ class ReadLimits:
 DEFAULT_LIMITS = ReadLimits()
 
 
+class MemberReadError(OSError):
+    """An archive member could not be read; ``reason`` is written for the user.
+
+    Parameters
+    ----------
+    reason:
+        Plain-English reason ("damaged file in the archive ...").
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     """One byte stream to parse: a file on disk, an archive member or an upload.
@@ -91,12 +106,17 @@ class SourceFile:
         The bytes, when carried.
     size:
         Size in bytes, when known.
+    archive, member:
+        For an archive member read lazily (``iter_uploads(..., lazy=True)``): the
+        open archive and the member, read when :meth:`read_bytes` is called.
     """
 
     display_name: str
     path: Path | None = None
     data: bytes | None = field(default=None, repr=False)
     size: int | None = None
+    archive: zipfile.ZipFile | None = field(default=None, repr=False, compare=False)
+    member: zipfile.ZipInfo | None = field(default=None, repr=False, compare=False)
 
     def read_bytes(self) -> bytes:
         """Return the content.
@@ -109,13 +129,43 @@ class SourceFile:
         Raises
         ------
         OSError
-            When a file on disk can no longer be read (removed, permissions).
+            When a file on disk can no longer be read (removed, permissions);
+            :class:`MemberReadError` (with a reason) for a damaged archive member.
         """
         if self.data is not None:
             return self.data
+        if self.archive is not None and self.member is not None:
+            return _read_member(self.archive, self.member)
         if self.path is None:
             return b""
         return self.path.read_bytes()
+
+    def read_head(self, size: int) -> bytes:
+        """Return the first ``size`` bytes (all of them for a shorter input).
+
+        Parameters
+        ----------
+        size:
+            How many bytes.
+
+        Returns
+        -------
+        bytes
+            The beginning of the content.
+
+        Raises
+        ------
+        OSError
+            As :meth:`read_bytes`.
+        """
+        if self.data is not None:
+            return self.data[:size]
+        if self.archive is not None and self.member is not None:
+            return _read_member(self.archive, self.member, size)
+        if self.path is None:
+            return b""
+        with self.path.open("rb") as handle:
+            return handle.read(size)
 
 
 def is_zip_bytes(head: bytes) -> bool:
@@ -179,7 +229,7 @@ def iter_sources(
 
 
 def iter_uploads(
-    name: str, data: bytes, *, limits: ReadLimits = DEFAULT_LIMITS
+    name: str, data: bytes, *, limits: ReadLimits = DEFAULT_LIMITS, lazy: bool = False
 ) -> Iterator[SourceFile | Skipped]:
     """Yield the inputs contained in one uploaded file.
 
@@ -194,6 +244,11 @@ def iter_uploads(
         The uploaded bytes.
     limits:
         Size, count and ratio caps.
+    lazy:
+        Do not read archive members yet: each :class:`SourceFile` reads its member
+        when asked (so worker processes can read and parse in parallel, and only the
+        first bytes are read here). A damaged member then fails in ``read_bytes``
+        with :class:`MemberReadError` carrying the same reason.
 
     Yields
     ------
@@ -202,7 +257,7 @@ def iter_uploads(
     """
     display = clean_text(name, 255) or "upload"
     if is_zip_bytes(data):
-        yield from _iter_zip(io.BytesIO(data), display, limits, 0, _Budget(limits))
+        yield from _iter_zip(io.BytesIO(data), display, limits, 0, _Budget(limits), lazy)
     elif len(data) > limits.max_file_bytes:
         yield Skipped(display, _too_large(len(data), limits))
     else:
@@ -293,7 +348,12 @@ class _Budget:
 
 
 def _iter_zip(
-    handle: BinaryIO, display: str, limits: ReadLimits, depth: int, budget: _Budget
+    handle: BinaryIO,
+    display: str,
+    limits: ReadLimits,
+    depth: int,
+    budget: _Budget,
+    lazy: bool = False,
 ) -> Iterator[SourceFile | Skipped]:
     declared = _declared_entry_count(handle)
     if declared is not None and declared > budget.members_left:
@@ -304,7 +364,7 @@ def _iter_zip(
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error):
         yield Skipped(display, "damaged or unsupported zip archive; nothing in it was read")
         return
-    with archive:
+    try:
         infos = [info for info in archive.infolist() if not info.is_dir()]
         if len(infos) > budget.members_left:
             yield Skipped(display, _too_many(len(infos), limits))
@@ -321,7 +381,30 @@ def _iter_zip(
         budget.members_left -= len(infos)
         budget.bytes_left -= total
         for info in infos:
-            yield from _iter_member(archive, info, display, limits, depth, budget)
+            yield from _iter_member(archive, info, display, limits, depth, budget, lazy)
+    finally:
+        if not lazy:  # lazily read members still need the archive open
+            archive.close()
+
+
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int | None = None
+) -> bytes:
+    """Read a member (all of it, or its first ``limit`` bytes); reasons as exceptions."""
+    try:
+        with archive.open(info) as stream:
+            data = stream.read(info.file_size + 1 if limit is None else limit)
+    except RuntimeError as exc:
+        raise MemberReadError("password-protected file in the archive; not read") from exc
+    except NotImplementedError as exc:
+        raise MemberReadError(
+            "file in the archive uses an unsupported compression method"
+        ) from exc
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, struct.error) as exc:
+        raise MemberReadError("damaged file in the archive (could not be decompressed)") from exc
+    if len(data) > info.file_size:
+        raise MemberReadError("file in the archive is larger than the archive declares; not read")
+    return data
 
 
 def _iter_member(
@@ -331,6 +414,7 @@ def _iter_member(
     limits: ReadLimits,
     depth: int,
     budget: _Budget,
+    lazy: bool = False,
 ) -> Iterator[SourceFile | Skipped]:
     member_name = clean_text(info.filename, 255) or "(unnamed)"
     name = f"{display}{_SEP}{member_name}"
@@ -339,19 +423,11 @@ def _iter_member(
         yield Skipped(name, refusal)
         return
     try:
-        with archive.open(info) as stream:
-            data = stream.read(info.file_size + 1)
-    except RuntimeError:
-        yield Skipped(name, "password-protected file in the archive; not read")
-        return
-    except NotImplementedError:
-        yield Skipped(name, "file in the archive uses an unsupported compression method")
-        return
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, struct.error):
-        yield Skipped(name, "damaged file in the archive (could not be decompressed)")
-        return
-    if len(data) > info.file_size:
-        yield Skipped(name, "file in the archive is larger than the archive declares; not read")
+        data = _read_member(archive, info, 4 if lazy else None)
+        if lazy and is_zip_bytes(data):
+            data = _read_member(archive, info)
+    except MemberReadError as error:
+        yield Skipped(name, error.reason)
         return
     if is_zip_bytes(data):
         if depth >= limits.max_nesting:
@@ -361,13 +437,15 @@ def _iter_member(
                 "(unpack it and upload the inner archive)",
             )
         else:
-            yield from _iter_zip(io.BytesIO(data), name, limits, depth + 1, budget)
+            yield from _iter_zip(io.BytesIO(data), name, limits, depth + 1, budget, lazy)
         return
     base = PurePosixPath(info.filename.replace("\\", "/")).name
     if base.upper() == "DICOMDIR":
         yield Skipped(name, DICOMDIR_REASON)
     elif base.startswith("._") or info.filename.startswith("__MACOSX/"):
         yield Skipped(name, "macOS metadata file, not an image")
+    elif lazy:
+        yield SourceFile(name, size=info.file_size, archive=archive, member=info)
     else:
         yield SourceFile(name, data=data, size=len(data))
 

@@ -431,3 +431,26 @@ def test_control_characters_in_descriptions_are_removed() -> None:
     ds.SeriesDescription = "SAG\x07T2\x1b[31m"
     result = _parsed(parse_dicom(dataset_to_bytes(ds), "x", key=KEY))
     assert "\x1b" not in result.series_description and "\x07" not in result.series_description
+
+
+# -- header-only fast path ----------------------------------------------------------------
+
+
+def test_head_parse_agrees_with_whole_file_parse_over_the_corpus() -> None:
+    from board.imaging.parse import parse_dicom_head
+
+    from .helpers import corpus_files
+
+    files = [Path(p).read_bytes() for p in corpus_files()]
+    files += synth_series("MR", 2, rows=128, columns=128)
+    decided = 0
+    for index, data in enumerate(files):
+        whole = parse_dicom(data, f"f{index}", key=KEY)
+        for cut in (64, 1024, 4096, len(data) // 2, len(data) - 1):
+            if not 0 < cut < len(data):
+                continue
+            head = parse_dicom_head(data[:cut], len(data), f"f{index}", key=KEY)
+            if head is not None:
+                decided += 1
+                assert head == whole, (index, cut)
+    assert decided > 20

@@ -296,3 +296,31 @@ def test_unreadable_subfolder_is_reported(tmp_path: Path, monkeypatch: pytest.Mo
     assert "folder could not be read" in _reason(items[0])
     assert items[0].display_name.endswith("locked")
     assert isinstance(items[1], SourceFile)
+
+
+# -- lazy archive members -----------------------------------------------------------------
+
+
+def test_lazy_members_read_on_demand_with_the_same_reasons() -> None:
+    good = synth_series("MR", 1)[0]
+    data = bytearray(_zip({"a.dcm": good, "b.dcm": os.urandom(2000), "c.zip": _zip({"x": good})}))
+    # Damage b.dcm's compressed bytes (its local header follows a.dcm's data).
+    offset = data.find(b"b.dcm") + 5 + 40
+    data[offset : offset + 10] = b"\x00" * 10
+    eager = _by_name(list(iter_uploads("up.zip", bytes(data))))
+    lazy = _by_name(list(iter_uploads("up.zip", bytes(data), lazy=True)))
+    assert set(eager) == set(lazy)
+    first = lazy["up.zip › a.dcm"]
+    assert isinstance(first, SourceFile) and first.data is None and first.size == len(good)
+    assert first.read_bytes() == good
+    inner = lazy["up.zip › c.zip › x"]
+    assert isinstance(inner, SourceFile) and inner.read_bytes() == good
+    damaged = lazy["up.zip › b.dcm"]
+    results = {r.display_name: r for r in parse_sources(lazy.values(), key=KEY)}
+    assert isinstance(results["up.zip › a.dcm"], ParsedInstance)
+    if isinstance(damaged, SourceFile):  # damage found only when the member is read
+        reason = _reason(results["up.zip › b.dcm"])
+    else:
+        reason = damaged.reason
+    assert reason == "damaged file in the archive (could not be decompressed)"
+    assert _reason(eager["up.zip › b.dcm"]) == reason

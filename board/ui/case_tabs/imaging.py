@@ -1,21 +1,85 @@
-"""Imaging tab: the studies attached to the case."""
+"""Imaging tab: attach studies (upload, PACS, by hand) and see them as study > series.
+
+Thin: each widget action makes one service call and renders what comes back. Text from
+DICOM files or people is shown in tables, ``st.text`` or through ``md_escape``; never
+as HTML.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 import streamlit as st
 
 from board.auth.actor import Actor
-from board.cases.record import get_case_record
+from board.auth.permissions import Action, allowed
 from board.cases.views import CaseDetail
 from board.db.engine import Database
+from board.imaging.enums import BodyRegion, Modality
+from board.imaging.pacs import PacsClient, PacsSearch, PacsStudy, describe_modalities
+from board.imaging.service import (
+    add_manual_study,
+    attach_pacs_studies,
+    derive_key,
+    import_uploads,
+    list_studies,
+    search_pacs,
+)
+from board.imaging.views import ImportReport, ManualStudyInput, StudyView
+from board.ui import context
+from board.ui.errors import user_errors
+from board.ui.text import md_escape
 from board.ui.widgets import fmt_date
+
+_MANUAL_MODALITIES = (
+    Modality.MR,
+    Modality.CT,
+    Modality.PT,
+    Modality.NM,
+    Modality.CR,
+    Modality.DX,
+)
+_REGIONS = tuple(BodyRegion)
 
 
 def render(db: Database, actor: Actor, case: CaseDetail) -> None:
-    """Render the list of imaging studies."""
+    """Render the imaging tab of ``case``.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The signed-in user.
+    case:
+        The case shown.
+    """
+    settings = context.settings()
+    key = derive_key(settings.secret_key)
+    if allowed(actor.role, Action.IMAGING_ATTACH):
+        upload = st.expander("Upload DICOM files", expanded=True, icon=":material/upload:")
+        pacs_tab = st.expander("Search the hospital PACS", icon=":material/search:")
+        manual = st.expander("Enter a study by hand", icon=":material/edit_note:")
+        with upload, user_errors():
+            _upload(db, actor, case, key)
+        with pacs_tab, user_errors():
+            client = PacsClient.from_settings(settings)
+            if client is None:
+                st.info(
+                    "No PACS is configured. An administrator can set TUMORBOARD_PACS_URL "
+                    "(see the README) to search the hospital PACS from here."
+                )
+            else:
+                _pacs(db, actor, case, key, client)
+        with manual, user_errors():
+            _manual(db, actor, case)
+    else:
+        st.caption("Radiologists and coordinators attach imaging; you can view it here.")
+    _report(case.id)
     st.subheader("Imaging studies")
-    record = get_case_record(db, actor, case.id)
-    if not record.studies:
+    studies = list_studies(db, actor, case.id, viewer_template=settings.viewer_url_template)
+    if not studies:
         st.info("No imaging attached yet.")
         return
     st.dataframe(
@@ -23,12 +87,255 @@ def render(db: Database, actor: Actor, case: CaseDetail) -> None:
             {
                 "Date": fmt_date(s.study_date),
                 "Modality": s.modality,
-                "Description": s.description or "",
-                "Region": s.body_region or "",
-                "Series": s.series_count,
-                "Source": s.source,
+                "Description": s.description,
+                "Region": s.body_region.label if s.body_region else "",
+                "Series": len(s.series),
+                "Images": s.instance_count,
+                "Source": s.source.label,
             }
-            for s in record.studies
+            for s in studies
         ],
         hide_index=True,
+        key=f"imaging_studies_{case.id}",
     )
+    for study in studies:
+        _study(study)
+
+
+# ---------------------------------------------------------------------------
+# Attaching
+# ---------------------------------------------------------------------------
+
+
+def _progress_bar() -> Any:
+    bar = st.progress(0.0, text="Starting")
+
+    def update(done: int, total: int, message: str) -> None:
+        bar.progress(min(done / total, 1.0) if total else 1.0, text=f"{message} ({done}/{total})")
+
+    return update
+
+
+def _report_key(case_id: int) -> str:
+    return f"imaging_report_{case_id}"
+
+
+def _upload(db: Database, actor: Actor, case: CaseDetail, key: bytes) -> None:
+    files = st.file_uploader(
+        "DICOM files or zip archives (files without an extension are fine)",
+        accept_multiple_files=True,
+        key=f"imaging_upload_{case.id}",
+    )
+    if st.button("Import", key=f"imaging_import_{case.id}", disabled=not files, type="primary"):
+        uploads = [(f.name, f.getvalue()) for f in files or []]
+        report = import_uploads(db, actor, case.id, uploads, key=key, progress=_progress_bar())
+        st.session_state[_report_key(case.id)] = ("upload", report)
+    pending = st.session_state.get(_report_key(case.id))
+    if pending and pending[0] == "upload" and pending[1].conflicts and files:
+        reason = _override_form(case.id, pending[1], "upload")
+        if reason:
+            uploads = [(f.name, f.getvalue()) for f in files]
+            report = import_uploads(
+                db,
+                actor,
+                case.id,
+                uploads,
+                key=key,
+                override_reason=reason,
+                progress=_progress_bar(),
+            )
+            st.session_state[_report_key(case.id)] = ("upload", report)
+
+
+def _override_form(case_id: int, report: ImportReport, kind: str) -> str | None:
+    st.warning(
+        "Some studies look like they belong to a different patient and were not attached:",
+        icon=":material/person_alert:",
+    )
+    st.dataframe(
+        [{"Study": c.description, "Why": c.reason} for c in report.conflicts], hide_index=True
+    )
+    reason = st.text_input(
+        "To attach them anyway, give the reason (recorded in the audit trail)",
+        key=f"imaging_override_reason_{kind}_{case_id}",
+    )
+    if st.button("Attach anyway", key=f"imaging_override_{kind}_{case_id}"):
+        if not reason.strip():
+            st.error("Give the reason first.")
+            return None
+        return reason
+    return None
+
+
+def _report(case_id: int) -> None:
+    pending = st.session_state.get(_report_key(case_id))
+    if not pending:
+        return
+    report: ImportReport = pending[1]
+    if report.imported:
+        st.success(md_escape(report.message), icon=":material/check_circle:")
+    else:
+        st.warning(md_escape(report.message), icon=":material/info:")
+    st.dataframe(
+        [
+            {
+                "File": f.path,
+                "Result": f.status.label,
+                "Reason": f.reason,
+                "Study UID": f.study_uid or "",
+                "Series UID": f.series_uid or "",
+            }
+            for f in report.files
+        ],
+        hide_index=True,
+        key=f"imaging_results_{case_id}",
+    )
+
+
+def _pacs(db: Database, actor: Actor, case: CaseDetail, key: bytes, client: PacsClient) -> None:
+    results_key = f"imaging_pacs_results_{case.id}"
+    with st.form(f"imaging_pacs_search_{case.id}"):
+        c1, c2 = st.columns(2)
+        patient_id = c1.text_input("Hospital number", value=case.hospital_number or "")
+        accession = c2.text_input("Accession number")
+        c3, c4, c5 = st.columns(3)
+        date_from = c3.date_input("From", value=None)
+        date_to = c4.date_input("To", value=None)
+        modality = c5.selectbox(
+            "Modality",
+            (None, Modality.MR, Modality.CT, Modality.PT, Modality.NM),
+            format_func=lambda m: "Any" if m is None else m.label,
+        )
+        if st.form_submit_button("Search the PACS", icon=":material/search:"):
+            criteria = PacsSearch(
+                patient_id=patient_id,
+                accession_number=accession,
+                date_from=date_from if isinstance(date_from, dt.date) else None,
+                date_to=date_to if isinstance(date_to, dt.date) else None,
+                modality=modality,
+            )
+            st.session_state[results_key] = search_pacs(actor, client, criteria, key=key)
+    found: list[PacsStudy] = st.session_state.get(results_key) or []
+    if results_key in st.session_state and not found:
+        st.info("No study found.")
+    if not found:
+        return
+    labels = {
+        s.study_uid: (
+            f"{fmt_date(s.study_date) or 'undated'} {describe_modalities(s.modalities)} "
+            f"{s.description or '(no description)'} "
+            f"({s.series_count or '?'} series, {s.instance_count or '?'} images)"
+        )
+        for s in found
+    }
+    chosen = st.multiselect(
+        "Studies to attach",
+        list(labels),
+        format_func=lambda uid: labels[uid],
+        key=f"imaging_pacs_pick_{case.id}",
+    )
+    attach = st.button(
+        "Attach selected studies", key=f"imaging_pacs_attach_{case.id}", disabled=not chosen
+    )
+    if attach:
+        report = attach_pacs_studies(
+            db, actor, case.id, client, chosen, key=key, progress=_progress_bar()
+        )
+        st.session_state[_report_key(case.id)] = ("pacs", report)
+    pending = st.session_state.get(_report_key(case.id))
+    if pending and pending[0] == "pacs" and pending[1].conflicts and chosen:
+        reason = _override_form(case.id, pending[1], "pacs")
+        if reason:
+            report = attach_pacs_studies(
+                db, actor, case.id, client, chosen, key=key, override_reason=reason
+            )
+            st.session_state[_report_key(case.id)] = ("pacs", report)
+
+
+def _manual(db: Database, actor: Actor, case: CaseDetail) -> None:
+    st.caption("For imaging done elsewhere when only the report is available.")
+    with st.form(f"imaging_manual_{case.id}", clear_on_submit=True):
+        c1, c2, c3 = st.columns(3)
+        modality = c1.selectbox("Modality", _MANUAL_MODALITIES, format_func=lambda m: m.label)
+        study_date = c2.date_input("Study date", value=None, max_value=dt.date.today())
+        region = c3.selectbox("Body region", _REGIONS, format_func=lambda r: r.label)
+        description = st.text_input("Description", max_chars=200)
+        report_text = st.text_area("Report", height=150)
+        if st.form_submit_button("Add study", icon=":material/add:"):
+            add_manual_study(
+                db,
+                actor,
+                case.id,
+                ManualStudyInput(
+                    modality=modality,
+                    study_date=study_date if isinstance(study_date, dt.date) else None,
+                    body_region=region,
+                    description=description,
+                    report_text=report_text,
+                ),
+            )
+            st.success("Study added.")
+
+
+# ---------------------------------------------------------------------------
+# Showing
+# ---------------------------------------------------------------------------
+
+
+def _study(study: StudyView) -> None:
+    with st.container(border=True):
+        region = study.body_region.label if study.body_region else "region not stated"
+        title = (
+            f"{fmt_date(study.study_date) or 'Undated'} | {study.modality_label} | "
+            f"{study.description or '(no description)'} | {region}"
+        )
+        st.markdown("**" + md_escape(title) + "**")
+        who = f" by {study.created_by}" if study.created_by else ""
+        st.caption(
+            md_escape(
+                f"{study.source.label}{who}, {len(study.series)} series, "
+                f"{study.instance_count} images"
+            )
+        )
+        if study.viewer_url:
+            st.link_button(
+                "Open in the hospital viewer", study.viewer_url, icon=":material/open_in_new:"
+            )
+        if study.identity_override_reason:
+            st.warning(
+                "Attached although the patient ID differed. Reason given: "
+                + md_escape(study.identity_override_reason),
+                icon=":material/person_alert:",
+            )
+        if study.report_text:
+            st.text(study.report_text)
+        if not study.series:
+            return
+        st.dataframe(
+            [
+                {
+                    "No.": s.series_number,
+                    "Series": s.description,
+                    "Modality": s.modality,
+                    "Region": s.body_region.label if s.body_region else "",
+                    "Images": s.instance_count,
+                    "MR sequence": s.sequence_hint or "",
+                    "CT kernel": s.ct_kernel or "",
+                    "PET tracer": s.radiopharmaceutical or "",
+                    "Key image": "yes" if s.thumbnail_png else (s.thumbnail_note or "none"),
+                }
+                for s in study.series
+            ],
+            hide_index=True,
+            key=f"imaging_series_{study.id}",
+        )
+        with_images = [s for s in study.series if s.thumbnail_png]
+        for row_start in range(0, len(with_images), 4):
+            columns = st.columns(4)
+            row = with_images[row_start : row_start + 4]
+            for column, series in zip(columns, row, strict=False):
+                with column:
+                    st.image(series.thumbnail_png or b"", width="stretch")
+                    label = f"{series.series_number or ''} {series.description}".strip()
+                    st.caption(md_escape(label or "series"))
+

@@ -1,0 +1,246 @@
+"""PACS over DICOMweb against a real Orthanc started by the test on 127.0.0.1.
+
+Needs the Debian packages ``orthanc`` and ``orthanc-dicomweb``. Without them the tests
+skip with the reason, unless ``TUMORBOARD_REQUIRE_ORTHANC`` is set (as in CI): then
+they fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from board.auth.actor import Actor
+from board.auth.roles import Role
+from board.cases.service import create_case
+from board.cases.views import CaseInput
+from board.db.engine import Database
+from board.errors import PermissionDeniedError, ValidationError
+from board.imaging.enums import ImportStatus, Modality, StudySource
+from board.imaging.pacs import PacsClient, PacsError, PacsSearch
+from board.imaging.service import attach_pacs_studies, list_studies, search_pacs
+from board.imaging.synth import synth_mr_spine_study, synth_secondary_capture, synth_series
+
+from .helpers import KEY
+
+pytestmark = [pytest.mark.orthanc, pytest.mark.slow]
+
+PLUGIN_CANDIDATES = (
+    "/usr/share/orthanc/plugins/libOrthancDicomWeb.so",
+    "/usr/lib/orthanc/libOrthancDicomWeb.so",
+)
+USER, PASSWORD = "tumorboard", "orthanc-test-password"
+PATIENT = "TB-ORTH-0001"
+
+
+def _orthanc_binary() -> str | None:
+    found = shutil.which("Orthanc")
+    if found:
+        return found
+    return "/usr/sbin/Orthanc" if os.access("/usr/sbin/Orthanc", os.X_OK) else None
+
+
+def _plugin() -> str | None:
+    for candidate in PLUGIN_CANDIDATES:
+        if os.path.exists(candidate):
+            return candidate
+    for folder in ("/usr/share/orthanc/plugins", "/usr/lib/orthanc"):
+        if os.path.isdir(folder):
+            for name in sorted(os.listdir(folder)):
+                if "DicomWeb" in name and ".so" in name:
+                    return os.path.join(folder, name)
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Orthanc:
+    base: str
+    dicomweb: str
+    studies: dict[str, str]  # label -> StudyInstanceUID
+
+
+@pytest.fixture(scope="module")
+def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
+    binary, plugin = _orthanc_binary(), _plugin()
+    if binary is None or plugin is None:
+        missing = "Orthanc" if binary is None else "the Orthanc DICOMweb plugin"
+        message = (
+            f"{missing} is not installed (apt-get install -y orthanc orthanc-dicomweb); "
+            "set TUMORBOARD_REQUIRE_ORTHANC=1 to make this a failure"
+        )
+        if os.environ.get("TUMORBOARD_REQUIRE_ORTHANC"):
+            pytest.fail(message)
+        pytest.skip(message)
+    folder = tmp_path_factory.mktemp("orthanc")
+    http_port, dicom_port = _free_port(), _free_port()
+    config = {
+        "Name": "TUMORBOARD-TEST",
+        "HttpPort": http_port,
+        "DicomPort": dicom_port,
+        "RemoteAccessAllowed": False,
+        "AuthenticationEnabled": True,
+        "RegisteredUsers": {USER: PASSWORD},
+        "StorageDirectory": str(folder / "storage"),
+        "IndexDirectory": str(folder / "storage"),
+        "Plugins": [plugin],
+        "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
+        "HttpTimeout": 30,
+    }
+    config_path = folder / "orthanc.json"
+    config_path.write_text(json.dumps(config))
+    log = (folder / "orthanc.log").open("w")
+    process = subprocess.Popen(
+        [binary, str(config_path)], stdout=log, stderr=subprocess.STDOUT, cwd=folder
+    )
+    base = f"http://127.0.0.1:{http_port}"
+    auth = (USER, PASSWORD)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"{base}/system", auth=auth, timeout=2).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(
+                    "Orthanc did not start: " + (folder / "orthanc.log").read_text()[-2000:]
+                )
+            time.sleep(0.1)
+        studies = {
+            "mr": synth_mr_spine_study(
+                4,
+                rows=64,
+                columns=64,
+                patient_id=PATIENT,
+                accession_number="ACC-MR-1",
+                study_date="20250110",
+            ),
+            "ct": synth_series(
+                "CT", 3, patient_id=PATIENT, accession_number="ACC-CT-1", study_date="20250301"
+            ),
+            "sc": [
+                synth_secondary_capture(
+                    patient_id=PATIENT, accession_number="ACC-SC-1", study_date="20250302"
+                )
+            ],
+            "other": synth_series(
+                "MR", 2, patient_id="TB-ORTH-9999", accession_number="ACC-X", study_date="20250303"
+            ),
+        }
+        uids: dict[str, str] = {}
+        for label, files in studies.items():
+            for data in files:
+                answer = requests.post(f"{base}/instances", data=data, auth=auth, timeout=30)
+                answer.raise_for_status()
+            from pydicom import dcmread
+
+            uids[label] = str(
+                dcmread(io.BytesIO(files[0]), stop_before_pixels=True).StudyInstanceUID
+            )
+        yield Orthanc(base, f"{base}/dicom-web", uids)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def client(orthanc: Orthanc) -> PacsClient:
+    return PacsClient(orthanc.dicomweb, USER, PASSWORD)
+
+
+def test_search_by_hospital_number_accession_dates_and_modality(
+    orthanc: Orthanc, client: PacsClient
+) -> None:
+    found = client.search(PacsSearch(patient_id=PATIENT), key=KEY)
+    assert {s.study_uid for s in found} == {orthanc.studies[k] for k in ("mr", "ct", "sc")}
+    mr = next(s for s in found if s.study_uid == orthanc.studies["mr"])
+    assert mr.study_date == dt.date(2025, 1, 10) and mr.modalities == ("MR",)
+    assert mr.series_count == 3 and mr.instance_count == 12
+    assert mr.patient_key and PATIENT not in repr(mr)
+    # Wildcards are sent unencoded (Orthanc does not decode %2A).
+    wild = client.search(PacsSearch(patient_id="TB-ORTH-*"), key=KEY)
+    assert len(wild) == 4
+    by_accession = client.search(PacsSearch(accession_number="ACC-CT-1"), key=KEY)
+    assert [s.study_uid for s in by_accession] == [orthanc.studies["ct"]]
+    dated = client.search(
+        PacsSearch(patient_id=PATIENT, date_from=dt.date(2025, 2, 1), date_to=dt.date(2025, 3, 1)),
+        key=KEY,
+    )
+    assert [s.study_uid for s in dated] == [orthanc.studies["ct"]]
+    only_mr = client.search(PacsSearch(patient_id=PATIENT, modality=Modality.MR), key=KEY)
+    assert [s.study_uid for s in only_mr] == [orthanc.studies["mr"]]
+    assert client.search(PacsSearch(patient_id="NOBODY"), key=KEY) == []
+    with pytest.raises(ValidationError):
+        client.search(PacsSearch(), key=KEY)
+
+
+def test_attach_studies_with_series_metadata_and_rendered_thumbnails(
+    orthanc: Orthanc,
+    client: PacsClient,
+    db: Database,
+    make_user: Callable[..., Actor],
+    new_case: Callable[..., CaseInput],
+) -> None:
+    radiologist = make_user(Role.RADIOLOGIST)
+    case = create_case(db, radiologist, new_case(hospital_number=PATIENT))
+    found = search_pacs(radiologist, client, PacsSearch(patient_id=PATIENT), key=KEY)
+    uids = [orthanc.studies["mr"], orthanc.studies["ct"], orthanc.studies["sc"]]
+    assert set(uids) <= {s.study_uid for s in found}
+    report = attach_pacs_studies(db, radiologist, case.id, client, uids, key=KEY)
+    assert (report.studies_added, report.series_added, report.instances_added) == (3, 5, 16)
+    assert report.imported == 16
+    studies = {s.study_uid: s for s in list_studies(db, radiologist, case.id)}
+    mr = studies[orthanc.studies["mr"]]
+    assert mr.source is StudySource.PACS and mr.study_date == dt.date(2025, 1, 10)
+    assert [s.sequence_hint for s in mr.series] == ["T1", "T2", "STIR"]
+    assert [s.instance_count for s in mr.series] == [4, 4, 4]
+    for series in mr.series:
+        assert series.thumbnail_png and series.thumbnail_png.startswith(b"\x89PNG")
+    ct = studies[orthanc.studies["ct"]].series[0]
+    assert ct.ct_kernel == "B70s" and ct.thumbnail_png
+    capture = studies[orthanc.studies["sc"]].series[0]
+    assert capture.thumbnail_png is None and "patient details" in (capture.thumbnail_note or "")
+
+    again = attach_pacs_studies(db, radiologist, case.id, client, uids, key=KEY)
+    assert again.imported == 0 and again.count(ImportStatus.DUPLICATE) == 16
+
+    refused = attach_pacs_studies(
+        db, radiologist, case.id, client, [orthanc.studies["other"]], key=KEY
+    )
+    assert refused.imported == 0 and refused.conflicts
+    surgeon = make_user(Role.SPINE_SURGEON)
+    with pytest.raises(PermissionDeniedError):
+        search_pacs(surgeon, client, PacsSearch(patient_id=PATIENT), key=KEY)
+
+
+def test_wrong_credentials_and_unreachable_pacs(orthanc: Orthanc) -> None:
+    with pytest.raises(PacsError, match="HTTP 401"):
+        PacsClient(orthanc.dicomweb, USER, "wrong").search(PacsSearch(patient_id=PATIENT), key=KEY)
+    port = _free_port()
+    with pytest.raises(PacsError, match="could not be reached"):
+        PacsClient(f"http://127.0.0.1:{port}/dicom-web", timeout=2).search(
+            PacsSearch(patient_id=PATIENT), key=KEY
+        )

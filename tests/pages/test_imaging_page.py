@@ -1,0 +1,117 @@
+"""Imaging tab with AppTest: upload files (one of them junk), see per-file results and the
+series table; enter a study by hand; a refused study attached with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from board.db.engine import Database
+from board.db.models import AuditEvent, Case, ImagingStudy
+from board.imaging.synth import synth_mr_spine_study, synth_series
+
+from .helpers import open_case, plain, signed_in
+
+
+def _first_case(db: Database) -> int:
+    with db.read() as session:
+        return int(session.scalar(select(func.min(Case.id))) or 0)
+
+
+def _studies(db: Database, case_id: int) -> list[ImagingStudy]:
+    with db.read() as session:
+        rows = list(session.scalars(select(ImagingStudy).where(ImagingStudy.case_id == case_id)))
+        session.expunge_all()
+        return rows
+
+
+def _button(at, label: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label == label)
+
+
+def _texts(at) -> str:  # type: ignore[no-untyped-def]
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption]
+    parts += [str(e.value) for e in at.success] + [str(e.value) for e in at.warning]
+    parts += [str(e.value) for e in at.error] + [str(e.value) for e in at.info]
+    return plain("\n".join(str(p) for p in parts))
+
+
+def test_upload_several_files_with_a_junk_one(demo_db: Database) -> None:
+    case_id = _first_case(demo_db)
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    files = synth_mr_spine_study(3, rows=32, columns=32, study_date="20250201")
+    uploads = [(f"IM{i:04d}", data, "application/octet-stream") for i, data in enumerate(files)]
+    uploads.append(("notes.txt", b"this is not an image", "text/plain"))
+    (uploader,) = at.file_uploader
+    assert uploader.accept_multiple_files and not uploader.allowed_type
+    uploader.set_value(uploads)
+    at.run()
+    _button(at, "Import").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "9 of 10 files imported (0 duplicate, 1 skipped)" in _texts(at)
+    results = next(d.value for d in at.dataframe if "Result" in d.value.columns)
+    by_file = dict(zip(results["File"], results["Result"], strict=True))
+    assert by_file["notes.txt"] == "Skipped" and by_file["IM0000"] == "Imported"
+    reasons = dict(zip(results["File"], results["Reason"], strict=True))
+    assert reasons["notes.txt"] == "not a DICOM file"
+    series = next(d.value for d in at.dataframe if "MR sequence" in d.value.columns)
+    assert list(series["Series"]) == ["SAG T1 TSE", "SAG T2 TSE", "SAG STIR"]
+    assert list(series["MR sequence"]) == ["T1", "T2", "STIR"]
+    assert list(series["Images"]) == [3, 3, 3]
+    assert list(series["Key image"]) == ["yes", "yes", "yes"]
+    assert "2025-02-01 | MRI | MRI WHOLE SPINE" in _texts(at)
+    assert len([s for s in _studies(demo_db, case_id) if s.source == "upload"]) == 1
+
+
+def test_refused_study_is_attached_with_a_reason(demo_db: Database) -> None:
+    case_id = _first_case(demo_db)
+    at = open_case(signed_in(demo_db, "demo.coordinator"), case_id)
+    first = synth_series("MR", 1, patient_id="PAT-ONE")
+    at.file_uploader[0].set_value([("a.dcm", first[0], "application/dicom")])
+    at.run()
+    _button(at, "Import").click()
+    at.run()
+    other = synth_series("CT", 1, patient_id="PAT-TWO")
+    at.file_uploader[0].set_value([("b.dcm", other[0], "application/dicom")])
+    at.run()
+    _button(at, "Import").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "different patient" in _texts(at)
+    reason = next(t for t in at.text_input if t.label.startswith("To attach them anyway"))
+    reason.input("Merged record: same person")
+    _button(at, "Attach anyway").click()
+    at.run()
+    assert not at.exception, at.exception
+    uploaded = [s for s in _studies(demo_db, case_id) if s.source == "upload"]
+    assert len(uploaded) == 2
+    assert {s.identity_override_reason for s in uploaded} == {None, "Merged record: same person"}
+    with demo_db.read() as session:
+        assert session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "imaging.identity_override")
+        ) == 1
+
+
+def test_manual_entry_and_read_only_roles(demo_db: Database) -> None:
+    case_id = _first_case(demo_db)
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    description = next(t for t in at.text_input if t.label == "Description")
+    description.input("CT thoracic spine, outside hospital <b>bold</b>")
+    next(t for t in at.text_area if t.label == "Report").input("Lytic T7 lesion.")
+    next(d for d in at.date_input if d.label == "Study date").set_value(dt.date(2025, 4, 2))
+    next(b for b in at.button if b.label == "Add study").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "Study added." in _texts(at)
+    manual = [s for s in _studies(demo_db, case_id) if s.description and "outside" in s.description]
+    assert len(manual) == 1 and manual[0].study_date == dt.date(2025, 4, 2)
+    # Shown escaped, as text.
+    assert "<b>bold</b>" in _texts(at)
+
+    surgeon = open_case(signed_in(demo_db, "demo.surgeon"), case_id)
+    assert not surgeon.file_uploader
+    assert "Radiologists and coordinators attach imaging" in _texts(surgeon)
