@@ -381,8 +381,7 @@ def load_report(
         ),
         follow_ups=_follow_ups(session, case_id),
         dissents=tuple(
-            DissentRow(d.author_name, _label(d.author_role), d.text, d.created_at)
-            for d in dissents
+            DissentRow(d.author_name, _label(d.author_role), d.text, d.created_at) for d in dissents
         ),
         attendance=tuple(
             AttendanceRow(

@@ -91,8 +91,7 @@ class _ReportPDF(FPDF):
         self.cell(
             0,
             4,
-            f"Generated at {when(self.report.generated_at)} · "
-            f"Page {self.page_no()} of {{nb}}",
+            f"Generated at {when(self.report.generated_at)} · Page {self.page_no()} of {{nb}}",
             align="C",
         )
         self.set_text_color(0, 0, 0)

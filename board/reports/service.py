@@ -117,6 +117,43 @@ def _filename(report: BoardReport, fmt: ReportFormat) -> str:
     return f"board-report-{safe}{version}{draft}.{fmt.value}"
 
 
+def report_data(
+    session: Session, case_id: int, fmt: ReportFormat
+) -> tuple[BoardReport, bytes, bool, int | None]:
+    """The report of a case's latest plan version and its file, inside a session.
+
+    Parameters
+    ----------
+    session:
+        An open session.
+    case_id:
+        The case.
+    fmt:
+        PDF or HTML.
+
+    Returns
+    -------
+    tuple
+        The model, the file (the bytes stored at finalization when there are some),
+        whether the bytes are the stored ones, and the plan version id (or ``None``).
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such case.
+    """
+    plan = select_plan(session, case_id)
+    stored: bytes | None = None
+    if plan is not None and plan.status is not PlanStatus.DRAFT:
+        if fmt is ReportFormat.PDF and plan.report_pdf:
+            stored = bytes(plan.report_pdf)
+        elif fmt is ReportFormat.HTML and plan.report_html:
+            stored = plan.report_html.encode("utf-8")
+    report = load_report(session, case_id, plan_id=plan.id if plan else None)
+    data = stored if stored is not None else render(report, fmt)
+    return report, data, stored is not None, plan.id if plan else None
+
+
 def export_report(
     db: Database,
     actor: Actor,
@@ -162,16 +199,7 @@ def export_report(
             f"Unknown report format {fmt!r}: expected pdf or html.", field="format"
         ) from exc
     with db.read() as session:
-        plan = select_plan(session, case_id)
-        stored: bytes | None = None
-        if plan is not None and plan.status is not PlanStatus.DRAFT:
-            if fmt is ReportFormat.PDF and plan.report_pdf:
-                stored = bytes(plan.report_pdf)
-            elif fmt is ReportFormat.HTML and plan.report_html:
-                stored = plan.report_html.encode("utf-8")
-        report = load_report(session, case_id, plan_id=plan.id if plan else None)
-        plan_id = plan.id if plan else None
-    data = stored if stored is not None else render(report, fmt)
+        report, data, stored, plan_id = report_data(session, case_id, fmt)
     with db.write() as session:
         record(
             session,
@@ -183,12 +211,12 @@ def export_report(
             after={
                 "format": fmt.value,
                 "channel": channel,
-                "stored": stored is not None,
+                "stored": stored,
                 "draft": report.header.draft,
                 "bytes": len(data),
             },
         )
-    return ReportFile(_filename(report, fmt), fmt.mime, data, stored is not None)
+    return ReportFile(_filename(report, fmt), fmt.mime, data, stored)
 
 
 def store_finalized_report(session: Session, plan: PlanVersion, at: dt.datetime) -> None:

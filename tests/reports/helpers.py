@@ -77,9 +77,9 @@ def case_id_of(db: Database, pseudonym: str = RICH_PSEUDONYM) -> int:
     """The case id of a demo pseudonym."""
     with db.read() as session:
         case_id = session.scalar(
-            select(Case.id).join(Patient, Patient.id == Case.patient_id).where(
-                Patient.pseudonym == pseudonym
-            )
+            select(Case.id)
+            .join(Patient, Patient.id == Case.patient_id)
+            .where(Patient.pseudonym == pseudonym)
         )
         assert case_id is not None
         return case_id
