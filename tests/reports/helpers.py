@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import select
@@ -38,6 +39,7 @@ from board.plans.service import (
 )
 from board.plans.views import ActionItemInput, PlanHeaderInput, PlanItemInput
 
+ROOT = Path(__file__).resolve().parents[2]
 RICH_PSEUDONYM = "TB-DEMO01"
 STUDY_UID = "1.2.826.0.1.3680043.8.498.1234567890"
 HOSTILE = (
