@@ -49,3 +49,9 @@ def test_report_tab_of_a_case_without_plan(demo_db: Database) -> None:
     at = open_case(signed_in(demo_db), case_id_of(demo_db, "TB-DEMO02"))
     assert any("DRAFT" in w.value for w in at.warning)
     assert not at.exception
+
+
+def test_worklist_offers_the_csv_download(demo_db: Database) -> None:
+    at = signed_in(demo_db)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download worklist (CSV)" in labels
