@@ -7,6 +7,7 @@ or HTML modes: what a person or a DICOM file wrote appears literally.
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -37,6 +38,17 @@ def _safe(text: object) -> str:
     return value
 
 
+def _right_to_left(texts: Sequence[object]) -> bool:
+    """Whether any text has right-to-left letters (Hebrew, Arabic, ...)."""
+    return any(
+        unicodedata.bidirectional(ch) in ("R", "AL")
+        for text in texts
+        if isinstance(text, str)
+        for ch in text
+        if ord(ch) >= 0x0590
+    )
+
+
 class _ReportPDF(FPDF):
     """A page with the report header line, DRAFT watermark, and "page X of Y" footer."""
 
@@ -49,8 +61,6 @@ class _ReportPDF(FPDF):
         self.set_auto_page_break(auto=True, margin=20)
         self.set_margins(15, 18, 15)
         self.alias_nb_pages()
-        # Bidirectional text (Hebrew, Arabic) in reading order; needs uharfbuzz.
-        self.set_text_shaping(True)
         self.set_title(_safe(report.title))
         self.set_creator("Tumor Board")
 
@@ -114,8 +124,17 @@ class _Writer:
         pdf.ln(1)
         pdf.set_font(FONT, "", 9.5)
 
+    def shaping(self, texts: Sequence[object]) -> None:
+        """Text shaping (bidi reading order, joined letters) only where it is needed.
+
+        Shaping every line costs several times the plain rendering, so it is switched
+        on for a line or table only when it holds right-to-left text.
+        """
+        self.pdf.set_text_shaping(_right_to_left(texts))
+
     def line(self, text: str, *, bold: bool = False) -> None:
         pdf = self.pdf
+        self.shaping([text])
         pdf.set_font(FONT, "B" if bold else "", 9.5)
         pdf.multi_cell(
             0,
@@ -143,6 +162,7 @@ class _Writer:
     ) -> None:
         """A table; a cell is text, or ``("img", png_bytes)`` for an image."""
         pdf = self.pdf
+        self.shaping([v for values in rows for v in values])
         pdf.set_font(FONT, "", 8.5)
         with pdf.table(
             col_widths=tuple(widths),
