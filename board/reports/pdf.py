@@ -16,6 +16,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
+from PIL import Image
 
 from board.reports.model import SECTION_TITLES, BoardReport, when
 
@@ -47,6 +48,16 @@ def _right_to_left(texts: Sequence[object]) -> bool:
         for ch in text
         if ord(ch) >= 0x0590
     )
+
+
+def _image_ok(png: bytes) -> bool:
+    """Whether Pillow can read the image (a broken thumbnail must not stop the report)."""
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            image.verify()
+    except Exception:  # any decoder error means "not usable"
+        return False
+    return True
 
 
 class _ReportPDF(FPDF):
@@ -179,9 +190,9 @@ class _Writer:
                 row = table.row()
                 for value in values:
                     if isinstance(value, tuple) and value and value[0] == "img":
-                        try:
+                        if _image_ok(value[1]):
                             row.cell(img=io.BytesIO(value[1]), img_fill_width=True)
-                        except Exception:  # a broken thumbnail must not stop the report
+                        else:
                             row.cell("thumbnail unavailable")
                     else:
                         row.cell(_safe(value))

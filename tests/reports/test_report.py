@@ -227,3 +227,25 @@ def test_export_checks_permission_and_format(
     with pytest.raises(PermissionDeniedError):
         export_report(demo, final.coordinator, final.case_id, "pdf")
     assert events(demo, "report.export") == []
+
+
+def test_broken_thumbnail_long_words_and_control_characters_do_not_break_the_pdf() -> None:
+    import datetime as dt
+
+    from board.reports.model import BoardReport, ImagingRow, NoteRow, ReportHeader
+
+    head = ReportHeader(
+        1, "TB-X", None, None, "Unknown", "Breast", None, ("T1",), None, None, None,
+        "No plan yet", None, True,
+    )
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    report = BoardReport(
+        head, "q", (), (), False,
+        (ImagingRow("MR", None, "d", "", None, 1, b"not a png", "cap"),),
+        (), (), (), "n", (), None, None, "", None, (), (), (), (), (), (),
+        (NoteRow("a", "b", "c", at, "x" * 3000 + " \x00\x07 end"),),
+        at,
+    )
+    text = flat(pdf_text(render_pdf(report)))
+    assert "thumbnail unavailable" in text and "end" in text
+    assert "data:image/png;base64," in render_html(report)  # embedded, never fetched
