@@ -85,6 +85,41 @@ def _cmd_import_dicom(args: argparse.Namespace) -> int:
     )
 
 
+def _write_output(data: bytes, out: str | None, default_name: str) -> str:
+    """Write an export to ``out`` (``-`` for standard output) or the default file name."""
+    if out == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return "standard output"
+    path = out or default_name
+    with open(path, "wb") as handle:
+        handle.write(data)
+    return path
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from board.auth.actor import Actor
+    from board.reports.service import export_report
+
+    file = export_report(
+        _database(), Actor.system("command line"), args.case_id, args.format, channel="cli"
+    )
+    where = _write_output(file.data, args.out, file.filename)
+    kind = "stored finalized" if file.stored else "freshly rendered"
+    print(f"Wrote the {kind} {args.format.upper()} report to {where}.", file=sys.stderr)
+    return 0
+
+
+def _cmd_export_fhir(args: argparse.Namespace) -> int:
+    from board.auth.actor import Actor
+    from board.reports.fhir import export_fhir
+
+    file = export_fhir(_database(), Actor.system("command line"), args.case_id, channel="cli")
+    where = _write_output(file.data, args.out, file.filename)
+    print(f"Wrote the FHIR R4 bundle to {where}.", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command."""
     parser = argparse.ArgumentParser(
@@ -121,6 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--override-reason", help="attach studies of a different patient anyway (audited)"
     )
     p.set_defaults(func=_cmd_import_dicom)
+
+    p = sub.add_parser("report", help="write a case's board report (PDF or HTML)")
+    p.add_argument("case_id", type=int, metavar="CASE_ID")
+    p.add_argument("--format", choices=["pdf", "html"], default="pdf")
+    p.add_argument("--out", metavar="FILE", help="output file ('-' for standard output)")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("export-fhir", help="write a case as a FHIR R4 Bundle (JSON)")
+    p.add_argument("case_id", type=int, metavar="CASE_ID")
+    p.add_argument("--out", metavar="FILE", help="output file ('-' for standard output)")
+    p.set_defaults(func=_cmd_export_fhir)
     return parser
 
 

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
+from board.auth.permissions import Action, allowed
 from board.auth.roles import CONTRIBUTING_ROLES
 from board.cases.enums import CaseStatus, Urgency
 from board.cases.service import list_worklist, upcoming_meetings
 from board.cases.views import WorklistFilter
+from board.reports.csv_export import export_worklist_csv
 from board.ui import context
 from board.ui.case_form import new_case_form
 from board.ui.errors import user_errors
@@ -113,6 +115,17 @@ with user_errors():
         chosen = selection.selection.rows if selection else []
         if chosen:
             st.switch_page("pages/case.py", query_params={"case": str(result.rows[chosen[0]].id)})
+
+    if allowed(actor.role, Action.EXPORT) and result.total:
+        st.download_button(
+            "Download worklist (CSV)",
+            data=lambda: export_worklist_csv(db, actor, filters).data,
+            file_name="worklist.csv",
+            mime="text/csv",
+            key="wl_csv",
+            on_click="ignore",
+            help="All cases matching the filters, every page. The export is recorded.",
+        )
 
     p1, p2, p3 = st.columns([1, 2, 1])
     if p1.button("Previous page", disabled=result.page <= 1, key="wl_prev"):

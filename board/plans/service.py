@@ -90,6 +90,7 @@ from board.plans.views import (
     SignOffView,
     VersionComparison,
 )
+from board.reports.service import store_finalized_report
 
 MAX_SUMMARY = 5_000
 MAX_REASON = 2_000
@@ -1288,6 +1289,8 @@ def finalize_plan(
                 "signed_by_roles": sorted(r.value for r in set(current_signers.values())),
             },
         )
+        # The report that leaves the room: stored so the same bytes can be fetched later.
+        store_finalized_report(session, plan, now)
         case = session.get(Case, plan.case_id)
         assert case is not None
         if case.status is CaseStatus.DISCUSSED:

@@ -1,0 +1,403 @@
+"""Build the :class:`~board.reports.model.BoardReport` of a case inside an open session.
+
+Key facts, scores and each role's input come from :mod:`board.meetings.case_facts` (its
+public output only); the plan, meeting, imaging, pathology and notes are read directly
+with small queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from board.db.models import (
+    ActionItem,
+    Attendance,
+    Biopsy,
+    Case,
+    Dissent,
+    FollowUp,
+    ImagingSeries,
+    ImagingStudy,
+    Meeting,
+    Note,
+    PlanVersion,
+    SignOff,
+    User,
+    utcnow,
+)
+from board.errors import NotFoundError
+from board.meetings.case_facts import CaseFacts, ScoreLine, load_case_facts
+from board.plans.catalogue import COMPONENT_LABELS, INTENT_LABELS, describe_item
+from board.plans.enums import PlanStatus
+from board.reports.model import (
+    ActionRow,
+    AttendanceRow,
+    BoardReport,
+    DissentRow,
+    FollowUpRow,
+    ImagingRow,
+    NoteRow,
+    PathologyRow,
+    PlanComponentRow,
+    ReportHeader,
+    ScoreRow,
+    SignOffRow,
+    SpecialtyInput,
+)
+
+
+def _label(value: Any) -> str:
+    label = getattr(value, "label", None)
+    if isinstance(label, str):
+        return label
+    text = str(getattr(value, "value", value))
+    return text.replace("_", " ").capitalize()
+
+
+def _names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
+    return {uid: name for uid, name in rows}
+
+
+def _components(line: ScoreLine, facts: CaseFacts) -> tuple[str, ...]:
+    """The component lines of a score, as far as the case facts expose them."""
+    found: list[str] = []
+    for component in getattr(line, "components", ()) or ():
+        name = getattr(component, "name", None)
+        if name is None:
+            found.append(str(component))
+            continue
+        finding = getattr(component, "finding_label", None) or "unknown"
+        points = getattr(component, "points", None)
+        found.append(f"{name}: {finding}" + (f" ({points} points)" if points is not None else ""))
+    if line.key == "noms" and facts.noms is not None:
+        found.extend(facts.noms.reasoning)
+    if line.key in ("tokuhashi", "tomita") and facts.performance != "not recorded":
+        found.append(f"performance status: {facts.performance}")
+    if line.key in ("noms", "tokuhashi") and facts.neurology != "not recorded":
+        found.append(f"neurology: {facts.neurology}")
+    return tuple(found)
+
+
+def _scores(facts: CaseFacts) -> tuple[ScoreRow, ...]:
+    rows = [
+        ScoreRow(
+            key=line.key,
+            name=line.name,
+            value=line.value,
+            category=line.category,
+            complete=line.complete,
+            source=line.source,
+            components=_components(line, facts),
+        )
+        for line in facts.scores
+    ]
+    rows.append(
+        ScoreRow(
+            key="performance",
+            name="Performance status",
+            value=facts.performance,
+            category=facts.neurology if facts.neurology != "not recorded" else "",
+            complete=facts.performance != "not recorded",
+            source="ECOG (Oken 1982); Karnofsky (1949)",
+            components=(),
+        )
+    )
+    return tuple(rows)
+
+
+def _imaging(session: Session, case_id: int) -> tuple[ImagingRow, ...]:
+    studies = session.scalars(
+        select(ImagingStudy)
+        .where(ImagingStudy.case_id == case_id)
+        .order_by(ImagingStudy.study_date.desc(), ImagingStudy.id)
+    ).all()
+    series_by_study: dict[int, list[ImagingSeries]] = {}
+    if studies:
+        for one in session.scalars(
+            select(ImagingSeries)
+            .where(ImagingSeries.study_id.in_([s.id for s in studies]))
+            .order_by(ImagingSeries.series_number, ImagingSeries.id)
+        ):
+            series_by_study.setdefault(one.study_id, []).append(one)
+    rows = []
+    for study in studies:
+        series = series_by_study.get(study.id, [])
+        key = next((s for s in series if s.thumbnail_png), None)
+        caption = ""
+        if key is not None:
+            caption = f"{key.modality} series {key.series_number or '-'}: {key.description or ''}"
+        rows.append(
+            ImagingRow(
+                modality=study.modality,
+                study_date=study.study_date,
+                description=study.description or "",
+                body_region=(study.body_region or "").replace("_", " "),
+                study_uid=study.study_uid,
+                series=len(series),
+                thumbnail_png=bytes(key.thumbnail_png) if key and key.thumbnail_png else None,
+                thumbnail_caption=caption.strip(),
+            )
+        )
+    return tuple(rows)
+
+
+def _markers(markers: Mapping[str, Any] | None) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in (markers or {}).items())
+
+
+def _pathology(session: Session, case_id: int) -> tuple[PathologyRow, ...]:
+    return tuple(
+        PathologyRow(
+            kind=_label(b.kind),
+            status=_label(b.status),
+            performed_on=b.performed_on,
+            site=b.site or "",
+            histology=b.histology or "",
+            grade=b.grade or "",
+            markers=_markers(b.markers),
+            pathologist=b.pathologist or "",
+            report_text=b.report_text or "",
+        )
+        for b in session.scalars(
+            select(Biopsy).where(Biopsy.case_id == case_id).order_by(Biopsy.id)
+        )
+    )
+
+
+def _notes(session: Session, case_id: int) -> tuple[NoteRow, ...]:
+    return tuple(
+        NoteRow(n.author_name, _label(n.author_role), _label(n.kind), n.created_at, n.body)
+        for n in session.scalars(
+            select(Note).where(Note.case_id == case_id).order_by(Note.created_at, Note.id)
+        )
+    )
+
+
+def _follow_ups(session: Session, case_id: int) -> tuple[FollowUpRow, ...]:
+    return tuple(
+        FollowUpRow(_label(f.kind), f.due_on, _label(f.status))
+        for f in session.scalars(
+            select(FollowUp).where(FollowUp.case_id == case_id).order_by(FollowUp.due_on)
+        )
+    )
+
+
+def _presenting(case: Case, facts: CaseFacts) -> tuple[str, ...]:
+    lines = [f"Pain: {facts.pain}"]
+    if facts.symptoms:
+        lines.append("Symptoms: " + ", ".join(facts.symptoms))
+    if case.symptom_onset is not None:
+        lines.append(f"Onset: {case.symptom_onset.isoformat()}")
+    lines.append(f"Performance status: {facts.performance}")
+    lines.append(f"Neurology: {facts.neurology}")
+    if case.referred_by:
+        lines.append(f"Referred by: {case.referred_by}")
+    return tuple(lines)
+
+
+def _noms_text(plan: PlanVersion | None, facts: CaseFacts) -> str:
+    """The NOMS suggestion: the plan's snapshot when there is one, else the live one."""
+    if plan is not None:
+        result = (plan.noms_suggestion or {}).get("result")
+        if isinstance(result, Mapping):
+            suggestions = result.get("suggestions")
+            if isinstance(suggestions, list) and suggestions:
+                return "; ".join(str(s) for s in suggestions)
+    return facts.noms_summary
+
+
+def select_plan(session: Session, case_id: int, plan_id: int | None = None) -> PlanVersion | None:
+    """The plan version a report shows: ``plan_id``, else the case's latest version.
+
+    Parameters
+    ----------
+    session:
+        An open session.
+    case_id:
+        The case.
+    plan_id:
+        A specific version (must belong to the case), or ``None`` for the latest.
+
+    Returns
+    -------
+    PlanVersion | None
+        The version, or ``None`` when the case has no plan.
+
+    Raises
+    ------
+    NotFoundError
+        If ``plan_id`` is not a plan version of the case.
+    """
+    if plan_id is not None:
+        plan = session.get(PlanVersion, plan_id)
+        if plan is None or plan.case_id != case_id:
+            raise NotFoundError(f"Plan version {plan_id} of case {case_id} does not exist.")
+        return plan
+    return session.scalars(
+        select(PlanVersion)
+        .where(PlanVersion.case_id == case_id)
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    ).first()
+
+
+def load_report(
+    session: Session,
+    case_id: int,
+    *,
+    plan_id: int | None = None,
+    generated_at: dt.datetime | None = None,
+) -> BoardReport:
+    """Build the report of a case inside an open session (no permission check).
+
+    Parameters
+    ----------
+    session:
+        An open session (read or write).
+    case_id:
+        The case.
+    plan_id:
+        The plan version to show; the latest when ``None``.
+    generated_at:
+        The time printed as "generated at"; now when ``None``.
+
+    Returns
+    -------
+    BoardReport
+        The report model.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such case or plan version.
+    """
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError(f"Case {case_id} does not exist.")
+    facts = load_case_facts(session, case_id)
+    plan = select_plan(session, case_id, plan_id)
+    meeting = session.get(Meeting, plan.meeting_id) if plan and plan.meeting_id else None
+
+    dissents: list[Dissent] = []
+    sign_offs: list[SignOff] = []
+    actions: list[ActionItem] = []
+    attendance: list[Attendance] = []
+    if plan is not None:
+        dissents = list(
+            session.scalars(
+                select(Dissent).where(Dissent.plan_version_id == plan.id).order_by(Dissent.id)
+            )
+        )
+        sign_offs = list(
+            session.scalars(
+                select(SignOff).where(SignOff.plan_version_id == plan.id).order_by(SignOff.id)
+            )
+        )
+        actions = list(
+            session.scalars(
+                select(ActionItem)
+                .where(ActionItem.plan_version_id == plan.id)
+                .order_by(ActionItem.due_on, ActionItem.id)
+            )
+        )
+    if meeting is not None:
+        attendance = list(
+            session.scalars(
+                select(Attendance)
+                .where(Attendance.meeting_id == meeting.id)
+                .order_by(Attendance.recorded_at, Attendance.id)
+            )
+        )
+    names = _names(
+        session,
+        [
+            *(s.user_id for s in sign_offs),
+            *(a.user_id for a in attendance),
+            *(a.owner_user_id for a in actions),
+        ],
+    )
+
+    def owner(item: ActionItem) -> str:
+        if item.owner_user_id is not None:
+            return names.get(item.owner_user_id, f"user {item.owner_user_id}")
+        return _label(item.owner_role) if item.owner_role is not None else "unassigned"
+
+    draft = plan is None or plan.status is not PlanStatus.FINALIZED
+    header = ReportHeader(
+        case_id=case.id,
+        pseudonym=facts.pseudonym,
+        hospital_number=case.patient.hospital_number,
+        age=facts.age,
+        sex=facts.sex,
+        primary=facts.primary_site_label,
+        histology=facts.histology,
+        levels=facts.levels,
+        meeting=f"{meeting.title}, {meeting.starts_at:%Y-%m-%d %H:%M} UTC" if meeting else None,
+        meeting_date=meeting.starts_at.date() if meeting else None,
+        plan_number=plan.number if plan else None,
+        plan_status=_label(plan.status) if plan else "No plan yet",
+        finalized_at=plan.finalized_at if plan else None,
+        draft=draft,
+    )
+    departures: tuple[str, ...] = ()
+    if plan is not None:
+        departures = tuple(str(d) for d in (plan.noms_suggestion or {}).get("departures", ()))
+    return BoardReport(
+        header=header,
+        referral_question=case.referral_question or "",
+        presenting_problem=_presenting(case, facts),
+        red_flags=facts.red_flags,
+        urgent=facts.urgent,
+        imaging=_imaging(session, case_id),
+        pathology=_pathology(session, case_id),
+        specialties=tuple(
+            SpecialtyInput(_label(r.role), r.submitted, r.summary) for r in facts.role_inputs
+        ),
+        scores=_scores(facts),
+        noms_suggestion=_noms_text(plan, facts),
+        departures=departures,
+        deviation_reason=plan.deviation_reason if plan else None,
+        plan_intent=INTENT_LABELS.get(plan.intent) if plan and plan.intent else None,
+        plan_summary=plan.summary or "" if plan else "",
+        amendment_reason=plan.amendment_reason if plan else None,
+        plan_components=tuple(
+            PlanComponentRow(
+                COMPONENT_LABELS.get(item.component, _label(item.component)),
+                describe_item(item.component, item.option, item.details or {}),
+            )
+            for item in (plan.items if plan else [])
+        ),
+        action_items=tuple(
+            ActionRow(a.description, owner(a), a.due_on, a.done_at is not None) for a in actions
+        ),
+        follow_ups=_follow_ups(session, case_id),
+        dissents=tuple(
+            DissentRow(d.author_name, _label(d.author_role), d.text, d.created_at) for d in dissents
+        ),
+        attendance=tuple(
+            AttendanceRow(
+                names.get(a.user_id, f"user {a.user_id}"), _label(a.role), a.present, a.recorded_at
+            )
+            for a in attendance
+        ),
+        sign_offs=tuple(
+            SignOffRow(
+                names.get(s.user_id, f"user {s.user_id}"),
+                _label(s.role),
+                s.signed_at,
+                plan is not None and s.plan_revision == plan.revision,
+            )
+            for s in sign_offs
+        ),
+        notes=_notes(session, case_id),
+        generated_at=generated_at or utcnow(),
+    )

@@ -1,0 +1,232 @@
+"""The board report as data: one model, rendered as PDF and as HTML.
+
+Every field is plain text (or PNG bytes for thumbnails). Renderers show text literally:
+nothing here is ever interpreted as markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+CONFIDENTIALITY = (
+    "Confidential: contains health information about a pseudonymised patient. For the "
+    "treating teams only; do not forward outside the care pathway."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportHeader:
+    """Who the report is about and which plan version it shows."""
+
+    case_id: int
+    pseudonym: str
+    hospital_number: str | None
+    age: int | None
+    sex: str
+    primary: str
+    histology: str | None
+    levels: tuple[str, ...]
+    meeting: str | None
+    meeting_date: dt.date | None
+    plan_number: int | None
+    plan_status: str
+    finalized_at: dt.datetime | None
+    draft: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ImagingRow:
+    """One imaging study, with its key image when there is one."""
+
+    modality: str
+    study_date: dt.date | None
+    description: str
+    body_region: str
+    study_uid: str | None
+    series: int
+    thumbnail_png: bytes | None
+    thumbnail_caption: str
+
+
+@dataclass(frozen=True, slots=True)
+class PathologyRow:
+    """One biopsy."""
+
+    kind: str
+    status: str
+    performed_on: dt.date | None
+    site: str
+    histology: str
+    grade: str
+    markers: str
+    pathologist: str
+    report_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpecialtyInput:
+    """One specialty's input in short."""
+
+    role: str
+    submitted: bool
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """One score with its value, category, components and source."""
+
+    key: str
+    name: str
+    value: str
+    category: str
+    complete: bool
+    source: str
+    components: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanComponentRow:
+    """One component of the consensus plan."""
+
+    component: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """One action item."""
+
+    description: str
+    owner: str
+    due_on: dt.date | None
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpRow:
+    """One scheduled follow-up."""
+
+    kind: str
+    due_on: dt.date
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class DissentRow:
+    """A recorded dissent."""
+
+    author: str
+    role: str
+    text: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceRow:
+    """A member recorded at the meeting."""
+
+    name: str
+    role: str
+    present: bool
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SignOffRow:
+    """A signature; ``current`` is False when the plan changed after it."""
+
+    name: str
+    role: str
+    signed_at: dt.datetime
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRow:
+    """An append-only note on the case."""
+
+    author: str
+    role: str
+    kind: str
+    at: dt.datetime
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class BoardReport:
+    """The whole board report of one case.
+
+    ``plan_*`` fields are empty when the case has no plan yet; ``header.draft`` is True
+    unless the shown plan version is finalized (renderers then watermark DRAFT).
+    """
+
+    header: ReportHeader
+    referral_question: str
+    presenting_problem: tuple[str, ...]
+    red_flags: tuple[str, ...]
+    urgent: bool
+    imaging: tuple[ImagingRow, ...]
+    pathology: tuple[PathologyRow, ...]
+    specialties: tuple[SpecialtyInput, ...]
+    scores: tuple[ScoreRow, ...]
+    noms_suggestion: str
+    departures: tuple[str, ...]
+    deviation_reason: str | None
+    plan_intent: str | None
+    plan_summary: str
+    amendment_reason: str | None
+    plan_components: tuple[PlanComponentRow, ...]
+    action_items: tuple[ActionRow, ...]
+    follow_ups: tuple[FollowUpRow, ...]
+    dissents: tuple[DissentRow, ...]
+    attendance: tuple[AttendanceRow, ...]
+    sign_offs: tuple[SignOffRow, ...]
+    notes: tuple[NoteRow, ...]
+    generated_at: dt.datetime
+    confidentiality: str = CONFIDENTIALITY
+
+    @property
+    def title(self) -> str:
+        """The report's title line."""
+        return f"Spine tumor board report: {self.header.pseudonym}"
+
+
+SECTION_TITLES: tuple[str, ...] = (
+    "Presenting problem and red flags",
+    "Imaging",
+    "Pathology",
+    "Specialty input",
+    "Scores",
+    "NOMS suggestion and plan departure",
+    "Consensus plan",
+    "Action items",
+    "Follow-up schedule",
+    "Dissent",
+    "Attendance and sign-offs",
+    "Notes",
+)
+"""Section headings, in order, shared by both renderers (and checked by tests)."""
+
+
+def when(value: dt.datetime | dt.date | None) -> str:
+    """A date or UTC time as report text.
+
+    Parameters
+    ----------
+    value:
+        A date, an aware or naive (UTC) datetime, or ``None``.
+
+    Returns
+    -------
+    str
+        ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM UTC``, or ``"-"``.
+    """
+    if value is None:
+        return "-"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return f"{value:%Y-%m-%d %H:%M} UTC"
+    return value.isoformat()

@@ -1,0 +1,237 @@
+"""Report services: preview, downloads (audited), and the stored finalized report.
+
+A finalized plan version keeps the PDF and HTML rendered when it was finalized
+(``PlanVersion.report_pdf`` / ``report_html``), so the same bytes can be fetched later;
+a draft's report is rendered on demand and watermarked DRAFT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from board.audit.service import record
+from board.auth.actor import Actor
+from board.auth.permissions import Action, require
+from board.db.engine import Database
+from board.db.models import PlanVersion
+from board.errors import ValidationError
+from board.plans.enums import PlanStatus
+from board.reports.builder import load_report, select_plan
+from board.reports.html import render_html
+from board.reports.model import BoardReport
+from board.reports.pdf import render_pdf
+
+
+class ReportFormat(StrEnum):
+    """The formats a report can be downloaded in."""
+
+    PDF = "pdf"
+    HTML = "html"
+
+    @property
+    def mime(self) -> str:
+        """The MIME type of the format."""
+        return "application/pdf" if self is ReportFormat.PDF else "text/html"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFile:
+    """A rendered report ready to download.
+
+    Parameters
+    ----------
+    filename:
+        A safe file name (pseudonym, plan version, format).
+    mime:
+        The MIME type.
+    data:
+        The bytes.
+    stored:
+        True when these are the bytes stored at finalization.
+    """
+
+    filename: str
+    mime: str
+    data: bytes
+    stored: bool
+
+
+def get_report(db: Database, actor: Actor, case_id: int) -> BoardReport:
+    """The report model of a case, for the preview (not audited: nothing leaves the app).
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who is looking (needs permission to view cases).
+    case_id:
+        The case.
+
+    Returns
+    -------
+    BoardReport
+        The report of the case's latest plan version (or of the case without a plan).
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such case.
+    PermissionDeniedError
+        If the actor may not view cases.
+    """
+    require(actor, Action.CASE_VIEW)
+    with db.read() as session:
+        return load_report(session, case_id)
+
+
+def render(report: BoardReport, fmt: ReportFormat) -> bytes:
+    """Render a report model.
+
+    Parameters
+    ----------
+    report:
+        The model.
+    fmt:
+        PDF or HTML.
+
+    Returns
+    -------
+    bytes
+        The PDF, or the HTML page as UTF-8.
+    """
+    if fmt is ReportFormat.PDF:
+        return render_pdf(report)
+    return render_html(report).encode("utf-8")
+
+
+def _filename(report: BoardReport, fmt: ReportFormat) -> str:
+    head = report.header
+    version = f"-plan-v{head.plan_number}" if head.plan_number is not None else ""
+    draft = "-DRAFT" if head.draft else ""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in head.pseudonym)
+    return f"board-report-{safe}{version}{draft}.{fmt.value}"
+
+
+def report_data(
+    session: Session, case_id: int, fmt: ReportFormat
+) -> tuple[BoardReport, bytes, bool, int | None]:
+    """The report of a case's latest plan version and its file, inside a session.
+
+    Parameters
+    ----------
+    session:
+        An open session.
+    case_id:
+        The case.
+    fmt:
+        PDF or HTML.
+
+    Returns
+    -------
+    tuple
+        The model, the file (the bytes stored at finalization when there are some),
+        whether the bytes are the stored ones, and the plan version id (or ``None``).
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such case.
+    """
+    plan = select_plan(session, case_id)
+    stored: bytes | None = None
+    if plan is not None and plan.status is not PlanStatus.DRAFT:
+        if fmt is ReportFormat.PDF and plan.report_pdf:
+            stored = bytes(plan.report_pdf)
+        elif fmt is ReportFormat.HTML and plan.report_html:
+            stored = plan.report_html.encode("utf-8")
+    report = load_report(session, case_id, plan_id=plan.id if plan else None)
+    data = stored if stored is not None else render(report, fmt)
+    return report, data, stored is not None, plan.id if plan else None
+
+
+def export_report(
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    fmt: ReportFormat | str,
+    *,
+    channel: str = "app",
+) -> ReportFile:
+    """The report of a case as a file: the stored bytes of a finalized plan, else rendered.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who downloads (needs the export permission).
+    case_id:
+        The case.
+    fmt:
+        ``pdf`` or ``html``.
+    channel:
+        Where it was asked for (``app``, ``cli``), for the audit trail.
+
+    Returns
+    -------
+    ReportFile
+        The file; one ``report.export`` audit event is written.
+
+    Raises
+    ------
+    ValidationError
+        If the format is unknown.
+    NotFoundError
+        If there is no such case.
+    PermissionDeniedError
+        If the actor may not export.
+    """
+    require(actor, Action.EXPORT)
+    try:
+        fmt = ReportFormat(fmt)
+    except ValueError as exc:
+        raise ValidationError(
+            f"Unknown report format {fmt!r}: expected pdf or html.", field="format"
+        ) from exc
+    with db.read() as session:
+        report, data, stored, plan_id = report_data(session, case_id, fmt)
+    with db.write() as session:
+        record(
+            session,
+            actor,
+            "report.export",
+            "plan_version" if plan_id is not None else "case",
+            plan_id if plan_id is not None else case_id,
+            case_id=case_id,
+            after={
+                "format": fmt.value,
+                "channel": channel,
+                "stored": stored,
+                "draft": report.header.draft,
+                "bytes": len(data),
+            },
+        )
+    return ReportFile(_filename(report, fmt), fmt.mime, data, stored)
+
+
+def store_finalized_report(session: Session, plan: PlanVersion, at: dt.datetime) -> None:
+    """Render and store the report of a plan version being finalized (same transaction).
+
+    Parameters
+    ----------
+    session:
+        The finalizing transaction.
+    plan:
+        The plan version, already marked finalized and flushed.
+    at:
+        The finalization time, printed as "generated at".
+    """
+    report = load_report(session, plan.case_id, plan_id=plan.id, generated_at=at)
+    plan.report_pdf = render_pdf(report)
+    plan.report_html = render_html(report)
+    session.flush()

@@ -1,0 +1,57 @@
+"""The case's Report tab: preview, download buttons, and the bytes they hand out."""
+
+from __future__ import annotations
+
+import json
+
+from board.cases.service import add_note
+from board.db.engine import Database
+from board.reports.model import SECTION_TITLES
+from board.reports.service import ReportFormat
+from board.ui.case_tabs.report import fhir_bytes, report_bytes
+from tests.meetings.helpers import events
+from tests.pages.helpers import open_case, signed_in
+from tests.reports.helpers import HOSTILE, case_id_of, enrich, plan_demo_case, stored_report
+
+
+def test_report_tab_previews_the_report_and_offers_downloads(demo_db: Database) -> None:
+    case_id = case_id_of(demo_db)
+    enrich(demo_db, case_id, hostile=True)
+    plan = plan_demo_case(demo_db, case_id)
+    add_note(demo_db, plan.coordinator, case_id, HOSTILE)
+    at = open_case(signed_in(demo_db), case_id)
+    markdown = " ".join(m.value for m in at.markdown)
+    for title in SECTION_TITLES[:-1]:
+        assert f"**{title}**" in markdown, title
+    texts = " ".join(t.value for t in at.text)
+    assert "Referral question:" in texts and "NOMS suggestion: cEBRT" in texts
+    # User text is shown only as plain text or table cells, never as markdown.
+    assert "<script>" not in markdown and "click me" not in markdown
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download PDF", "Download HTML", "Download FHIR bundle"]
+    assert not at.exception
+
+
+def test_the_download_producers_hand_out_audited_files(demo_db: Database) -> None:
+    case_id = case_id_of(demo_db)
+    plan = plan_demo_case(demo_db, case_id)
+    pdf, html = stored_report(demo_db, plan.plan_id)
+    assert report_bytes(demo_db, plan.coordinator, case_id, ReportFormat.PDF) == pdf
+    assert html is not None
+    assert report_bytes(demo_db, plan.coordinator, case_id, ReportFormat.HTML) == html.encode()
+    bundle = json.loads(fhir_bytes(demo_db, plan.coordinator, case_id))
+    assert bundle["resourceType"] == "Bundle"
+    assert len(events(demo_db, "report.export")) == 2
+    assert len(events(demo_db, "fhir.export")) == 1
+
+
+def test_report_tab_of_a_case_without_plan(demo_db: Database) -> None:
+    at = open_case(signed_in(demo_db), case_id_of(demo_db, "TB-DEMO02"))
+    assert any("DRAFT" in w.value for w in at.warning)
+    assert not at.exception
+
+
+def test_worklist_offers_the_csv_download(demo_db: Database) -> None:
+    at = signed_in(demo_db)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download worklist (CSV)" in labels
