@@ -13,6 +13,8 @@ Environment variables
     Default: a random key generated on first start and kept in ``DATA_DIR/.secret_key``.
 ``TUMORBOARD_PAGE_SIZE``
     Worklist rows per page (5-200, default 25).
+``TUMORBOARD_SESSION_IDLE_MINUTES``
+    Minutes without activity after which a sign-in ends (5-1440, default 60).
 ``TUMORBOARD_DEMO_MODE``
     ``1`` marks a demonstration installation (set automatically by loading the demo).
 """
@@ -49,12 +51,15 @@ class Settings:
         Secret used to key identifier hashes and sign sessions.
     page_size:
         Worklist rows per page.
+    session_idle_minutes:
+        Minutes without activity after which a sign-in ends.
     """
 
     database_url: str
     data_dir: Path
     secret_key: str
     page_size: int = 25
+    session_idle_minutes: int = 60
 
     @property
     def dialect(self) -> str:
@@ -140,4 +145,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigurationError(
             f"TUMORBOARD_PAGE_SIZE must be a whole number from 5 to 200, not '{raw_page_size}'."
         )
-    return Settings(database_url=url, data_dir=data_dir, secret_key=secret, page_size=page_size)
+    raw_idle = env.get("TUMORBOARD_SESSION_IDLE_MINUTES", "60")
+    try:
+        idle = int(raw_idle)
+    except ValueError:
+        idle = -1
+    if not 5 <= idle <= 1440:
+        raise ConfigurationError(
+            "TUMORBOARD_SESSION_IDLE_MINUTES must be a whole number from 5 to 1440, "
+            f"not '{raw_idle}'."
+        )
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        secret_key=secret,
+        page_size=page_size,
+        session_idle_minutes=idle,
+    )

@@ -11,6 +11,9 @@ from board.ui.errors import user_errors
 st.title("Sign in to Tumor Board")
 db = context.database()
 
+if context.session_ended():
+    st.info("Your sign-in has ended (signed out, idle too long, or ended by an administrator).")
+
 loaded = st.session_state.pop("demo_loaded", None)
 if loaded is not None:
     st.success(loaded.message)
@@ -22,7 +25,7 @@ with st.form("sign_in"):
 if submitted:
     with user_errors():
         user = authenticate(db, username, password)
-        context.sign_in_as(user.as_actor())
+        context.sign_in(user)
         st.rerun()
 
 if installation_state(db).demo_mode:
