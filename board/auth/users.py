@@ -205,8 +205,11 @@ def _failure_stats(
     return int(row[0] or 0), row[1]
 
 
-def _failure_event(name: str, user: User | None, reason: str, action: str = FAILED) -> AuditEvent:
+def _failure_event(
+    name: str, user: User | None, reason: str, now: dt.datetime, action: str = FAILED
+) -> AuditEvent:
     return AuditEvent(
+        occurred_at=now,
         actor_id=user.id if user is not None else None,
         actor_name=(user.display_name if user is not None else name)[:120] or "(empty)",
         actor_role=user.role.value if user is not None else None,
@@ -282,7 +285,7 @@ def authenticate(
         if last_failure is not None and wait > 0:
             remaining = (last_failure + dt.timedelta(seconds=wait) - now).total_seconds()
             if remaining > 0:
-                session.add(_failure_event(name, user, f"wait {remaining:.0f} s", THROTTLED))
+                session.add(_failure_event(name, user, f"wait {remaining:.0f} s", now, THROTTLED))
                 throttled = f"{max(1, round(remaining))}"
             else:
                 throttled = ""
@@ -302,12 +305,12 @@ def authenticate(
         except (VerificationError, InvalidHashError):
             ok = False
         if user is None:
-            session.add(_failure_event(name, None, "unknown username"))
+            session.add(_failure_event(name, None, "unknown username", now))
             raise_after = True
         elif not ok or not user.is_active:
             user.failed_sign_ins += 1
             reason = "wrong password" if not ok else "inactive account"
-            session.add(_failure_event(name, user, reason))
+            session.add(_failure_event(name, user, reason, now))
             raise_after = True
         else:
             actor = Actor(user.id, user.username, user.display_name, user.role)
