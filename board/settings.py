@@ -15,6 +15,9 @@ Environment variables
     Worklist rows per page (5-200, default 25).
 ``TUMORBOARD_SESSION_IDLE_MINUTES``
     Minutes without activity after which a sign-in ends (5-1440, default 60).
+``TUMORBOARD_OIDC_UNKNOWN_USERS``
+    Single sign-on users without an account: ``refuse`` (default) or ``inactive``
+    (create an inactive account for an administrator to approve).
 ``TUMORBOARD_DEMO_MODE``
     ``1`` marks a demonstration installation (set automatically by loading the demo).
 """
@@ -53,6 +56,8 @@ class Settings:
         Worklist rows per page.
     session_idle_minutes:
         Minutes without activity after which a sign-in ends.
+    oidc_unknown_users:
+        ``refuse`` or ``inactive``: what single sign-on does for people without an account.
     """
 
     database_url: str
@@ -60,6 +65,7 @@ class Settings:
     secret_key: str
     page_size: int = 25
     session_idle_minutes: int = 60
+    oidc_unknown_users: str = "refuse"
 
     @property
     def dialect(self) -> str:
@@ -155,10 +161,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "TUMORBOARD_SESSION_IDLE_MINUTES must be a whole number from 5 to 1440, "
             f"not '{raw_idle}'."
         )
+    oidc_unknown = env.get("TUMORBOARD_OIDC_UNKNOWN_USERS", "refuse").strip().lower()
+    if oidc_unknown not in ("refuse", "inactive"):
+        raise ConfigurationError(
+            "TUMORBOARD_OIDC_UNKNOWN_USERS must be 'refuse' or 'inactive', "
+            f"not '{oidc_unknown}'."
+        )
     return Settings(
         database_url=url,
         data_dir=data_dir,
         secret_key=secret,
         page_size=page_size,
         session_idle_minutes=idle,
+        oidc_unknown_users=oidc_unknown,
     )

@@ -28,6 +28,20 @@ if submitted:
         context.sign_in(user)
         st.rerun()
 
+if context.oidc_configured():
+    st.divider()
+    refusal = context.oidc_refusal()
+    if refusal:
+        st.error(refusal)
+
+        def _other_account() -> None:
+            context.forget_oidc_refusal()
+            st.logout()
+
+        st.button("Use another hospital account", on_click=_other_account)
+    else:
+        st.button("Sign in with your hospital account", icon=":material/badge:", on_click=st.login)
+
 if installation_state(db).demo_mode:
     st.subheader("Demonstration accounts")
     st.write(f"Every demo account uses the password: {DEMO_PASSWORD}")

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from board.auth.actor import Actor
+from board.auth.oidc import sign_in_with_identity
 from board.auth.sessions import (
     COOKIE_NAME,
     resolve_session,
@@ -22,7 +23,7 @@ from board.auth.sessions import (
 from board.auth.users import UserView
 from board.db.engine import Database
 from board.db.migrate import upgrade_to_head
-from board.errors import ConfigurationError
+from board.errors import AuthenticationError, ConfigurationError
 from board.settings import Settings, load_settings
 from board.web.session_routes import END_PATH, START_PATH
 
@@ -31,6 +32,8 @@ TOKEN_KEY = "session_token"  # noqa: S105 - a session-state key, not a secret
 HANDOFF_KEY = "session_handoff"
 CLEAR_COOKIE_KEY = "session_clear_cookie"
 ENDED_KEY = "session_ended"
+OIDC_REFUSED_KEY = "oidc_refused_subject"
+OIDC_MESSAGE_KEY = "oidc_refusal"
 
 
 def settings() -> Settings:
@@ -87,15 +90,56 @@ def current_actor() -> Actor | None:
         return actor
     cookie = _cookie_value()
     if cookie is None:
-        return None
+        return _single_sign_on()
     token = unsign_cookie(settings().secret_key, cookie)
     actor = resolve_session(db, token, idle) if token else None
     if actor is None or token is None:
         st.session_state[ENDED_KEY] = True
-        return None
+        return _single_sign_on()
     st.session_state[TOKEN_KEY] = token
     st.session_state[ACTOR_KEY] = actor
     return actor
+
+
+def oidc_configured() -> bool:
+    """Whether hospital single sign-on (an ``[auth]`` section in the secrets) is set up."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _single_sign_on() -> Actor | None:
+    """The local account of a person just signed in through ``st.login``, if any."""
+    try:
+        if not st.user.is_logged_in:
+            return None
+        claims = st.user.to_dict()
+    except Exception:  # no identity support in this run (AppTest, bare mode)
+        return None
+    subject = str(claims.get("sub") or "")
+    if st.session_state.get(OIDC_REFUSED_KEY) == subject:
+        return None
+    try:
+        user = sign_in_with_identity(database(), claims, settings().oidc_unknown_users)
+    except AuthenticationError as exc:
+        st.session_state[OIDC_REFUSED_KEY] = subject
+        st.session_state[OIDC_MESSAGE_KEY] = str(exc)
+        return None
+    sign_in(user)
+    return user.as_actor()
+
+
+def oidc_refusal() -> str | None:
+    """Why single sign-on did not sign the person in (shown on the sign-in page)."""
+    message = st.session_state.get(OIDC_MESSAGE_KEY)
+    return message if isinstance(message, str) else None
+
+
+def forget_oidc_refusal() -> None:
+    """Forget a refused single sign-on (before trying another account)."""
+    st.session_state.pop(OIDC_REFUSED_KEY, None)
+    st.session_state.pop(OIDC_MESSAGE_KEY, None)
 
 
 def _forget() -> None:

@@ -29,6 +29,8 @@ from board.db.engine import Database
 from board.settings import Settings, load_settings
 
 START_PATH = "/api/session/start"
+#: Streamlit's ``st.login`` identity cookie (and its ``_tokens`` and chunk cookies).
+STREAMLIT_USER_COOKIE = "_streamlit_user"
 END_PATH = "/api/session/end"
 _databases: dict[str, Database] = {}
 
@@ -116,6 +118,11 @@ async def start_session(request: Request) -> Response:
     response = RedirectResponse(safe_next(target if isinstance(target, str) else None), 303)
     response.headers["Cache-Control"] = "no-store"
     if token is not None:
+        # After single sign-on the identity lives in this session only: drop Streamlit's
+        # own identity cookies so idle expiry and sign-out apply to it as well.
+        for name in request.cookies:
+            if name == STREAMLIT_USER_COOKIE or name.startswith(STREAMLIT_USER_COOKIE + "_"):
+                response.delete_cookie(name, path="/")
         response.set_cookie(
             COOKIE_NAME,
             sign_cookie(settings.secret_key, token),
