@@ -3,60 +3,62 @@
 Reads and validates the settings, opens (and migrates) the database, then shows the
 welcome screen on a first start, the sign-in form, or the pages the signed-in user's
 role may use.
+
+``streamlit run`` finds the ``st.App`` below and serves the app through it, which adds
+the two session-cookie routes (``board/web/session_routes.py``); Streamlit then runs
+this same file as the page script (``__name__ == "__main__"``).
 """
 
 import streamlit as st
 
-from board.installation import installation_state
-from board.ui import context
-from board.ui.errors import user_errors
+if __name__ != "__main__":
+    # Imported by the ASGI server: the app with the session-cookie routes.
+    from board.web.session_routes import routes
 
-st.set_page_config(page_title="Tumor Board", page_icon=":material/groups:", layout="wide")
+    app = st.App(__file__, routes=routes())
+else:
+    from board.installation import installation_state
+    from board.ui import context
+    from board.ui.errors import user_errors
+    from board.ui.navigation import PAGES, pages_for
 
-with user_errors():
-    db = context.database()
-    state = installation_state(db)
-    actor = context.current_actor()
+    st.set_page_config(page_title="Tumor Board", page_icon=":material/groups:", layout="wide")
 
-    if state.first_start:
-        pages = [st.Page("pages/welcome.py", title="Welcome", icon=":material/waving_hand:")]
-    elif actor is None:
-        # The app's own paths lead to the sign-in form too, so a deep link such as
-        # /case?case=12 survives signing in.
-        pages = [
-            st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True),
-            *(
-                st.Page("pages/sign_in.py", title="Sign in", url_path=path, visibility="hidden")
-                for path in ("worklist", "case", "meetings", "presenter")
-            ),
-        ]
-    else:
-        pages = [
-            st.Page(
-                "pages/worklist.py",
-                title="Worklist",
-                icon=":material/list_alt:",
-                url_path="worklist",
-                default=True,
-            ),
-            st.Page("pages/case.py", title="Case", icon=":material/folder_open:", url_path="case"),
-            st.Page(
-                "pages/meetings.py", title="Meetings", icon=":material/groups:", url_path="meetings"
-            ),
-            st.Page(
-                "pages/presenter.py",
-                title="Presenter",
-                icon=":material/present_to_all:",
-                url_path="presenter",
-            ),
-        ]
-        with st.sidebar:
-            st.caption("Signed in as")
-            st.text(f"{actor.display_name}\n{actor.role.label}")
-            if state.demo_mode:
-                st.caption("Demonstration board: all patients are fictional.")
-            if st.button("Sign out", icon=":material/logout:"):
-                context.sign_out()
-                st.rerun()
+    with user_errors():
+        db = context.database()
+        state = installation_state(db)
+        actor = context.current_actor()
 
-    st.navigation(pages).run()
+        if state.first_start:
+            pages = [st.Page("pages/welcome.py", title="Welcome", icon=":material/waving_hand:")]
+        elif actor is None:
+            # The app's own paths lead to the sign-in form too, so a deep link such as
+            # /case?case=12 survives signing in.
+            pages = [
+                st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True),
+                *(
+                    st.Page(
+                        "pages/sign_in.py",
+                        title="Sign in",
+                        url_path=p.url_path,
+                        visibility="hidden",
+                    )
+                    for p in PAGES
+                ),
+            ]
+        else:
+            pages = [
+                st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
+                for i, p in enumerate(pages_for(actor.role))
+            ]
+            with st.sidebar:
+                st.caption("Signed in as")
+                st.text(f"{actor.display_name}\n{actor.role.label}")
+                if state.demo_mode:
+                    st.caption("Demonstration board: all patients are fictional.")
+                if st.button("Sign out", icon=":material/logout:", help="Ends every session"):
+                    context.sign_out()
+                    st.rerun()
+
+        context.persist_session()
+        st.navigation(pages).run()

@@ -13,6 +13,11 @@ Environment variables
     Default: a random key generated on first start and kept in ``DATA_DIR/.secret_key``.
 ``TUMORBOARD_PAGE_SIZE``
     Worklist rows per page (5-200, default 25).
+``TUMORBOARD_SESSION_IDLE_MINUTES``
+    Minutes without activity after which a sign-in ends (5-1440, default 60).
+``TUMORBOARD_OIDC_UNKNOWN_USERS``
+    Single sign-on users without an account: ``refuse`` (default) or ``inactive``
+    (create an inactive account for an administrator to approve).
 ``TUMORBOARD_DEMO_MODE``
     ``1`` marks a demonstration installation (set automatically by loading the demo).
 ``TUMORBOARD_PACS_URL``, ``TUMORBOARD_PACS_USERNAME``, ``TUMORBOARD_PACS_PASSWORD``
@@ -60,6 +65,10 @@ class Settings:
         DICOMweb root of the hospital PACS and its credentials (``None``: no PACS).
     viewer_url_template:
         Viewer address with ``{study_uid}`` (``None``: no viewer links).
+    session_idle_minutes:
+        Minutes without activity after which a sign-in ends.
+    oidc_unknown_users:
+        ``refuse`` or ``inactive``: what single sign-on does for people without an account.
     """
 
     database_url: str
@@ -70,6 +79,8 @@ class Settings:
     pacs_username: str | None = None
     pacs_password: str | None = field(default=None, repr=False)
     viewer_url_template: str | None = None
+    session_idle_minutes: int = 60
+    oidc_unknown_users: str = "refuse"
 
     @property
     def dialect(self) -> str:
@@ -156,6 +167,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"TUMORBOARD_PAGE_SIZE must be a whole number from 5 to 200, not '{raw_page_size}'."
         )
     pacs_url, pacs_username, pacs_password, viewer = _imaging_settings(env)
+    raw_idle = env.get("TUMORBOARD_SESSION_IDLE_MINUTES", "60")
+    try:
+        idle = int(raw_idle)
+    except ValueError:
+        idle = -1
+    if not 5 <= idle <= 1440:
+        raise ConfigurationError(
+            "TUMORBOARD_SESSION_IDLE_MINUTES must be a whole number from 5 to 1440, "
+            f"not '{raw_idle}'."
+        )
+    oidc_unknown = env.get("TUMORBOARD_OIDC_UNKNOWN_USERS", "refuse").strip().lower()
+    if oidc_unknown not in ("refuse", "inactive"):
+        raise ConfigurationError(
+            f"TUMORBOARD_OIDC_UNKNOWN_USERS must be 'refuse' or 'inactive', not '{oidc_unknown}'."
+        )
     return Settings(
         database_url=url,
         data_dir=data_dir,
@@ -165,6 +191,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         pacs_username=pacs_username,
         pacs_password=pacs_password,
         viewer_url_template=viewer,
+        session_idle_minutes=idle,
+        oidc_unknown_users=oidc_unknown,
     )
 
 

@@ -11,6 +11,9 @@ from board.ui.errors import user_errors
 st.title("Sign in to Tumor Board")
 db = context.database()
 
+if context.session_ended():
+    st.info("Your sign-in has ended (signed out, idle too long, or ended by an administrator).")
+
 loaded = st.session_state.pop("demo_loaded", None)
 if loaded is not None:
     st.success(loaded.message)
@@ -22,8 +25,22 @@ with st.form("sign_in"):
 if submitted:
     with user_errors():
         user = authenticate(db, username, password)
-        context.sign_in_as(user.as_actor())
+        context.sign_in(user)
         st.rerun()
+
+if context.oidc_configured():
+    st.divider()
+    refusal = context.oidc_refusal()
+    if refusal:
+        st.error(refusal)
+
+        def _other_account() -> None:
+            context.forget_oidc_refusal()
+            st.logout()
+
+        st.button("Use another hospital account", on_click=_other_account)
+    else:
+        st.button("Sign in with your hospital account", icon=":material/badge:", on_click=st.login)
 
 if installation_state(db).demo_mode:
     st.subheader("Demonstration accounts")

@@ -42,7 +42,7 @@ with admin_col:
         else:
             with user_errors():
                 admin = create_first_admin(db, username, display_name, password)
-                context.sign_in_as(admin.as_actor())
+                context.sign_in(admin)
                 st.rerun()
 
 st.caption(f"Demo users share the password '{DEMO_PASSWORD}' once the demo is loaded.")

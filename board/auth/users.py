@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from board.audit.service import record
@@ -15,8 +18,13 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.auth.roles import Role
 from board.db.engine import Database
-from board.db.models import AuditEvent, User, utcnow
-from board.errors import AuthenticationError, InvalidStateError, ValidationError
+from board.db.models import AuditEvent, User, UserSession, utcnow
+from board.errors import (
+    AuthenticationError,
+    InvalidStateError,
+    NotFoundError,
+    ValidationError,
+)
 
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -151,8 +159,94 @@ def create_user(
         return _view(_insert_user(session, actor, username, display_name, role, password))
 
 
-def authenticate(db: Database, username: str, password: str) -> UserView:
-    """Check a username and password.
+#: Failed sign-ins per username allowed before each further attempt must wait.
+FREE_FAILURES = 3
+#: Failures older than this no longer count.
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+#: Longest wait imposed on one username.
+MAX_DELAY_S = 300
+#: Failed sign-ins (all usernames together) per minute above which every sign-in is slowed.
+GLOBAL_FAILURES_PER_MINUTE = 30
+#: The extra wait, in seconds, of every sign-in while the overall failure rate is high.
+GLOBAL_DELAY_S = 1.0
+FAILED = "auth.sign_in_failed"
+THROTTLED = "auth.sign_in_throttled"
+
+
+def required_wait(failures: int) -> float:
+    """Seconds a username must wait after its last failure, given its recent failures.
+
+    Parameters
+    ----------
+    failures:
+        Failed sign-ins of the username within :data:`FAILURE_WINDOW`.
+
+    Returns
+    -------
+    float
+        0 for the first :data:`FREE_FAILURES`, then 1, 2, 4, ... up to :data:`MAX_DELAY_S`.
+    """
+    if failures < FREE_FAILURES:
+        return 0.0
+    return float(min(2 ** (failures - FREE_FAILURES), MAX_DELAY_S))
+
+
+def _failure_stats(
+    session: Session, name: str, since: dt.datetime
+) -> tuple[int, dt.datetime | None]:
+    row = session.execute(
+        select(func.count(), func.max(AuditEvent.occurred_at)).where(
+            AuditEvent.action == FAILED,
+            AuditEvent.entity_type == "sign_in",
+            AuditEvent.entity_id == name,
+            AuditEvent.occurred_at >= since,
+        )
+    ).one()
+    return int(row[0] or 0), row[1]
+
+
+def _failure_event(
+    name: str, user: User | None, reason: str, now: dt.datetime, action: str = FAILED
+) -> AuditEvent:
+    return AuditEvent(
+        occurred_at=now,
+        actor_id=user.id if user is not None else None,
+        actor_name=(user.display_name if user is not None else name)[:120] or "(empty)",
+        actor_role=user.role.value if user is not None else None,
+        action=action,
+        entity_type="sign_in",
+        entity_id=name[:64] or "(empty)",
+        detail=reason,
+    )
+
+
+def authenticate(
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    now: dt.datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> UserView:
+    """Check a username and password, slowing down repeated failures.
+
+    After :data:`FREE_FAILURES` failures of one username within :data:`FAILURE_WINDOW`,
+    each further attempt must wait :func:`required_wait` seconds after the last failure
+    (the password is not even checked before then, for known and unknown usernames
+    alike). While more than :data:`GLOBAL_FAILURES_PER_MINUTE` sign-ins fail per minute
+    overall, every attempt is delayed by :data:`GLOBAL_DELAY_S`. Every failure and every
+    refused early attempt is audited.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    username, password:
+        What the person typed.
+    now:
+        The current time (tests).
+    sleep:
+        How to wait (tests pass a recorder).
 
     Returns
     -------
@@ -162,9 +256,46 @@ def authenticate(db: Database, username: str, password: str) -> UserView:
     Raises
     ------
     AuthenticationError
-        The same message for an unknown user, a wrong password and an inactive account.
+        The same message for an unknown user, a wrong password and an inactive account;
+        a "wait" message while the username is slowed down.
     """
     name = (username or "").strip().lower()
+    now = now or utcnow()
+    with db.read() as session:
+        overall = int(
+            session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(
+                    AuditEvent.action == FAILED,
+                    AuditEvent.occurred_at >= now - dt.timedelta(minutes=1),
+                )
+            )
+            or 0
+        )
+    if overall >= GLOBAL_FAILURES_PER_MINUTE:
+        sleep(GLOBAL_DELAY_S)
+    with db.write() as session:
+        user = session.scalar(select(User).where(User.username == name))
+        since = now - FAILURE_WINDOW
+        if user is not None and user.last_sign_in_at is not None:
+            since = max(since, user.last_sign_in_at)
+        failures, last_failure = _failure_stats(session, name[:64] or "(empty)", since)
+        wait = required_wait(failures)
+        if last_failure is not None and wait > 0:
+            remaining = (last_failure + dt.timedelta(seconds=wait) - now).total_seconds()
+            if remaining > 0:
+                session.add(_failure_event(name, user, f"wait {remaining:.0f} s", now, THROTTLED))
+                throttled = f"{max(1, round(remaining))}"
+            else:
+                throttled = ""
+        else:
+            throttled = ""
+    if throttled:
+        raise AuthenticationError(
+            f"Too many failed sign-ins for this username. Wait {throttled} seconds and try again."
+        )
+
     with db.write() as session:
         user = session.scalar(select(User).where(User.username == name))
         stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
@@ -174,24 +305,16 @@ def authenticate(db: Database, username: str, password: str) -> UserView:
         except (VerificationError, InvalidHashError):
             ok = False
         if user is None:
-            session.add(
-                AuditEvent(
-                    actor_name=name[:120] or "(empty)",
-                    actor_role=None,
-                    action="auth.sign_in_failed",
-                    entity_type="user",
-                    detail="unknown username",
-                )
-            )
+            session.add(_failure_event(name, None, "unknown username", now))
             raise_after = True
         elif not ok or not user.is_active:
             user.failed_sign_ins += 1
-            actor = Actor(user.id, user.username, user.display_name, user.role)
-            record(session, actor, "auth.sign_in_failed", "user", user.id)
+            reason = "wrong password" if not ok else "inactive account"
+            session.add(_failure_event(name, user, reason, now))
             raise_after = True
         else:
             actor = Actor(user.id, user.username, user.display_name, user.role)
-            user.last_sign_in_at = utcnow()
+            user.last_sign_in_at = now
             user.failed_sign_ins = 0
             if _hasher.check_needs_rehash(user.password_hash or ""):
                 user.password_hash = hash_password(password)
@@ -201,6 +324,187 @@ def authenticate(db: Database, username: str, password: str) -> UserView:
     if raise_after or view is None:
         raise AuthenticationError(SIGN_IN_FAILED)
     return view
+
+
+def _admin_target(session: Session, actor: Actor, user_id: int) -> User:
+    require(actor, Action.USERS_ADMINISTER)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"There is no user with id {user_id}.")
+    return user
+
+
+def _active_admins(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.is_active.is_(True))
+        )
+        or 0
+    )
+
+
+def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> UserView:
+    """Activate or deactivate an account (administrators only); deactivating signs it out.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The administrator.
+    user_id:
+        The account.
+    active:
+        ``False`` to deactivate (the person can no longer sign in), ``True`` to reactivate.
+
+    Returns
+    -------
+    UserView
+        The changed account.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not administer users.
+    NotFoundError
+        If the account does not exist.
+    InvalidStateError
+        When deactivating oneself or the last active administrator.
+    """
+    with db.write() as session:
+        user = _admin_target(session, actor, user_id)
+        if not active and user.id == actor.user_id:
+            raise InvalidStateError("You cannot deactivate your own account.")
+        if (
+            not active
+            and user.role == Role.ADMIN
+            and user.is_active
+            and _active_admins(session) <= 1
+        ):
+            raise InvalidStateError("The last active administrator cannot be deactivated.")
+        before = user.is_active
+        user.is_active = active
+        user.updated_by_id = actor.user_id
+        user.updated_at = utcnow()
+        if not active:
+            session.execute(
+                update(UserSession)
+                .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+                .values(revoked_at=utcnow(), handoff_hash=None)
+            )
+        action = "user.activate" if active else "user.deactivate"
+        record(
+            session,
+            actor,
+            action,
+            "user",
+            user.id,
+            before={"is_active": before},
+            after={"is_active": active},
+        )
+        return _view(user)
+
+
+def change_role(db: Database, actor: Actor, user_id: int, role: Role) -> UserView:
+    """Change an account's role (administrators only).
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The administrator.
+    user_id:
+        The account.
+    role:
+        The new role.
+
+    Returns
+    -------
+    UserView
+        The changed account.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not administer users.
+    NotFoundError
+        If the account does not exist.
+    InvalidStateError
+        When the last active administrator would lose the role.
+    """
+    with db.write() as session:
+        user = _admin_target(session, actor, user_id)
+        if (
+            user.role == Role.ADMIN
+            and role != Role.ADMIN
+            and user.is_active
+            and _active_admins(session) <= 1
+        ):
+            raise InvalidStateError("The last active administrator must keep that role.")
+        before = user.role
+        user.role = role
+        user.updated_by_id = actor.user_id
+        user.updated_at = utcnow()
+        record(
+            session,
+            actor,
+            "user.role",
+            "user",
+            user.id,
+            before={"role": before},
+            after={"role": role},
+        )
+        return _view(user)
+
+
+def reset_password(db: Database, actor: Actor, user_id: int, password: str) -> UserView:
+    """Set a new password for an account (administrators only); ends its sessions.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The administrator.
+    user_id:
+        The account.
+    password:
+        The new password (at least :data:`MIN_PASSWORD_LENGTH` characters).
+
+    Returns
+    -------
+    UserView
+        The changed account.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not administer users.
+    NotFoundError
+        If the account does not exist.
+    ValidationError
+        If the password is too short.
+    """
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.", field="password"
+        )
+    with db.write() as session:
+        user = _admin_target(session, actor, user_id)
+        user.password_hash = hash_password(password)
+        user.failed_sign_ins = 0
+        user.updated_by_id = actor.user_id
+        user.updated_at = utcnow()
+        session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), handoff_hash=None)
+        )
+        record(session, actor, "user.password_reset", "user", user.id)
+        return _view(user)
 
 
 def list_users(db: Database, actor: Actor) -> list[UserView]:

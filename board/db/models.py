@@ -663,6 +663,26 @@ class FollowUp(Versioned, Base):
     )
 
 
+class UserSession(Base):
+    """A signed-in browser session: only a hash of its random token is stored.
+
+    Ends when revoked (sign-out ends every session of the user), when idle longer than
+    the configured idle time, or after the absolute lifetime.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    handoff_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+
+
 # ---------------------------------------------------------------------------
 # Installation settings
 # ---------------------------------------------------------------------------

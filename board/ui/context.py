@@ -6,15 +6,34 @@ database URL); sessions are opened per action by the services, never cached.
 
 from __future__ import annotations
 
+import html
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from board.auth.actor import Actor
+from board.auth.oidc import sign_in_with_identity
+from board.auth.sessions import (
+    COOKIE_NAME,
+    resolve_session,
+    sign_out_everywhere,
+    start_session,
+    unsign_cookie,
+)
+from board.auth.users import UserView
 from board.db.engine import Database
 from board.db.migrate import upgrade_to_head
-from board.errors import ConfigurationError
+from board.errors import AuthenticationError, ConfigurationError
 from board.settings import Settings, load_settings
+from board.web.session_routes import END_PATH, START_PATH
 
 ACTOR_KEY = "actor"
+TOKEN_KEY = "session_token"  # noqa: S105 - a session-state key, not a secret
+HANDOFF_KEY = "session_handoff"
+CLEAR_COOKIE_KEY = "session_clear_cookie"
+ENDED_KEY = "session_ended"
+OIDC_REFUSED_KEY = "oidc_refused_subject"
+OIDC_MESSAGE_KEY = "oidc_refusal"
 
 
 def settings() -> Settings:
@@ -39,20 +58,165 @@ def database() -> Database:
     return _database(settings().database_url)
 
 
+def _cookie_value() -> str | None:
+    try:
+        value = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no browser request (AppTest, bare mode)
+        return None
+    return value if isinstance(value, str) else None
+
+
 def current_actor() -> Actor | None:
-    """The signed-in user of this browser tab, if any."""
+    """The signed-in user of this browser tab, if any.
+
+    The tab's session token (or, after a reload or in a second tab, the signed
+    ``HttpOnly`` session cookie) is checked against the database on every run, so
+    sign-out elsewhere, idle expiry and deactivation take effect at the next click.
+    Tests may put an :class:`Actor` into ``st.session_state["actor"]`` directly.
+    """
+    db = database()
+    idle = settings().session_idle_minutes
+    token = st.session_state.get(TOKEN_KEY)
+    if isinstance(token, str):
+        actor = resolve_session(db, token, idle)
+        if actor is None:
+            _forget()
+            st.session_state[ENDED_KEY] = True
+            return None
+        st.session_state[ACTOR_KEY] = actor
+        return actor
     actor = st.session_state.get(ACTOR_KEY)
-    return actor if isinstance(actor, Actor) else None
+    if isinstance(actor, Actor):
+        return actor
+    cookie = _cookie_value()
+    if cookie is None:
+        return _single_sign_on()
+    token = unsign_cookie(settings().secret_key, cookie)
+    actor = resolve_session(db, token, idle) if token else None
+    if actor is None or token is None:
+        st.session_state[ENDED_KEY] = True
+        return _single_sign_on()
+    st.session_state[TOKEN_KEY] = token
+    st.session_state[ACTOR_KEY] = actor
+    return actor
+
+
+def oidc_configured() -> bool:
+    """Whether hospital single sign-on (an ``[auth]`` section in the secrets) is set up."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _single_sign_on() -> Actor | None:
+    """The local account of a person just signed in through ``st.login``, if any."""
+    try:
+        if not st.user.is_logged_in:
+            return None
+        claims = st.user.to_dict()
+    except Exception:  # no identity support in this run (AppTest, bare mode)
+        return None
+    subject = str(claims.get("sub") or "")
+    if st.session_state.get(OIDC_REFUSED_KEY) == subject:
+        return None
+    try:
+        user = sign_in_with_identity(database(), claims, settings().oidc_unknown_users)
+    except AuthenticationError as exc:
+        st.session_state[OIDC_REFUSED_KEY] = subject
+        st.session_state[OIDC_MESSAGE_KEY] = str(exc)
+        return None
+    sign_in(user)
+    return user.as_actor()
+
+
+def oidc_refusal() -> str | None:
+    """Why single sign-on did not sign the person in (shown on the sign-in page)."""
+    message = st.session_state.get(OIDC_MESSAGE_KEY)
+    return message if isinstance(message, str) else None
+
+
+def forget_oidc_refusal() -> None:
+    """Forget a refused single sign-on (before trying another account)."""
+    st.session_state.pop(OIDC_REFUSED_KEY, None)
+    st.session_state.pop(OIDC_MESSAGE_KEY, None)
+
+
+def _forget() -> None:
+    for key in (ACTOR_KEY, TOKEN_KEY):
+        st.session_state.pop(key, None)
+
+
+def sign_in(user: UserView) -> None:
+    """Start a durable session for a user who has just signed in.
+
+    The tab keeps the session token; on the next run :func:`persist_session` sends the
+    browser to the cookie route so a reload or a second tab stays signed in.
+    """
+    try:
+        agent = st.context.headers.get("User-Agent")
+    except Exception:  # no browser request
+        agent = None
+    started = start_session(database(), user.id, user_agent=agent)
+    st.session_state[TOKEN_KEY] = started.token
+    st.session_state[ACTOR_KEY] = user.as_actor()
+    st.session_state[HANDOFF_KEY] = started.handoff_code
+    st.session_state.pop(ENDED_KEY, None)
 
 
 def sign_in_as(actor: Actor) -> None:
-    """Remember the signed-in user for this tab."""
+    """Remember a signed-in user for this tab only (tests and set-up flows)."""
     st.session_state[ACTOR_KEY] = actor
 
 
 def sign_out() -> None:
-    """Forget the signed-in user."""
-    st.session_state.pop(ACTOR_KEY, None)
+    """Sign out everywhere: end every session of the user, then delete the cookie."""
+    actor = current_actor()
+    if actor is not None:
+        sign_out_everywhere(database(), actor)
+    _forget()
+    st.session_state.pop(HANDOFF_KEY, None)
+    st.session_state[CLEAR_COOKIE_KEY] = True
+
+
+def _current_path() -> str:
+    try:
+        parts = urlsplit(st.context.url or "")
+    except Exception:  # no browser request
+        return "/"
+    return parts.path + (f"?{parts.query}" if parts.query else "") or "/"
+
+
+def persist_session() -> None:
+    """Send the browser through the cookie routes after a sign-in or sign-out.
+
+    Renders a tiny self-submitting form (our own markup; no user text) that posts the
+    one-time hand-off code to ``/api/session/start`` (sets the cookie) or posts to
+    ``/api/session/end`` (deletes it). Without JavaScript, or in AppTest, the tab simply
+    stays signed in (or out) for itself.
+    """
+    code = st.session_state.pop(HANDOFF_KEY, None)
+    clear = st.session_state.pop(CLEAR_COOKIE_KEY, None)
+    if isinstance(code, str):
+        body = (
+            f'<form id="tb-session" method="post" action="{START_PATH}">'
+            f'<input type="hidden" name="code" value="{html.escape(code)}">'
+            f'<input type="hidden" name="next" value="{html.escape(_current_path())}">'
+            "</form>"
+        )
+    elif clear:
+        body = f'<form id="tb-session" method="post" action="{END_PATH}"></form>'
+    else:
+        return
+    st.html(
+        body + '<script>document.getElementById("tb-session").submit();</script>',
+        unsafe_allow_javascript=True,
+    )
+
+
+def session_ended() -> bool:
+    """Whether this tab's sign-in (or the browser's cookie) ended since the last look."""
+    return bool(st.session_state.pop(ENDED_KEY, False))
 
 
 def require_actor() -> Actor:

@@ -1,0 +1,66 @@
+"""Which pages exist and which action each needs: the navigation shows only allowed ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from board.auth.permissions import Action, allowed
+from board.auth.roles import Role
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """One page of the signed-in app.
+
+    Parameters
+    ----------
+    script:
+        The page file.
+    title, icon:
+        What the navigation shows.
+    url_path:
+        The page's address.
+    action:
+        The permission a role needs to see the page at all.
+    """
+
+    script: str
+    title: str
+    icon: str
+    url_path: str
+    action: Action
+
+
+#: Pages of the signed-in app, in navigation order; the first is the start page.
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/worklist.py", "Worklist", ":material/list_alt:", "worklist", Action.CASE_VIEW),
+    PageSpec("pages/case.py", "Case", ":material/folder_open:", "case", Action.CASE_VIEW),
+    PageSpec("pages/meetings.py", "Meetings", ":material/groups:", "meetings", Action.CASE_VIEW),
+    PageSpec(
+        "pages/presenter.py",
+        "Presenter",
+        ":material/present_to_all:",
+        "presenter",
+        Action.MEETING_RUN,
+    ),
+    PageSpec("pages/audit.py", "Audit", ":material/policy:", "audit", Action.AUDIT_VIEW),
+    PageSpec(
+        "pages/admin.py", "Admin", ":material/manage_accounts:", "admin", Action.USERS_ADMINISTER
+    ),
+)
+
+
+def pages_for(role: Role) -> list[PageSpec]:
+    """The pages a role may use, in navigation order.
+
+    Parameters
+    ----------
+    role:
+        The signed-in user's role.
+
+    Returns
+    -------
+    list[PageSpec]
+        Only the pages whose action the role is allowed.
+    """
+    return [page for page in PAGES if allowed(role, page.action)]

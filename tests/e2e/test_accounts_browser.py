@@ -1,0 +1,205 @@
+"""Accounts in a real browser: durable sign-in, sign-out everywhere, role pages, injection.
+
+Drives Debian's chromium through Playwright against ``streamlit run app.py`` (the
+``app_server`` fixture).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from board.auth.actor import Actor
+from board.cases.service import add_note
+from board.db.engine import Database
+from board.db.models import Case, User
+from board.demo import DEMO_PASSWORD
+from tests.e2e.conftest import AppServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TIMEOUT_MS = 30_000
+SIGN_IN_HEADING = "Sign in to Tumor Board"
+PAYLOAD = '<script>alert("x")</script><img src=x onerror="alert(1)"><b onmouseover=alert(2)>b</b>'
+
+
+@pytest.fixture
+def contexts(browser: Any) -> Iterator[list[Any]]:
+    opened: list[Any] = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def _context(browser: Any, opened: list[Any]) -> Any:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    opened.append(context)
+    return context
+
+
+def _settle(page: Any) -> None:
+    page.wait_for_timeout(300)
+    page.wait_for_load_state()
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS
+    )
+    page.wait_for_timeout(200)
+
+
+def _sign_in(page: Any, url: str, username: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    # The sign-in posts the one-time code to the cookie route, which reloads the page.
+    expect(page.get_by_text("Signed in as")).to_be_visible()
+    _settle(page)
+
+
+def _nav_links(page: Any) -> set[str]:
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    return {t.strip().splitlines()[-1].strip() for t in nav.locator("a").all_inner_texts()}
+
+
+def test_sign_in_survives_reload_and_second_tab_and_sign_out_ends_everywhere(
+    app_server: AppServer, browser: Any, contexts: list[Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    context = _context(browser, contexts)
+    first = context.new_page()
+    _sign_in(first, app_server.url, "demo.coordinator")
+    expect(first.get_by_role("heading", name="Worklist")).to_be_visible()
+
+    cookies = [c for c in context.cookies() if c["name"] == "tumorboard_session"]
+    assert len(cookies) == 1
+    assert cookies[0]["httpOnly"] is True
+    assert cookies[0]["sameSite"] == "Strict"
+    assert "tumorboard_session" not in first.evaluate("document.cookie")
+
+    first.reload()
+    _settle(first)
+    expect(first.get_by_role("heading", name="Worklist")).to_be_visible()
+    expect(first.get_by_text("Claire Dubois")).to_be_visible()
+
+    second = context.new_page()
+    second.goto(f"{app_server.url}/meetings")
+    _settle(second)
+    expect(second.get_by_text("Signed in as")).to_be_visible()
+    expect(second.get_by_role("heading", name=SIGN_IN_HEADING)).to_have_count(0)
+
+    first.get_by_role("button", name="Sign out").click()
+    expect(first.get_by_role("heading", name=SIGN_IN_HEADING)).to_be_visible()
+    _settle(first)
+    first.reload()
+    _settle(first)
+    expect(first.get_by_role("heading", name=SIGN_IN_HEADING)).to_be_visible()
+    assert not [c for c in context.cookies() if c["name"] == "tumorboard_session"]
+
+    # The other tab was signed out too: its next action finds the session ended.
+    second.reload()
+    _settle(second)
+    expect(second.get_by_role("heading", name=SIGN_IN_HEADING)).to_be_visible()
+
+
+def test_a_stolen_cookie_stops_working_after_sign_out(
+    app_server: AppServer, browser: Any, contexts: list[Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    context = _context(browser, contexts)
+    page = context.new_page()
+    _sign_in(page, app_server.url, "demo.physio")
+    stolen = [c for c in context.cookies() if c["name"] == "tumorboard_session"]
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name=SIGN_IN_HEADING)).to_be_visible()
+
+    other = _context(browser, contexts)
+    other.add_cookies(stolen)
+    thief = other.new_page()
+    thief.goto(app_server.url)
+    _settle(thief)
+    expect(thief.get_by_role("heading", name=SIGN_IN_HEADING)).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        ("demo.physio", {"Worklist", "Case", "Meetings", "Presenter"}),
+        ("demo.coordinator", {"Worklist", "Case", "Meetings", "Presenter", "Audit"}),
+        ("demo.admin", {"Worklist", "Case", "Meetings", "Audit", "Admin"}),
+    ],
+)
+def test_each_role_sees_only_its_pages(
+    app_server: AppServer, browser: Any, contexts: list[Any], username: str, expected: set[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    page = _context(browser, contexts).new_page()
+    _sign_in(page, app_server.url, username)
+    assert _nav_links(page) == expected
+    # A page the role may not use is not registered: its address shows the start page.
+    if "Admin" not in expected:
+        page.goto(f"{app_server.url}/admin")
+        _settle(page)
+        expect(page.get_by_role("heading", name="Administration")).to_have_count(0)
+        expect(page.get_by_role("heading", name="Worklist")).to_be_visible()
+
+
+def _console(message: Any, origin: str, errors: list[str]) -> None:
+    """Keep console errors, except failed loads of other hosts (offline) and base-path probes."""
+    if message.type != "error":
+        return
+    url = str((message.location or {}).get("url") or "")
+    if "Failed to load resource" in message.text and not url.startswith(origin):
+        return
+    # Streamlit probes the base path of a deep link (/case/_stcore/health, then /_stcore/...).
+    if "404" in message.text and url.rsplit("/", 1)[-1] in ("health", "host-config"):
+        return
+    errors.append(f"{message.text} ({url})")
+
+
+def test_script_in_notes_and_case_text_is_shown_as_text(
+    app_server: AppServer, browser: Any, contexts: list[Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    db = Database.from_url(app_server.database_url)
+    try:
+        with db.write() as session:
+            user = session.scalars(select(User).where(User.username == "demo.coordinator")).one()
+            actor = Actor(user.id, user.username, user.display_name, user.role)
+            case_id = session.scalars(select(Case.id).order_by(Case.id)).first()
+            assert case_id is not None
+            session.execute(
+                update(Case)
+                .where(Case.id == case_id)
+                .values(histology=PAYLOAD[:200], referral_question=PAYLOAD)
+            )
+        add_note(db, actor, case_id, f"Note {PAYLOAD}")
+    finally:
+        db.dispose()
+
+    page = _context(browser, contexts).new_page()
+    dialogs: list[str] = []
+    errors: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("console", lambda m: _console(m, app_server.url, errors))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(page, app_server.url, "demo.coordinator")
+    page.goto(f"{app_server.url}/case?case={case_id}")
+    _settle(page)
+    expect(page.get_by_text(re.compile(r"<script>alert")).first).to_be_visible()
+    page.mouse.move(400, 400)
+    page.wait_for_timeout(500)
+    assert page.locator("main script").count() == 0
+    assert page.locator('img[src="x"]').count() == 0
+    assert dialogs == []
+    assert errors == []
