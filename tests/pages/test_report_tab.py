@@ -20,12 +20,14 @@ def test_report_tab_previews_the_report_and_offers_downloads(demo_db: Database) 
     plan = plan_demo_case(demo_db, case_id)
     add_note(demo_db, plan.coordinator, case_id, HOSTILE)
     at = open_case(signed_in(demo_db), case_id)
-    markdown = " ".join(m.value for m in at.markdown)
+    report_tab = next(tab for tab in at.tabs if tab.label == "Report")
+    markdown = " ".join(m.value for m in report_tab.markdown)
     for title in SECTION_TITLES[:-1]:
         assert f"**{title}**" in markdown, title
     texts = " ".join(t.value for t in at.text)
     assert "Referral question:" in texts and "NOMS suggestion: cEBRT" in texts
-    # User text is shown only as plain text or table cells, never as markdown.
+    # The report preview shows user text only as plain text or table cells, never as
+    # markdown (other tabs show it escaped).
     assert "<script>" not in markdown and "click me" not in markdown
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download PDF", "Download HTML", "Download FHIR bundle"]

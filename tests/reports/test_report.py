@@ -87,7 +87,7 @@ def test_finalized_report_has_every_section_and_key_values(demo: Database, final
         "ESCC",
         "Tokuhashi",
         "Tomita",
-        "Bilsky 2010",
+        "Bilsky MH et al.",
         "NOMS suggestion: cEBRT",
         "does not depart from the NOMS suggestion",
         "Intent: Palliative",
