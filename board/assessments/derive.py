@@ -200,6 +200,8 @@ class CaseScores:
     karnofsky: int | None
     frankel: FrankelGrade | None
     asia: AsiaGrade | None
+    tokuhashi: ScoreResult | None = None
+    tomita: ScoreResult | None = None
 
     def get(self, key: str) -> DerivedScore:
         """The score with this key.
@@ -755,6 +757,8 @@ def derive_scores(inp: DerivationInput) -> CaseScores:
         karnofsky=karnofsky,
         frankel=frankel,
         asia=asia,
+        tokuhashi=toku,
+        tomita=tomita,
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,12 +13,15 @@ from sqlalchemy.orm import Session
 from board.assessments.derive import CaseScores, DerivationInput, derive_scores
 from board.assessments.forms import FORM_CLASSES, Form
 from board.assessments.service import read_form
+from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.auth.roles import Role
 from board.db.engine import Database
 from board.db.models import Assessment, Case, HistologyClass, User
+from board.db.models import ScoreResult as StoredScore
 from board.errors import NotFoundError
+from board.scoring.escc import EsccInputs, calculate_escc
 from board.scoring.noms import (
     DEFAULT_HISTOLOGY_TABLE,
     HISTOLOGY_TABLES,
@@ -147,3 +153,138 @@ def get_case_scores(db: Database, actor: Actor, case_id: int) -> CaseScores:
     require(actor, Action.CASE_VIEW)
     with db.read() as session:
         return load_case_scores(session, case_id)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedScore:
+    """A score stored as it was computed: algorithm id, inputs, result, author, time."""
+
+    id: int
+    algorithm_id: str
+    level: str | None
+    summary: str
+    complete: bool
+    inputs: dict[str, Any]
+    computed_at: dt.datetime
+    computed_by: str | None
+
+
+def record_case_scores(db: Database, actor: Actor, case_id: int) -> tuple[RecordedScore, ...]:
+    """Store a snapshot of a case's current scores (e.g. as discussed at the meeting).
+
+    Every score is stored with its algorithm id, inputs, result, author and time; later
+    recomputation makes new rows and never rewrites these.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who records (needs permission to edit cases).
+    case_id:
+        The case.
+
+    Returns
+    -------
+    tuple[RecordedScore, ...]
+        The stored rows of this snapshot.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such case.
+    PermissionDeniedError
+        If the actor may not edit cases.
+    """
+    require(actor, Action.CASE_EDIT)
+    with db.write() as session:
+        scores = load_case_scores(session, case_id)
+        results: list[tuple[str | None, Any]] = [
+            (lesion.level, lesion.sins) for lesion in scores.lesions
+        ]
+        results.append((None, calculate_escc(EsccInputs(grade=scores.escc))))
+        for result in (scores.noms, scores.tokuhashi, scores.tomita):
+            if result is not None:
+                results.append((None, result))
+        rows: list[StoredScore] = []
+        for level, result in results:
+            stored = result.to_dict()
+            row = StoredScore(
+                case_id=case_id,
+                algorithm_id=result.algorithm_id,
+                level=level,
+                inputs=stored["inputs"],
+                result=stored["result"],
+                complete=result.complete,
+                computed_by_id=actor.user_id,
+            )
+            session.add(row)
+            rows.append(row)
+        session.flush()
+        record(
+            session,
+            actor,
+            "scores.record",
+            "case",
+            case_id,
+            case_id=case_id,
+            after={"scores": [f"{r.algorithm_id} {r.level or ''}".strip() for r in rows]},
+        )
+        names = {actor.user_id: actor.display_name} if actor.user_id else {}
+        return tuple(_recorded(row, names) for row in rows)
+
+
+def _recorded(row: StoredScore, names: Mapping[int, str]) -> RecordedScore:
+    return RecordedScore(
+        id=row.id,
+        algorithm_id=row.algorithm_id,
+        level=row.level,
+        summary=str((row.result or {}).get("summary", "")),
+        complete=row.complete,
+        inputs=dict(row.inputs or {}),
+        computed_at=row.computed_at,
+        computed_by=names.get(row.computed_by_id) if row.computed_by_id else None,
+    )
+
+
+def list_recorded_scores(
+    db: Database, actor: Actor, case_id: int, limit: int = 200
+) -> tuple[RecordedScore, ...]:
+    """A case's stored score snapshots, newest first.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who is looking (needs permission to view cases).
+    case_id:
+        The case.
+    limit:
+        At most this many rows.
+
+    Returns
+    -------
+    tuple[RecordedScore, ...]
+        The stored scores, exactly as they were computed.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not view cases.
+    """
+    require(actor, Action.CASE_VIEW)
+    with db.read() as session:
+        rows = session.scalars(
+            select(StoredScore)
+            .where(StoredScore.case_id == case_id)
+            .order_by(StoredScore.computed_at.desc(), StoredScore.id)
+            .limit(limit)
+        ).all()
+        ids = {r.computed_by_id for r in rows if r.computed_by_id}
+        names: dict[int, str] = {}
+        if ids:
+            names = dict(
+                session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
+            )
+        return tuple(_recorded(row, names) for row in rows)

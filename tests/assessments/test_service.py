@@ -196,3 +196,30 @@ def test_biopsy_update_conflict_validation_and_audit(
     # A final biopsy makes histology known in readiness.
     readiness = get_case(db, path, case_id).readiness
     assert "Histology" not in readiness.missing
+
+
+def test_recorded_scores_keep_their_inputs_author_and_time(
+    db: Database, make_user: Callable[..., Actor], case_id: int
+) -> None:
+    from board.assessments.scores import list_recorded_scores, record_case_scores
+
+    rad = make_user(Role.RADIOLOGIST)
+    coordinator = make_user(Role.COORDINATOR, display_name="Cora")
+    full = {"level": "T7", "lesion_type": "lytic", "collapse": "none", "alignment": "normal",
+            "posterolateral": "none", "escc": "1a"}  # fmt: skip
+    view = save_assessment(db, rad, case_id, Role.RADIOLOGIST, {"lesions": [full]}, 0)
+    stored = record_case_scores(db, coordinator, case_id)
+    algorithms = [r.algorithm_id for r in stored]
+    assert algorithms == [
+        "sins@fisher2010", "escc@bilsky2010", "noms@laufer2013", "tokuhashi@2005", "tomita@2001",
+    ]  # fmt: skip
+    sins = stored[0]
+    assert sins.level == "T7" and sins.computed_by == "Cora"
+    assert sins.inputs["bone_lesion"] == "lytic" and sins.complete
+    assert stored[1].summary.startswith("ESCC 1a")
+    # Changing the form later never rewrites the stored snapshot.
+    save_assessment(
+        db, rad, case_id, Role.RADIOLOGIST, {"lesions": [{**full, "escc": "3"}]}, view.version
+    )
+    again = list_recorded_scores(db, coordinator, case_id)
+    assert [r.summary for r in again if r.algorithm_id == "escc@bilsky2010"] == [stored[1].summary]

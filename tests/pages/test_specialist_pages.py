@@ -155,3 +155,13 @@ def test_physiotherapist_may_not_record_pathology_or_edit_others(demo_db: Databa
         assert "may edit only its own assessment" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("a physiotherapist saved the surgeon's form")
+
+
+def test_scores_tab_records_a_snapshot(demo_db: Database) -> None:
+    case_id = _case_id(demo_db, "TB-DEMO01")
+    at = open_case(signed_in(demo_db), case_id)
+    at.button(key=f"sc{case_id}_record").click().run()
+    assert not at.exception, at.exception
+    assert "Recorded 5 scores." in _texts(at)
+    table = at.tabs[4].dataframe[-1].value
+    assert set(table["Algorithm"]) >= {"sins@fisher2010", "noms@laufer2013"}

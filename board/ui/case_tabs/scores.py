@@ -10,11 +10,14 @@ from __future__ import annotations
 import streamlit as st
 
 from board.assessments.derive import DerivedScore
-from board.assessments.scores import get_case_scores
+from board.assessments.scores import get_case_scores, list_recorded_scores, record_case_scores
 from board.auth.actor import Actor
+from board.auth.permissions import Action, allowed
 from board.cases.views import CaseDetail
 from board.db.engine import Database
+from board.ui.errors import user_errors
 from board.ui.text import md_escape
+from board.ui.widgets import fmt_datetime
 
 
 def _inputs_table(score: DerivedScore) -> None:
@@ -82,3 +85,35 @@ def render(db: Database, actor: Actor, case: CaseDetail) -> None:
             st.text(f"ESCC grade at {lesion.level}: {escc}")
     for key in ("sins", "escc", "noms", "tokuhashi", "tomita", "performance", "neuro"):
         _score(scores.get(key))
+    _recorded(db, actor, case)
+
+
+def _recorded(db: Database, actor: Actor, case: CaseDetail) -> None:
+    st.markdown("**Recorded scores**")
+    st.caption(
+        "A snapshot stores each score with its algorithm, inputs, author and time; "
+        "later changes to the assessments never rewrite it."
+    )
+    if allowed(actor.role, Action.CASE_EDIT) and st.button(
+        "Record these scores", key=f"sc{case.id}_record", icon=":material/save:"
+    ):
+        with user_errors():
+            stored = record_case_scores(db, actor, case.id)
+            st.success(f"Recorded {len(stored)} scores.")
+    rows = list_recorded_scores(db, actor, case.id)
+    if not rows:
+        st.caption("No snapshot recorded yet.")
+        return
+    st.dataframe(
+        [
+            {
+                "Recorded": fmt_datetime(r.computed_at),
+                "By": r.computed_by or "",
+                "Algorithm": r.algorithm_id,
+                "Level": r.level or "",
+                "Result": r.summary,
+            }
+            for r in rows
+        ],
+        hide_index=True,
+    )
