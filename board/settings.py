@@ -164,8 +164,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     oidc_unknown = env.get("TUMORBOARD_OIDC_UNKNOWN_USERS", "refuse").strip().lower()
     if oidc_unknown not in ("refuse", "inactive"):
         raise ConfigurationError(
-            "TUMORBOARD_OIDC_UNKNOWN_USERS must be 'refuse' or 'inactive', "
-            f"not '{oidc_unknown}'."
+            f"TUMORBOARD_OIDC_UNKNOWN_USERS must be 'refuse' or 'inactive', not '{oidc_unknown}'."
         )
     return Settings(
         database_url=url,
