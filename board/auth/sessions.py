@@ -1,8 +1,9 @@
 """Durable sign-in sessions kept in the database.
 
-A sign-in creates a row holding the SHA-256 hash of a random token (the token itself is
-never stored) plus a one-time hand-off code that the browser exchanges, within a
-minute, for an HttpOnly cookie (see :mod:`board.web`). Exchanging rotates the token.
+A sign-in creates a row holding the SHA-256 hash of a random token that the signed-in
+tab keeps on the server (tokens themselves are never stored) plus a one-time hand-off
+code that the browser exchanges, within a minute, for an HttpOnly cookie holding a
+second token of the same session (see :mod:`board.web`).
 A session ends when it is revoked (sign-out ends *every* session of the user, an
 administrator can end them too), when it has been idle longer than the configured idle
 time, after :data:`MAX_LIFETIME`, or when the account is deactivated.
@@ -17,7 +18,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from board.audit.service import record
@@ -149,10 +150,10 @@ def start_session(
 def exchange_handoff(
     db: Database, code: str | None, *, now: dt.datetime | None = None
 ) -> str | None:
-    """Exchange a one-time hand-off code for a fresh session token (for the cookie).
+    """Exchange a one-time hand-off code for the session's cookie token.
 
-    The code works once and only within :data:`HANDOFF_LIFETIME`; the session's token is
-    rotated, so the token the tab held before is no longer valid.
+    The code works once and only within :data:`HANDOFF_LIFETIME`. The cookie gets a new
+    token of its own (the tab's token never leaves the server); both end together.
 
     Parameters
     ----------
@@ -181,7 +182,7 @@ def exchange_handoff(
         if row.revoked_at is not None or expires is None or expires < now:
             return None
         token = _new_token()
-        row.token_hash = _hash(token)
+        row.cookie_hash = _hash(token)
         row.last_seen_at = now
         return token
 
@@ -215,7 +216,9 @@ def resolve_session(
         found = session.execute(
             select(UserSession, User)
             .join(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash == _hash(token))
+            .where(
+                or_(UserSession.token_hash == _hash(token), UserSession.cookie_hash == _hash(token))
+            )
         ).first()
         if found is None:
             return None

@@ -664,7 +664,10 @@ class FollowUp(Versioned, Base):
 
 
 class UserSession(Base):
-    """A signed-in browser session: only a hash of its random token is stored.
+    """A signed-in browser session: only hashes of its random tokens are stored.
+
+    ``token_hash`` is the token the signed-in tab keeps on the server;
+    ``cookie_hash`` the token in the browser's cookie (after the one-time hand-off).
 
     Ends when revoked (sign-out ends every session of the user), when idle longer than
     the configured idle time, or after the absolute lifetime.
@@ -675,6 +678,7 @@ class UserSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    cookie_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     handoff_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

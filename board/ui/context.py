@@ -6,8 +6,7 @@ database URL); sessions are opened per action by the services, never cached.
 
 from __future__ import annotations
 
-import html
-from urllib.parse import urlsplit
+import json
 
 import streamlit as st
 
@@ -179,39 +178,31 @@ def sign_out() -> None:
     st.session_state[CLEAR_COOKIE_KEY] = True
 
 
-def _current_path() -> str:
-    try:
-        parts = urlsplit(st.context.url or "")
-    except Exception:  # no browser request
-        return "/"
-    return parts.path + (f"?{parts.query}" if parts.query else "") or "/"
-
-
 def persist_session() -> None:
-    """Send the browser through the cookie routes after a sign-in or sign-out.
+    """Let the browser fetch the session cookie after a sign-in, or drop it after sign-out.
 
-    Renders a tiny self-submitting form (our own markup; no user text) that posts the
-    one-time hand-off code to ``/api/session/start`` (sets the cookie) or posts to
-    ``/api/session/end`` (deletes it). Without JavaScript, or in AppTest, the tab simply
-    stays signed in (or out) for itself.
+    Renders a tiny script (our own markup; the only value in it is the URL-safe one-time
+    code) that posts, in the background, the hand-off code to ``/api/session/start``
+    (sets the cookie) or posts to ``/api/session/end`` (deletes it). The page is not
+    reloaded. Without JavaScript, or in AppTest, the tab stays signed in (or out) for
+    itself only.
     """
     code = st.session_state.pop(HANDOFF_KEY, None)
     clear = st.session_state.pop(CLEAR_COOKIE_KEY, None)
     if isinstance(code, str):
-        body = (
-            f'<form id="tb-session" method="post" action="{START_PATH}">'
-            f'<input type="hidden" name="code" value="{html.escape(code)}">'
-            f'<input type="hidden" name="next" value="{html.escape(_current_path())}">'
-            "</form>"
-        )
+        body = json.dumps({"code": code})
+        target = START_PATH
     elif clear:
-        body = f'<form id="tb-session" method="post" action="{END_PATH}"></form>'
+        body, target = "{}", END_PATH
     else:
         return
-    st.html(
-        body + '<script>document.getElementById("tb-session").submit();</script>',
-        unsafe_allow_javascript=True,
+    script = (
+        "<script>(function(){const data=new URLSearchParams("
+        f"{body});"
+        f'fetch("{target}",{{method:"POST",body:data,credentials:"same-origin",'
+        'cache:"no-store"});})();</script>'
     )
+    st.html(script, unsafe_allow_javascript=True)
 
 
 def session_ended() -> bool:

@@ -8,11 +8,13 @@ these Starlette routes added:
     Exchanges the one-time hand-off code made at sign-in (valid for a minute, single
     use) for a fresh session token and sets it as a signed, ``HttpOnly``,
     ``SameSite=Strict`` cookie (``Secure`` over HTTPS or when
-    ``TUMORBOARD_COOKIE_SECURE=1``), then redirects back into the app.
+    ``TUMORBOARD_COOKIE_SECURE=1``).
 ``POST /api/session/end``
     Deletes the cookie (the sessions themselves were already ended in the database).
 
-Both refuse requests from other sites (``Origin`` / ``Sec-Fetch-Site`` checks).
+The page calls them with ``fetch`` in the background (no reload, nothing the person is
+doing is interrupted); both answer ``204 No Content`` and refuse requests from other
+sites (``Origin`` / ``Sec-Fetch-Site`` checks).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import os
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from board.auth.sessions import COOKIE_NAME, exchange_handoff, sign_cookie
@@ -41,27 +43,6 @@ def _settings_and_db() -> tuple[Settings, Database]:
     if db is None:
         db = _databases[settings.database_url] = Database.from_url(settings.database_url)
     return settings, db
-
-
-def safe_next(target: str | None) -> str:
-    """A redirect target inside this app: a path starting with one ``/``, else ``/``.
-
-    Parameters
-    ----------
-    target:
-        The requested path (from the form).
-
-    Returns
-    -------
-    str
-        The path, or ``/`` for anything that could lead to another site.
-    """
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return "/"
-    return target
 
 
 def same_origin(request: Request) -> bool:
@@ -96,26 +77,26 @@ def _secure(request: Request) -> bool:
 
 
 async def start_session(request: Request) -> Response:
-    """Exchange the hand-off code for the session cookie and return to the app.
+    """Exchange the hand-off code for the session cookie.
 
     Parameters
     ----------
     request:
-        A form POST with ``code`` and ``next``.
+        A form POST with ``code``.
 
     Returns
     -------
     Response
-        A 303 redirect (with the cookie when the code was valid), or 403 across sites.
+        204 (with the cookie when the code was valid, 400 when it was not), or 403
+        across sites.
     """
     if not same_origin(request):
         return PlainTextResponse("Forbidden", status_code=403)
     form = await request.form()
     code = form.get("code")
-    target = form.get("next")
     settings, db = _settings_and_db()
     token = exchange_handoff(db, code if isinstance(code, str) else None)
-    response = RedirectResponse(safe_next(target if isinstance(target, str) else None), 303)
+    response = Response(status_code=204 if token is not None else 400)
     response.headers["Cache-Control"] = "no-store"
     if token is not None:
         # After single sign-on the identity lives in this session only: drop Streamlit's
@@ -135,7 +116,7 @@ async def start_session(request: Request) -> Response:
 
 
 async def end_session(request: Request) -> Response:
-    """Delete the session cookie and return to the start page.
+    """Delete the session cookie.
 
     Parameters
     ----------
@@ -145,11 +126,11 @@ async def end_session(request: Request) -> Response:
     Returns
     -------
     Response
-        A 303 redirect to ``/`` that deletes the cookie, or 403 across sites.
+        204 deleting the cookie, or 403 across sites.
     """
     if not same_origin(request):
         return PlainTextResponse("Forbidden", status_code=403)
-    response = RedirectResponse("/", 303)
+    response = Response(status_code=204)
     response.headers["Cache-Control"] = "no-store"
     response.delete_cookie(
         COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=_secure(request)

@@ -19,12 +19,22 @@ from board.db.engine import Database
 from board.db.models import Case, User
 from board.demo import DEMO_PASSWORD
 from tests.e2e.conftest import AppServer
+from tests.e2e.servers import running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT_MS = 30_000
 SIGN_IN_HEADING = "Sign in to Tumor Board"
 PAYLOAD = '<script>alert("x")</script><img src=x onerror="alert(1)"><b onmouseover=alert(2)>b</b>'
+
+
+@pytest.fixture(scope="module")
+def app_server(
+    browser_available: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppServer]:
+    """One server for this module (the tests use separate browser contexts and users)."""
+    with running_app(tmp_path_factory.mktemp("accounts-app")) as server:
+        yield server
 
 
 @pytest.fixture
@@ -40,6 +50,14 @@ def _context(browser: Any, opened: list[Any]) -> Any:
     context.set_default_timeout(TIMEOUT_MS)
     opened.append(context)
     return context
+
+
+@pytest.fixture(autouse=True)
+def _patient_expect() -> None:
+    """The machine may be busy: give every ``expect`` the same generous timeout."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
 
 def _settle(page: Any) -> None:
@@ -58,9 +76,19 @@ def _sign_in(page: Any, url: str, username: str) -> None:
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    # The sign-in posts the one-time code to the cookie route, which reloads the page.
     expect(page.get_by_text("Signed in as")).to_be_visible()
     _settle(page)
+    _wait_for_cookie(page)
+
+
+def _wait_for_cookie(page: Any, present: bool = True) -> None:
+    """The page fetches (or drops) the session cookie in the background."""
+    for _ in range(150):
+        has = any(c["name"] == "tumorboard_session" for c in page.context.cookies())
+        if has == present:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the session cookie never " + ("arrived" if present else "went"))
 
 
 def _nav_links(page: Any) -> set[str]:
@@ -98,6 +126,7 @@ def test_sign_in_survives_reload_and_second_tab_and_sign_out_ends_everywhere(
     first.get_by_role("button", name="Sign out").click()
     expect(first.get_by_role("heading", name=SIGN_IN_HEADING)).to_be_visible()
     _settle(first)
+    _wait_for_cookie(first, present=False)
     first.reload()
     _settle(first)
     expect(first.get_by_role("heading", name=SIGN_IN_HEADING)).to_be_visible()
@@ -120,6 +149,7 @@ def test_a_stolen_cookie_stops_working_after_sign_out(
     stolen = [c for c in context.cookies() if c["name"] == "tumorboard_session"]
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name=SIGN_IN_HEADING)).to_be_visible()
+    _wait_for_cookie(page, present=False)
 
     other = _context(browser, contexts)
     other.add_cookies(stolen)

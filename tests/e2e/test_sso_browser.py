@@ -8,9 +8,6 @@ unknown person is refused with a clear message.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,8 @@ from sqlalchemy import update
 
 from board.db.engine import Database
 from board.db.models import User
-from tests.e2e.conftest import ROOT, AppServer, _free_port, _wait_healthy
+from tests.e2e.conftest import AppServer, _free_port
+from tests.e2e.servers import running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,9 +35,6 @@ def oidc_provider(browser_available: None) -> Iterator[str]:
 
 @pytest.fixture
 def sso_app(oidc_provider: str, tmp_path: Path) -> Iterator[AppServer]:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    database_url = f"sqlite:///{data_dir / 'sso.db'}"
     port = _free_port()
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(
@@ -51,64 +46,29 @@ def sso_app(oidc_provider: str, tmp_path: Path) -> Iterator[AppServer]:
         f'server_metadata_url = "{oidc_provider}/.well-known/openid-configuration"\n',
         encoding="utf-8",
     )
-    env = {
-        **os.environ,
-        "TUMORBOARD_DATABASE_URL": database_url,
-        "TUMORBOARD_DATA_DIR": str(data_dir),
-        "TUMORBOARD_SECRET_KEY": "sso-" + "s" * 40,
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("TUMORBOARD_PAGE_SIZE", None)
-    subprocess.run(
-        [sys.executable, "-m", "board", "demo"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    db = Database.from_url(database_url)
-    with db.write() as session:
-        session.execute(
-            update(User).where(User.username == "demo.surgeon").values(oidc_subject="sofia.marin")
-        )
-    db.dispose()
-    log = tmp_path / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--browser.gatherUsageStats",
-                "false",
-                "--secrets.files",
-                str(secrets),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log)
-        yield AppServer(url=url, database_url=database_url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+
+    def link_surgeon(database_url: str) -> None:
+        db = Database.from_url(database_url)
+        with db.write() as session:
+            session.execute(
+                update(User)
+                .where(User.username == "demo.surgeon")
+                .values(oidc_subject="sofia.marin")
+            )
+        db.dispose()
+
+    with running_app(
+        tmp_path, ["--secrets.files", str(secrets)], prepare=link_surgeon, port=port
+    ) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _patient_expect() -> None:
+    """The machine may be busy: give every ``expect`` the same generous timeout."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
 
 def _settle(page: Any) -> None:
@@ -139,8 +99,13 @@ def test_single_sign_on_round_trip(sso_app: AppServer, browser: Any) -> None:
         _sso(page, sso_app.url, "sofia.marin")
         expect(page.get_by_text("Signed in as")).to_be_visible()
         expect(page.get_by_text("Dr Sofia Marin")).to_be_visible()
-        names = {c["name"] for c in context.cookies()}
+        for _ in range(150):  # the page fetches the session cookie in the background
+            names = {c["name"] for c in context.cookies()}
+            if "tumorboard_session" in names:
+                break
+            page.wait_for_timeout(100)
         assert "tumorboard_session" in names
+        assert not {n for n in names if n.startswith("_streamlit_user")}
         page.reload()
         _settle(page)
         expect(page.get_by_text("Dr Sofia Marin")).to_be_visible()

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("cookie_hash", sa.String(length=64), nullable=True),
         sa.Column("handoff_hash", sa.String(length=64), nullable=True),
         sa.Column("handoff_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -38,6 +39,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
+        sa.UniqueConstraint("cookie_hash", name=op.f("uq_user_sessions_cookie_hash")),
         sa.UniqueConstraint("handoff_hash", name=op.f("uq_user_sessions_handoff_hash")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_user_sessions_token_hash")),
     )
