@@ -50,7 +50,9 @@ from board.plans.views import (
     PlanItemInput,
     PlanVersionView,
 )
+from board.reports.service import ReportFormat
 from board.scoring.safety import Severity
+from board.ui.case_tabs.report import report_bytes
 from board.ui.meeting_common import act, may, when
 from board.ui.text import md_escape
 
@@ -228,6 +230,17 @@ def _signoff_panel(
                 md_escape(f"Finalized by {plan.finalized_by} at {when(plan.finalized_at)}."),
                 icon=":material/verified:",
             )
+            if may(actor, Action.EXPORT):
+                # The report stored at finalization, built on click (audited).
+                st.download_button(
+                    "Download the board report (PDF)",
+                    data=lambda: report_bytes(db, actor, plan.case_id, ReportFormat.PDF),
+                    file_name=f"board-report-plan-v{plan.number}.pdf",
+                    mime="application/pdf",
+                    key=f"{prefix}_report_{plan.id}",
+                    on_click="ignore",
+                    icon=":material/picture_as_pdf:",
+                )
         return
     if board.blockers:
         st.info(md_escape(" ".join(board.blockers)), icon=":material/pending_actions:")
