@@ -199,6 +199,22 @@ def test_parallel_parse_matches_serial() -> None:
     assert serial == parallel
 
 
+def _broken_chunk(start: int, end: int) -> list[object]:
+    raise RuntimeError("worker crashed")
+
+
+def test_a_broken_worker_pool_falls_back_to_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    import board.imaging.service as service
+    from board.imaging.reader import iter_uploads
+
+    files = synth_series("MR", 6, rows=16, columns=16)
+    items = [item for i, d in enumerate(files) for item in iter_uploads(f"f{i}", d)]
+    expected, _ = parse_all(items, key=KEY, workers=1)
+    monkeypatch.setattr(service, "_parse_chunk", _broken_chunk)
+    results, workers = parse_all(items, key=KEY, workers=2)
+    assert workers == 1 and results == expected
+
+
 # ---------------------------------------------------------------------------
 # Bad input
 # ---------------------------------------------------------------------------
