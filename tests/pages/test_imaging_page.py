@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from board.db.engine import Database
@@ -115,3 +116,22 @@ def test_manual_entry_and_read_only_roles(demo_db: Database) -> None:
     surgeon = open_case(signed_in(demo_db, "demo.surgeon"), case_id)
     assert not surgeon.file_uploader
     assert "Radiologists and coordinators attach imaging" in _texts(surgeon)
+
+
+def test_viewer_link_when_a_template_is_set(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "TUMORBOARD_VIEWER_URL_TEMPLATE", "https://viewer.example.org/v?study={study_uid}"
+    )
+    case_id = _first_case(demo_db)
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    files = synth_series("CT", 2, rows=16, columns=16)
+    at.file_uploader[0].set_value([(f"c{i}", d, "application/dicom") for i, d in enumerate(files)])
+    at.run()
+    _button(at, "Import").click()
+    at.run()
+    assert not at.exception, at.exception
+    links = [e for e in at.get("link_button") if "viewer" in str(e.proto.label)]
+    (study,) = [s for s in _studies(demo_db, case_id) if s.source == "upload"]
+    assert [e.proto.url for e in links] == [f"https://viewer.example.org/v?study={study.study_uid}"]
