@@ -215,7 +215,8 @@ def main() -> None:
     print(
         f"{args.instances} MR instances in {args.series} series, {args.size}x{args.size}, "
         f"header ~{header / 1024:.0f} KB, zip {len(blob) / 1024 / 1024:.0f} MB; "
-        f"{os.cpu_count()} CPUs; median of {args.rounds} rounds"
+        f"{os.cpu_count()} CPUs; median of {args.rounds} rounds; "
+        f"load average {os.getloadavg()[0]:.1f} (other work on the machine skews (b) most)"
     )
     bare_loop(blob)  # warm-up: imports, caches
     bare = [bare_loop(blob) for _ in range(args.rounds)]

@@ -97,6 +97,8 @@ ProgressCallback = Callable[[int, int, str], None]
 #: Batches with at least this many files are parsed by several processes.
 PARALLEL_MIN_FILES = 200
 _CHUNK = 50
+#: A chunk of headers that takes longer than this is parsed again in this process.
+CHUNK_TIMEOUT_SECONDS = 120.0
 MAX_REASON_LENGTH = 2_000
 MAX_REPORT_LENGTH = 50_000
 MAX_DESCRIPTION_LENGTH = 200
@@ -200,21 +202,24 @@ def parse_all(
         import multiprocessing
 
         _FORK_ITEMS, _FORK_KEY = list(items), key
+        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"))
         try:
             results: list[ParsedInstance | Skipped] = []
-            with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork")) as pool:
-                futures = [
-                    pool.submit(_parse_chunk, start, min(start + _CHUNK, total))
-                    for start in range(0, total, _CHUNK)
-                ]
-                for future in futures:
-                    results.extend(future.result())
-                    if progress:
-                        progress(len(results), total, "Reading DICOM headers")
+            futures = [
+                pool.submit(_parse_chunk, start, min(start + _CHUNK, total))
+                for start in range(0, total, _CHUNK)
+            ]
+            for future in futures:
+                results.extend(future.result(timeout=CHUNK_TIMEOUT_SECONDS))
+                if progress:
+                    progress(len(results), total, "Reading DICOM headers")
             return results, n
-        except Exception as exc:  # a broken pool must not lose the batch: parse here
-            log.warning("parallel parsing failed (%s); parsing in one process", exc)
+        except Exception as exc:  # a broken or stuck pool must not lose the batch
+            log.warning("parallel parsing failed (%r); parsing in one process", exc)
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
         finally:
+            pool.shutdown(wait=False, cancel_futures=True)
             _FORK_ITEMS, _FORK_KEY = [], b""
     results = []
     for index, item in enumerate(items, start=1):

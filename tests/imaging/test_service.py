@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydicom import dcmread
 from sqlalchemy import func, select, text
 
 from board.auth.actor import Actor
@@ -38,7 +41,7 @@ from board.imaging.synth import (
 )
 from board.imaging.views import ManualStudyInput
 
-from .helpers import KEY, corpus_root
+from .helpers import KEY, corpus_files, corpus_root
 
 MIB = 1024 * 1024
 NewCase = Callable[..., CaseInput]
@@ -194,6 +197,22 @@ def test_parallel_parse_matches_serial() -> None:
     parallel, n2 = parse_all(items, key=KEY, workers=2)
     assert (n1, n2) == (1, 2)
     assert serial == parallel
+
+
+def _broken_chunk(start: int, end: int) -> list[object]:
+    raise RuntimeError("worker crashed")
+
+
+def test_a_broken_worker_pool_falls_back_to_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    import board.imaging.service as service
+    from board.imaging.reader import iter_uploads
+
+    files = synth_series("MR", 6, rows=16, columns=16)
+    items = [item for i, d in enumerate(files) for item in iter_uploads(f"f{i}", d)]
+    expected, _ = parse_all(items, key=KEY, workers=1)
+    monkeypatch.setattr(service, "_parse_chunk", _broken_chunk)
+    results, workers = parse_all(items, key=KEY, workers=2)
+    assert workers == 1 and results == expected
 
 
 # ---------------------------------------------------------------------------
@@ -416,6 +435,32 @@ def test_whole_pydicom_corpus_through_the_service(
         db, radiologist, case_id, [root], key=KEY, override_reason="test corpus: many patients"
     )
     assert again.imported == 0
+    # No patient name, ID or birth date from any corpus file is in the database.
+    dump = "\n".join(
+        value for value in _dump(db).split("\n") if not re.fullmatch(r"[0-9.]*", value)
+    )
+    for secret in _corpus_identifiers():
+        assert secret not in dump, secret
+
+
+def _corpus_identifiers() -> set[str]:
+    found: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in corpus_files():
+            try:
+                ds = dcmread(path, stop_before_pixels=True)
+                name = str(ds.get("PatientName", "") or "")
+                patient_id = str(ds.get("PatientID", "") or "")
+                birth = str(ds.get("PatientBirthDate", "") or "")
+            except Exception:
+                continue
+            found |= {part for part in re.split(r"[\^= ]+", name) if len(part) >= 5}
+            if len(patient_id) >= 5:
+                found.add(patient_id)
+            if re.fullmatch(r"\d{8}", birth):
+                found |= {birth, f"{birth[:4]}-{birth[4:6]}-{birth[6:]}"}
+    return found
 
 
 def _events(db: Database, action: str) -> list[AuditEvent]:

@@ -4,7 +4,10 @@ series table; enter a study by hand; a refused study attached with a reason."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+import pytest
+from pydicom import dcmread
 from sqlalchemy import func, select
 
 from board.db.engine import Database
@@ -115,3 +118,63 @@ def test_manual_entry_and_read_only_roles(demo_db: Database) -> None:
     surgeon = open_case(signed_in(demo_db, "demo.surgeon"), case_id)
     assert not surgeon.file_uploader
     assert "Radiologists and coordinators attach imaging" in _texts(surgeon)
+
+
+def test_viewer_link_when_a_template_is_set(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "TUMORBOARD_VIEWER_URL_TEMPLATE", "https://viewer.example.org/v?study={study_uid}"
+    )
+    case_id = _first_case(demo_db)
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    files = synth_series("CT", 2, rows=16, columns=16)
+    at.file_uploader[0].set_value([(f"c{i}", d, "application/dicom") for i, d in enumerate(files)])
+    at.run()
+    _button(at, "Import").click()
+    at.run()
+    assert not at.exception, at.exception
+    links = [e for e in at.get("link_button") if "viewer" in str(e.proto.label)]
+    (study,) = [s for s in _studies(demo_db, case_id) if s.source == "upload"]
+    assert [e.proto.url for e in links] == [f"https://viewer.example.org/v?study={study.study_uid}"]
+
+
+def test_pacs_search_and_attach_from_the_tab(
+    demo_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from board.imaging.pacs import PacsClient, PacsSearch, PacsStudy
+    from board.imaging.parse import parse_dicom
+
+    files = synth_series("MR", 3, rows=16, columns=16, study_date="20250505")
+    study_uid = str(dcmread(io.BytesIO(files[0]), stop_before_pixels=True).StudyInstanceUID)
+    asked: list[PacsSearch] = []
+
+    def search(self: PacsClient, criteria: PacsSearch, *, key: bytes, limit: int = 50):  # type: ignore[no-untyped-def]
+        asked.append(criteria)
+        return [PacsStudy(study_uid, dt.date(2025, 5, 5), "MRI SPINE", ("MR",), 1, 3, None, None)]
+
+    def instances(self: PacsClient, uid: str, *, key: bytes):  # type: ignore[no-untyped-def]
+        assert uid == study_uid
+        return [parse_dicom(d, f"PACS › image {i}", key=key) for i, d in enumerate(files)]
+
+    monkeypatch.setattr(PacsClient, "search", search)
+    monkeypatch.setattr(PacsClient, "study_instances", instances)
+    monkeypatch.setattr(PacsClient, "rendered_thumbnail", lambda self, *a, **k: None)
+    monkeypatch.setenv("TUMORBOARD_PACS_URL", "http://127.0.0.1:9/dicom-web")
+
+    case_id = _first_case(demo_db)
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    next(t for t in at.text_input if t.label == "Accession number").input("ACC-1")
+    at.button(key="FormSubmitter:imaging_pacs_search_" + str(case_id) + "-Search the PACS").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert asked and asked[0].accession_number == "ACC-1"
+    pick = next(m for m in at.multiselect if m.label == "Studies to attach")
+    pick.set_value([study_uid])
+    at.run()
+    _button(at, "Attach selected studies").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "3 of 3 files imported" in _texts(at)
+    (study,) = [s for s in _studies(demo_db, case_id) if s.source == "pacs"]
+    assert study.study_uid == study_uid and study.study_date == dt.date(2025, 5, 5)
