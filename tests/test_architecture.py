@@ -112,3 +112,39 @@ def test_pages_do_not_import_database_or_dicom_libraries(package: str) -> None:
     assert files, "no pages found"
     offenders = _offenders(files, package)
     assert offenders == [], f"pages must go through board services, not {package}: {offenders}"
+
+
+UI_MODULES = sorted(
+    ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    for path in UI.rglob("*.py")
+    if path.name != "__init__.py"
+)
+
+
+def test_every_ui_module_imports_first_in_a_fresh_interpreter() -> None:
+    """Pages import UI modules in any order: none may depend on a cycle being entered
+    from the "right" side (a page that happens to import it first would fail)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import importlib, sys\n"
+        "failed = []\n"
+        "for name in sys.argv[1:]:\n"
+        "    for loaded in [m for m in sys.modules if m.startswith('board')]:\n"
+        "        del sys.modules[loaded]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except ImportError as error:\n"
+        "        failed.append(f'{name}: {error}')\n"
+        "print('\\n'.join(failed))\n"
+        "sys.exit(1 if failed else 0)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, *UI_MODULES],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -52,7 +52,7 @@ from board.plans.views import (
 )
 from board.reports.service import ReportFormat
 from board.scoring.safety import Severity
-from board.ui.case_tabs.report import report_bytes
+from board.ui.downloads import report_bytes
 from board.ui.meeting_common import act, may, when
 from board.ui.text import md_escape
 

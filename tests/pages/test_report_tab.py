@@ -8,7 +8,7 @@ from board.cases.service import add_note
 from board.db.engine import Database
 from board.reports.model import SECTION_TITLES
 from board.reports.service import ReportFormat
-from board.ui.case_tabs.report import fhir_bytes, report_bytes
+from board.ui.downloads import fhir_bytes, report_bytes
 from tests.meetings.helpers import events
 from tests.pages.helpers import open_case, signed_in
 from tests.reports.helpers import HOSTILE, case_id_of, enrich, plan_demo_case, stored_report

@@ -13,44 +13,9 @@ from board.auth.permissions import Action, allowed
 from board.cases.views import CaseDetail
 from board.db.engine import Database
 from board.reports.model import SECTION_TITLES, BoardReport, when
-from board.reports.service import ReportFormat, export_report, get_report
+from board.reports.service import ReportFormat, get_report
+from board.ui.downloads import fhir_bytes, report_bytes
 from board.ui.errors import user_errors
-
-
-def report_bytes(db: Database, actor: Actor, case_id: int, fmt: ReportFormat) -> bytes:
-    """The file a download button hands out (audited; the stored bytes when finalized).
-
-    Parameters
-    ----------
-    db, actor, case_id:
-        The database, who downloads, the case.
-    fmt:
-        PDF or HTML.
-
-    Returns
-    -------
-    bytes
-        The file.
-    """
-    return export_report(db, actor, case_id, fmt, channel="app").data
-
-
-def fhir_bytes(db: Database, actor: Actor, case_id: int) -> bytes:
-    """The FHIR R4 bundle a download button hands out (audited).
-
-    Parameters
-    ----------
-    db, actor, case_id:
-        The database, who downloads, the case.
-
-    Returns
-    -------
-    bytes
-        The bundle as JSON.
-    """
-    from board.reports.fhir import export_fhir
-
-    return export_fhir(db, actor, case_id, channel="app").data
 
 
 def _table(rows: list[dict[str, str]]) -> None:

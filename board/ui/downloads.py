@@ -1,0 +1,47 @@
+"""What the download buttons hand out: report and export bytes, built on click.
+
+Kept apart from the tabs so that the case page and the meeting's plan screen can both
+use them without importing each other.
+"""
+
+from __future__ import annotations
+
+from board.auth.actor import Actor
+from board.db.engine import Database
+from board.reports.service import ReportFormat, export_report
+
+
+def report_bytes(db: Database, actor: Actor, case_id: int, fmt: ReportFormat) -> bytes:
+    """The file a download button hands out (audited; the stored bytes when finalized).
+
+    Parameters
+    ----------
+    db, actor, case_id:
+        The database, who downloads, the case.
+    fmt:
+        PDF or HTML.
+
+    Returns
+    -------
+    bytes
+        The file.
+    """
+    return export_report(db, actor, case_id, fmt, channel="app").data
+
+
+def fhir_bytes(db: Database, actor: Actor, case_id: int) -> bytes:
+    """The FHIR R4 bundle a download button hands out (audited).
+
+    Parameters
+    ----------
+    db, actor, case_id:
+        The database, who downloads, the case.
+
+    Returns
+    -------
+    bytes
+        The bundle as JSON.
+    """
+    from board.reports.fhir import export_fhir
+
+    return export_fhir(db, actor, case_id, channel="app").data
