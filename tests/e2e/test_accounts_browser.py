@@ -18,6 +18,9 @@ from board.cases.service import add_note
 from board.db.engine import Database
 from board.db.models import Case, User
 from board.demo import DEMO_PASSWORD
+from board.imaging.enums import Modality
+from board.imaging.service import derive_key, import_uploads
+from board.imaging.synth import synth_series
 from tests.e2e.conftest import AppServer
 from tests.e2e.servers import running_app
 
@@ -214,6 +217,23 @@ def test_script_in_notes_and_case_text_is_shown_as_text(
                 .values(histology=PAYLOAD[:200], referral_question=PAYLOAD)
             )
         add_note(db, actor, case_id, f"Note {PAYLOAD}")
+        # A DICOM study whose descriptions hold the payload (LO values: 64 characters).
+        dicom = synth_series(
+            Modality.MR,
+            1,
+            study_description=PAYLOAD[:64],
+            series_description=PAYLOAD[:64],
+            patient_id="E2E-INJECTION",
+        )
+        imported = import_uploads(
+            db,
+            actor,
+            case_id,
+            [("hostile.dcm", dicom[0])],
+            key=derive_key("e2e-" + "s" * 40),
+            override_reason="browser injection test",
+        )
+        assert imported.instances_added == 1, imported
     finally:
         db.dispose()
 
@@ -227,6 +247,10 @@ def test_script_in_notes_and_case_text_is_shown_as_text(
     page.goto(f"{app_server.url}/case?case={case_id}")
     _settle(page)
     expect(page.get_by_text(re.compile(r"<script>alert")).first).to_be_visible()
+    page.get_by_role("tab", name="Imaging").click()
+    _settle(page)
+    # The study's heading: "date | modality | description | region".
+    expect(page.get_by_text(re.compile(r"\| <script>alert")).first).to_be_visible()
     page.mouse.move(400, 400)
     page.wait_for_timeout(500)
     assert page.locator("main script").count() == 0
