@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -65,7 +66,10 @@ def _request(
 
 
 def _call(handler: Callable[[Request], object], request: Request) -> Response:
-    result = asyncio.run(handler(request))  # type: ignore[arg-type]
+    # A fresh thread has no event loop: earlier tests in the same worker (Playwright's
+    # sync API, AppTest) may leave one registered on the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        result = pool.submit(asyncio.run, handler(request)).result()  # type: ignore[arg-type]
     assert isinstance(result, Response)
     return result
 
