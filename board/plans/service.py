@@ -90,7 +90,6 @@ from board.plans.views import (
     SignOffView,
     VersionComparison,
 )
-from board.reports.service import store_finalized_report
 
 MAX_SUMMARY = 5_000
 MAX_REASON = 2_000
@@ -1290,6 +1289,9 @@ def finalize_plan(
             },
         )
         # The report that leaves the room: stored so the same bytes can be fetched later.
+        # (Imported here so pages that never finalize do not load the PDF libraries.)
+        from board.reports.service import store_finalized_report
+
         store_finalized_report(session, plan, now)
         case = session.get(Case, plan.case_id)
         assert case is not None

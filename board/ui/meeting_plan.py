@@ -50,9 +50,7 @@ from board.plans.views import (
     PlanItemInput,
     PlanVersionView,
 )
-from board.reports.service import ReportFormat
 from board.scoring.safety import Severity
-from board.ui.downloads import report_bytes
 from board.ui.meeting_common import act, may, when
 from board.ui.text import md_escape
 
@@ -193,6 +191,14 @@ def _safety_panel(
             )
 
 
+def _stored_report_pdf(db: Database, actor: Actor, case_id: int) -> bytes:
+    """The board report PDF (imported on click: PDF libraries load only when needed)."""
+    from board.reports.service import ReportFormat
+    from board.ui.downloads import report_bytes
+
+    return report_bytes(db, actor, case_id, ReportFormat.PDF)
+
+
 def _signoff_panel(
     db: Database, actor: Actor, board: PlanBoard, plan: PlanVersionView, prefix: str
 ) -> None:
@@ -234,7 +240,7 @@ def _signoff_panel(
                 # The report stored at finalization, built on click (audited).
                 st.download_button(
                     "Download the board report (PDF)",
-                    data=lambda: report_bytes(db, actor, plan.case_id, ReportFormat.PDF),
+                    data=lambda: _stored_report_pdf(db, actor, plan.case_id),
                     file_name=f"board-report-plan-v{plan.number}.pdf",
                     mime="application/pdf",
                     key=f"{prefix}_report_{plan.id}",
