@@ -10,14 +10,14 @@ from any assessment (the oncologist's form records them).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from board.assessments.derive import derive_scores
+from board.assessments.derive import DerivedScore, LesionScore, Sourced, derive_scores
 from board.assessments.scores import derivation_input
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
@@ -63,6 +63,9 @@ class ScoreLine:
         Whether every input was known.
     source:
         Citation.
+    components:
+        Each input in plain English with its points and who supplied it
+        (``"bone lesion: lytic (2 points), Radiologist (Dr Rad)"``).
     """
 
     key: str
@@ -71,6 +74,7 @@ class ScoreLine:
     category: str
     complete: bool
     source: str
+    components: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +244,7 @@ def _facts(session: Session, case: Case) -> CaseFacts:
             line.category,
             line.complete,
             line.source,
+            _components(line, derived.lesions),
         )
         for line in derived.scores
         if line.key in ("sins", "escc", "noms", "tokuhashi", "tomita")
@@ -355,6 +360,27 @@ def load_case_facts(session: Session, case_id: int) -> CaseFacts:
     if case is None:
         raise NotFoundError(f"Case {case_id} does not exist.")
     return _facts(session, case)
+
+
+def _components(line: DerivedScore, lesions: Sequence[LesionScore]) -> tuple[str, ...]:
+    """A score's inputs as lines; SINS lesion by lesion (its case line is a summary)."""
+    if line.key == "sins" and lesions:
+        return tuple(
+            f"{lesion.level} {_component_text(item)}"
+            for lesion in lesions
+            for item in lesion.components
+        )
+    return tuple(_component_text(item) for item in line.inputs)
+
+
+def _component_text(item: Sourced) -> str:
+    """One score input as a line: name, value, points and who supplied it."""
+    text = f"{item.name}: {item.value}"
+    if item.points is not None:
+        text += f" ({item.points} point{'' if item.points == 1 else 's'})"
+    if item.source:
+        text += f", {item.source}"
+    return text
 
 
 def gather_case_facts(db: Database, actor: Actor, case_id: int) -> CaseFacts:

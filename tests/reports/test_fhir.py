@@ -177,6 +177,8 @@ def test_bundle_validates_and_carries_the_codes(db: Database, final: DemoPlan) -
         assert key in codes, key
         assert codes[key]["note"][0]["text"].startswith("Source:")
     assert codes["noms"]["component"], "the NOMS reasoning is carried as components"
+    for key in ("sins", "tokuhashi", "tomita"):
+        assert len(codes[key]["component"]) >= 3, key  # every input with its points
     for observation in observations:
         assert observation["status"] in OBSERVATION_STATUS
         assert observation["category"][0]["coding"][0]["code"] in OBSERVATION_CATEGORY

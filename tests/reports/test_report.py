@@ -109,9 +109,15 @@ def test_finalized_report_has_every_section_and_key_values(demo: Database, final
     reader = PdfReader(io.BytesIO(pdf))
     assert any(page.images for page in reader.pages)
     assert "data:image/png;base64," in html
-    # Each score carries components (NOMS reasoning) and a source.
+    # Each score carries its components (with points and who supplied them) and a source.
     noms = next(s for s in report.scores if s.key == "noms")
     assert noms.components and noms.source
+    sins = next(s for s in report.scores if s.key == "sins")
+    assert any(c.startswith("T8 bone lesion:") and "Radiologist" in c for c in sins.components)
+    for key in ("tokuhashi", "tomita"):
+        score = next(s for s in report.scores if s.key == key)
+        assert any("point" in c for c in score.components), key
+    assert "T8 bone lesion:" in text and "T8 posterolateral involvement:" in text
 
 
 def test_draft_is_watermarked_and_not_stored(demo: Database) -> None:
