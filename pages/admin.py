@@ -4,7 +4,14 @@ import streamlit as st
 
 from board.auth.roles import Role
 from board.auth.sessions import active_sessions, end_user_sessions
-from board.auth.users import change_role, create_user, list_users, reset_password, set_active
+from board.auth.users import (
+    change_role,
+    create_user,
+    list_users,
+    reset_password,
+    set_active,
+    set_email,
+)
 from board.ui import context
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
@@ -105,6 +112,24 @@ if chosen is not None:
             with user_errors():
                 ended = end_user_sessions(db, actor, target.id)
                 st.success(f"{ended} session(s) ended.")
+    with st.form(f"admin_email_{target.id}"):
+        email = st.text_input(
+            "E-mail for hospital single sign-on",
+            value=target.email or "",
+            help="The person's e-mail at the identity provider links this account on their "
+            "first single sign-on. Leave empty to unlink.",
+        )
+        save_email = st.form_submit_button("Save e-mail")
+    if save_email:
+        with user_errors():
+            linked = set_email(db, actor, target.id, email)
+            st.success(
+                md_escape(
+                    f"E-mail of {linked.username} set to {linked.email}."
+                    if linked.email
+                    else f"E-mail of {linked.username} cleared."
+                )
+            )
     with st.form(f"admin_reset_{target.id}", clear_on_submit=True):
         password = st.text_input("New password (at least 10 characters)", type="password")
         reset = st.form_submit_button("Reset password")

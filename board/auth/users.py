@@ -43,6 +43,7 @@ class UserView:
     display_name: str
     role: Role
     is_active: bool
+    email: str | None = None
 
     def as_actor(self) -> Actor:
         """The actor for service calls made by this user."""
@@ -50,7 +51,9 @@ class UserView:
 
 
 def _view(user: User) -> UserView:
-    return UserView(user.id, user.username, user.display_name, user.role, user.is_active)
+    return UserView(
+        user.id, user.username, user.display_name, user.role, user.is_active, user.email
+    )
 
 
 def hash_password(password: str) -> str:
@@ -456,6 +459,73 @@ def change_role(db: Database, actor: Actor, user_id: int, role: Role) -> UserVie
             user.id,
             before={"role": before},
             after={"role": role},
+        )
+        return _view(user)
+
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def set_email(db: Database, actor: Actor, user_id: int, email: str | None) -> UserView:
+    """Set or clear an account's e-mail (administrators only).
+
+    Single sign-on links a person to the account with their e-mail on their first
+    sign-in, so setting it is how an administrator links an existing account. A changed
+    or cleared address also unlinks the account from the identity provider, so the
+    next single sign-on links whoever holds the new address.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The administrator.
+    user_id:
+        The account.
+    email:
+        The address (stored in lower case), or ``None``/empty to clear it.
+
+    Returns
+    -------
+    UserView
+        The changed account.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not administer users.
+    NotFoundError
+        If the account does not exist.
+    ValidationError
+        If the address is not an e-mail address or another account already has it.
+    """
+    value = (email or "").strip().lower() or None
+    if value is not None and (len(value) > 255 or not _EMAIL.match(value)):
+        raise ValidationError(
+            f"'{value[:80]}' is not an e-mail address: expected name@example.org."
+        )
+    with db.write() as session:
+        user = _admin_target(session, actor, user_id)
+        if value is not None:
+            taken = session.scalar(
+                select(User.username).where(func.lower(User.email) == value, User.id != user.id)
+            )
+            if taken is not None:
+                raise ValidationError(f"The account '{taken}' already has the e-mail {value}.")
+        before = {"email": user.email, "oidc_subject": user.oidc_subject}
+        if value != user.email:
+            user.oidc_subject = None
+        user.email = value
+        user.updated_by_id = actor.user_id
+        user.updated_at = utcnow()
+        record(
+            session,
+            actor,
+            "user.email",
+            "user",
+            user.id,
+            before=before,
+            after={"email": user.email, "oidc_subject": user.oidc_subject},
         )
         return _view(user)
 

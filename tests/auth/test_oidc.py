@@ -10,10 +10,10 @@ from sqlalchemy import select, update
 from board.auth.actor import Actor
 from board.auth.oidc import AWAITING_APPROVAL, NOT_REGISTERED, sign_in_with_identity
 from board.auth.roles import Role
-from board.auth.users import set_active
+from board.auth.users import set_active, set_email
 from board.db.engine import Database
 from board.db.models import AuditEvent, User
-from board.errors import AuthenticationError
+from board.errors import AuthenticationError, PermissionDeniedError, ValidationError
 
 
 def _actions(db: Database) -> list[str]:
@@ -64,3 +64,37 @@ def test_unknown_people_created_inactive_by_setting(db: Database, admin: Actor) 
         sign_in_with_identity(db, claims, unknown_users="inactive")
     set_active(db, admin, created_id, True)
     assert sign_in_with_identity(db, claims, unknown_users="inactive").id == created_id
+
+
+def test_administrator_links_an_existing_account_by_email(
+    db: Database, admin: Actor, make_user: Callable[..., Actor]
+) -> None:
+    rad = make_user(Role.RADIOLOGIST)
+    assert rad.user_id is not None
+    with pytest.raises(AuthenticationError):
+        sign_in_with_identity(db, {"sub": "idp-9", "email": "rad@hospital.example"})
+    view = set_email(db, admin, rad.user_id, "  Rad@Hospital.example ")
+    assert view.email == "rad@hospital.example"
+    user = sign_in_with_identity(db, {"sub": "idp-9", "email": "rad@hospital.example"})
+    assert user.id == rad.user_id
+    # A changed address unlinks the subject: the old identity no longer signs in.
+    set_email(db, admin, rad.user_id, "other@hospital.example")
+    with pytest.raises(AuthenticationError):
+        sign_in_with_identity(db, {"sub": "idp-9", "email": "rad@hospital.example"})
+    assert "user.email" in _actions(db)
+
+
+def test_email_must_be_valid_unique_and_set_by_an_administrator(
+    db: Database, admin: Actor, make_user: Callable[..., Actor]
+) -> None:
+    rad = make_user(Role.RADIOLOGIST)
+    onc = make_user(Role.MEDICAL_ONCOLOGIST)
+    assert rad.user_id is not None and onc.user_id is not None
+    with pytest.raises(ValidationError, match="not an e-mail address"):
+        set_email(db, admin, rad.user_id, "not-an-address")
+    set_email(db, admin, rad.user_id, "rad@hospital.example")
+    with pytest.raises(ValidationError, match="already has the e-mail"):
+        set_email(db, admin, onc.user_id, "RAD@hospital.example")
+    with pytest.raises(PermissionDeniedError):
+        set_email(db, rad, onc.user_id, "onc@hospital.example")
+    assert set_email(db, admin, rad.user_id, "").email is None
