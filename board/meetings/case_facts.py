@@ -10,6 +10,7 @@ from any assessment (the oncologist's form records them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from board.assessments.derive import DerivedScore, LesionScore, Sourced, derive_scores
+from board.assessments.forms import FORM_CLASSES, LESION_SPECS
 from board.assessments.scores import derivation_input
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
@@ -156,6 +158,18 @@ def _clip(text: str, limit: int = SUMMARY_LENGTH) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _labels(role: Role) -> dict[str, str]:
+    """Field labels of a role's form (lesion fields included); empty without a form."""
+    specs = FORM_CLASSES[role].SPECS + LESION_SPECS if role in FORM_CLASSES else LESION_SPECS
+    return {spec.key: _short_label(spec.label) for spec in specs}
+
+
+def _short_label(label: str) -> str:
+    """A form label shortened for one line: explanations in brackets and after a comma
+    go, short brackets such as units stay ("cEBRT total dose (Gy)")."""
+    return re.sub(r"\s*\([^)]{7,}\)", "", label).split(", ")[0]
+
+
 def summarise_input(role: Role, data: Mapping[str, Any]) -> str:
     """One role's structured input in a line.
 
@@ -169,8 +183,14 @@ def summarise_input(role: Role, data: Mapping[str, Any]) -> str:
     Returns
     -------
     str
-        ``key value`` pairs, clipped to a presenter-sized line.
+        ``label value`` pairs (the form's field labels), clipped to a presenter-sized
+        line.
     """
+    labels = _labels(role)
+
+    def name(key: object) -> str:
+        return labels.get(str(key)) or _humanise(str(key))
+
     parts: list[str] = []
     for key, value in data.items():
         if value is None or value == "" or value == {} or value == []:
@@ -181,13 +201,13 @@ def summarise_input(role: Role, data: Mapping[str, Any]) -> str:
                     parts.append(
                         f"{findings.get('level', '?')}: "
                         + ", ".join(
-                            f"{_humanise(str(k))} {_short(v)}"
+                            f"{name(k)} {_short(v)}"
                             for k, v in findings.items()
                             if k != "level" and v not in (None, "")
                         )
                     )
             continue
-        parts.append(f"{_humanise(str(key))} {_short(value)}")
+        parts.append(f"{name(key)} {_short(value)}")
     return _clip("; ".join(parts)) if parts else "no structured input"
 
 
