@@ -1,19 +1,57 @@
 """Start ``streamlit run app.py`` over a fresh demo database, with extra flags if needed.
 
-Like the ``app_server`` fixture of ``conftest.py``, as a context manager so a test
-module can share one server (module scope) or pass flags such as ``--secrets.files``.
+The ``app_server`` fixture of ``conftest.py`` uses it per test; as a context manager a
+test module can also share one server (module scope) or pass flags such as
+``--secrets.files``.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.e2e.conftest import ROOT, AppServer, _free_port, _wait_healthy
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 90
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class AppServer:
+    """A running app: its base URL and its database URL."""
+
+    url: str
+    database_url: str
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}"
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not become healthy in {START_TIMEOUT_S} s")
 
 
 @contextmanager

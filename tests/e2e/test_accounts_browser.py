@@ -21,8 +21,7 @@ from board.demo import DEMO_PASSWORD
 from board.imaging.enums import Modality
 from board.imaging.service import derive_key, import_uploads
 from board.imaging.synth import synth_series
-from tests.e2e.conftest import AppServer
-from tests.e2e.servers import running_app
+from tests.e2e.servers import AppServer, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -22,7 +22,7 @@ from board.db.engine import Database
 from board.db.models import AuditEvent, Case, Patient, PlanVersion
 from board.demo import DEMO_PASSWORD
 from board.plans.enums import PlanStatus
-from tests.e2e.conftest import AppServer
+from tests.e2e.servers import AppServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

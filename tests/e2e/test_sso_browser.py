@@ -17,8 +17,7 @@ from sqlalchemy import update
 
 from board.db.engine import Database
 from board.db.models import User
-from tests.e2e.conftest import AppServer, _free_port
-from tests.e2e.servers import running_app
+from tests.e2e.servers import AppServer, _free_port, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
