@@ -36,6 +36,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -43,7 +44,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from board.auth.roles import Role
 from board.cases.enums import CaseStatus, NoteKind, Sex, Urgency
-from board.followup.enums import FollowUpKind, FollowUpStatus
+from board.followup.enums import Adherence, FollowUpKind, FollowUpStatus
 from board.meetings.enums import AgendaTriage, MeetingStatus
 from board.pathology.enums import BiopsyKind, BiopsyStatus
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
@@ -203,6 +204,11 @@ class Case(Versioned, Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: date of death, set by the follow-up entry that records it
+    died_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: a follow-up asked the board to discuss the case again (cleared by the next plan)
+    rediscussion_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    rediscussion_reason: Mapped[str | None] = mapped_column(Text)
 
     patient: Mapped[Patient] = relationship(back_populates="cases")
     lesions: Mapped[list[Lesion]] = relationship(
@@ -469,6 +475,9 @@ class AgendaItem(Versioned, Base):
     discussion_seconds: Mapped[int] = mapped_column(Integer, default=0)
     #: when the per-case timer was last started; ``None`` while it is paused
     timer_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: readiness items still missing when the board took the case up (``None``: not
+    #: recorded); the analytics count cases complete at the meeting from it
+    missing_at_discussion: Mapped[list[str] | None] = mapped_column(JSONType)
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -535,6 +544,9 @@ class PlanVersion(Versioned, Base):
     )
     report_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     report_html: Mapped[str | None] = mapped_column(Text)
+    #: pain (NRS) and oral morphine equivalent dose when the plan was finalized: the
+    #: baseline of the pain response after radiation, ``{"nrs": .., "omed_mg": ..}``
+    pain_baseline: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -636,7 +648,12 @@ class ActionItem(Versioned, Base):
 
 
 class FollowUp(Versioned, Base):
-    """A scheduled or recorded follow-up contact after the board."""
+    """A follow-up after the board: scheduled from the plan, or recorded at a contact.
+
+    A row scheduled from the plan's follow-up schedule is *scheduled* with its due date;
+    recording the contact fills in the findings and marks it *done*. A contact nobody
+    scheduled is recorded directly as *done*.
+    """
 
     __tablename__ = "follow_ups"
 
@@ -653,14 +670,38 @@ class FollowUp(Versioned, Base):
     done_on: Mapped[dt.date | None] = mapped_column(Date)
     pain_score: Mapped[int | None] = mapped_column(Integer)
     omed_mg: Mapped[float | None] = mapped_column()
+    #: baseline used for the pain response (from the plan), and the computed response
+    baseline_pain: Mapped[int | None] = mapped_column(Integer)
+    baseline_omed_mg: Mapped[float | None] = mapped_column()
+    pain_response: Mapped[str | None] = mapped_column(String(20))
     ecog: Mapped[int | None] = mapped_column(Integer)
+    karnofsky: Mapped[int | None] = mapped_column(Integer)
     frankel: Mapped[str | None] = mapped_column(String(1))
+    asia: Mapped[str | None] = mapped_column(String(1))
     ambulatory: Mapped[bool | None] = mapped_column(Boolean)
+    imaging_findings: Mapped[str | None] = mapped_column(Text)
+    complications: Mapped[str | None] = mapped_column(Text)
+    treatment_given: Mapped[str | None] = mapped_column(Text)
+    adherence: Mapped[Adherence | None] = mapped_column(enum_column(Adherence))
+    deviation_reason: Mapped[str | None] = mapped_column(Text)
+    #: when the planned treatment started (decision-to-treatment time)
+    treatment_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    rediscussion_requested: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    rediscussion_reason: Mapped[str | None] = mapped_column(Text)
+    died_on: Mapped[dt.date | None] = mapped_column(Date)
     outcome: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     notes: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+
+    __table_args__ = (Index("ix_follow_ups_status_due", "status", "due_on"),)
 
 
 class UserSession(Base):
