@@ -544,9 +544,10 @@ class PlanVersion(Versioned, Base):
     )
     report_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     report_html: Mapped[str | None] = mapped_column(Text)
-    #: pain (NRS) and oral morphine equivalent dose when the plan was finalized: the
-    #: baseline of the pain response after radiation, ``{"nrs": .., "omed_mg": ..}``
-    pain_baseline: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    #: the patient's state when the plan was finalized (see board.followup.baseline):
+    #: pain and opioid dose (the baseline of the pain response after radiation),
+    #: performance and neurological status, and the revised Tokuhashi total and band
+    baseline: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

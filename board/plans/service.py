@@ -68,6 +68,7 @@ from board.plans.catalogue import (
     find_option,
     validate_details,
 )
+from board.followup.baseline import capture_baseline
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
 from board.plans.rules import (
     ItemFacts,
@@ -1268,6 +1269,7 @@ def finalize_plan(
                 after={"status": PlanStatus.SUPERSEDED, "by_version": plan.number},
             )
         _snapshot_noms(plan, facts, departures)
+        plan.baseline = capture_baseline(session, plan.case_id).to_dict()
         plan.status = PlanStatus.FINALIZED
         plan.finalized_at = now
         plan.finalized_by_id = actor.user_id
