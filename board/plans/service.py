@@ -59,6 +59,7 @@ from board.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from board.followup.baseline import capture_baseline
 from board.meetings.case_facts import CaseFacts, load_case_facts
 from board.meetings.enums import MeetingStatus
 from board.plans.catalogue import (
@@ -68,7 +69,6 @@ from board.plans.catalogue import (
     find_option,
     validate_details,
 )
-from board.followup.baseline import capture_baseline
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
 from board.plans.rules import (
     ItemFacts,
