@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -434,7 +434,10 @@ def _candidates(session: Session, meeting_id: int) -> list[AgendaCandidate]:
     rows = session.execute(
         select(Case, Patient)
         .join(Patient, Patient.id == Case.patient_id)
-        .where(Case.status.in_(AGENDA_STATUSES), Case.id.not_in(on_agenda))
+        .where(
+            or_(Case.status.in_(AGENDA_STATUSES), Case.rediscussion_requested_at.is_not(None)),
+            Case.id.not_in(on_agenda),
+        )
     ).all()
     readiness = _readiness_for(session, [c.id for c, _ in rows], utcnow().date())
     found = [
@@ -447,6 +450,7 @@ def _candidates(session: Session, meeting_id: int) -> list[AgendaCandidate]:
             status=case.status,
             missing=readiness[case.id].missing,
             created_at=case.created_at,
+            rediscussion=case.rediscussion_requested_at is not None,
         )
         for case, patient in rows
     ]
@@ -597,7 +601,7 @@ def set_meeting_status(
 def _append(
     session: Session, actor: Actor, meeting: Meeting, case: Case, triage: AgendaTriage
 ) -> AgendaItem:
-    if case.status not in AGENDA_STATUSES:
+    if case.status not in AGENDA_STATUSES and case.rediscussion_requested_at is None:
         raise InvalidStateError(
             f"{case.patient.pseudonym} is '{case.status.label}': only cases still to be "
             "discussed can go on an agenda."
@@ -636,6 +640,47 @@ def _append(
         after={"meeting_id": meeting.id, "position": item.position, "triage": item.triage},
     )
     return item
+
+
+def place_for_rediscussion(session: Session, actor: Actor, case: Case) -> Meeting | None:
+    """Put a case whose re-discussion was requested on the next scheduled meeting.
+
+    Parameters
+    ----------
+    session:
+        The session of the follow-up being recorded (same transaction).
+    actor:
+        Who requested the re-discussion.
+    case:
+        The case (its ``rediscussion_requested_at`` already set).
+
+    Returns
+    -------
+    Meeting | None
+        The meeting it was put on (or already was on); ``None`` when no meeting is
+        scheduled yet: the case then waits among the agenda candidates and the next
+        agenda built takes it.
+    """
+    meeting = session.scalars(
+        select(Meeting)
+        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at >= utcnow())
+        .order_by(Meeting.starts_at, Meeting.id)
+    ).first()
+    if meeting is None:
+        return None
+    on_it = session.scalar(
+        select(AgendaItem.id).where(
+            AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case.id
+        )
+    )
+    if on_it is None:
+        count = session.scalar(
+            select(func.count()).select_from(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+        )
+        if (count or 0) >= MAX_AGENDA:
+            return None
+        _append(session, actor, meeting, case, AgendaTriage.FULL_DISCUSSION)
+    return meeting
 
 
 def add_to_agenda(
@@ -717,7 +762,11 @@ def build_agenda(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail:
         _require_open(meeting)
         added = []
         for candidate in _candidates(session, meeting_id):
-            if candidate.status is CaseStatus.READY or candidate.urgency is Urgency.URGENT:
+            if (
+                candidate.status is CaseStatus.READY
+                or candidate.urgency is Urgency.URGENT
+                or candidate.rediscussion
+            ):
                 case = session.get(Case, candidate.case_id)
                 assert case is not None
                 added.append(

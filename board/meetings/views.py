@@ -166,6 +166,7 @@ class AgendaCandidate:
     status: CaseStatus
     missing: tuple[str, ...]
     created_at: dt.datetime
+    rediscussion: bool = False
 
     @property
     def ready(self) -> bool:

@@ -37,6 +37,7 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.auth.roles import REQUIRED_ROLES, Role
 from board.cases.enums import CaseStatus
+from board.cases.service import _readiness_for
 from board.cases.workflow import apply_transition
 from board.db.engine import Database
 from board.db.models import (
@@ -60,6 +61,7 @@ from board.errors import (
     ValidationError,
 )
 from board.followup.baseline import capture_baseline
+from board.followup.schedule import schedule_follow_ups
 from board.meetings.case_facts import CaseFacts, load_case_facts
 from board.meetings.enums import MeetingStatus
 from board.plans.catalogue import (
@@ -543,6 +545,16 @@ def _meeting_for_start(session: Session, case_id: int, meeting_id: int | None) -
     return meeting
 
 
+def _mark_discussed(session: Session, actor: Actor, item: AgendaItem) -> None:
+    """Mark an agenda item discussed and keep what was still missing at that moment."""
+    if item.discussed_at is not None:
+        return
+    item.discussed_at = utcnow()
+    item.updated_by_id = actor.user_id
+    readiness = _readiness_for(session, [item.case_id], item.discussed_at.date())
+    item.missing_at_discussion = list(readiness[item.case_id].missing)
+
+
 def start_plan(
     db: Database, actor: Actor, case_id: int, meeting_id: int | None = None
 ) -> PlanVersionView:
@@ -624,9 +636,7 @@ def start_plan(
                 AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case_id
             )
         ).one()
-        if item.discussed_at is None:
-            item.discussed_at = utcnow()
-            item.updated_by_id = actor.user_id
+        _mark_discussed(session, actor, item)
         session.flush()
         record(
             session,
@@ -1297,6 +1307,20 @@ def finalize_plan(
         store_finalized_report(session, plan, now)
         case = session.get(Case, plan.case_id)
         assert case is not None
+        schedule_follow_ups(session, actor, plan)
+        if case.rediscussion_requested_at is not None:
+            record(
+                session,
+                actor,
+                "case.rediscussion_done",
+                "case",
+                case.id,
+                case_id=case.id,
+                before={"rediscussion_requested_at": case.rediscussion_requested_at},
+                after={"rediscussion_requested_at": None, "plan_version": plan.number},
+            )
+            case.rediscussion_requested_at = None
+            case.rediscussion_reason = None
         if case.status is CaseStatus.DISCUSSED:
             apply_transition(
                 session, actor, case, CaseStatus.PLAN_FINALIZED, reason=f"plan v{plan.number}"
@@ -1357,6 +1381,14 @@ def amend_plan(
             )
         if meeting_id is not None and session.get(Meeting, meeting_id) is None:
             raise NotFoundError(f"Meeting {meeting_id} does not exist.")
+        if meeting_id is not None:
+            agenda_item = session.scalars(
+                select(AgendaItem).where(
+                    AgendaItem.meeting_id == meeting_id, AgendaItem.case_id == plan.case_id
+                )
+            ).first()
+            if agenda_item is not None:
+                _mark_discussed(session, actor, agenda_item)
         amendment = PlanVersion(
             case_id=plan.case_id,
             number=plan.number + 1,
