@@ -1,10 +1,11 @@
-"""The demonstration board: fictional users, cases and an upcoming meeting.
+"""The demonstration board: fictional users, cases, an upcoming meeting and a history.
 
 Every person and patient here is invented. The cases are chosen so that the board's
 decision support meets every NOMS branch (Laufer 2013): radiosensitive and
 radioresistant histology, low- and high-grade epidural compression, stable,
 potentially unstable and unstable spines, fit and frail patients; one case is urgent
-(suspected cord compression) and one waits for a biopsy.
+(suspected cord compression) and one waits for a biopsy. Eight more cases were
+discussed at two earlier meetings and are in follow-up (:mod:`board.demo_history`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from board.db.models import (
     User,
     utcnow,
 )
+from board.demo_history import HISTORY, HistoryCase, load_history
 from board.errors import InvalidStateError
 from board.installation import set_demo_mode
 from board.meetings.enums import AgendaTriage
@@ -102,6 +104,8 @@ class DemoCase:
     mri_days_ago: int | None = 5
     biopsy_pending: bool = False
     notes: tuple[tuple[Role, str], ...] = ()
+    #: daily opioid dose (oral morphine equivalent, mg) on the pain assessment
+    omed: float | None = None
 
 
 def _lesion(
@@ -436,6 +440,8 @@ def _assessment_data(spec: DemoCase, role: Role) -> dict[str, Any]:
         }
     elif role is Role.PAIN_PALLIATIVE:
         data = {"nrs": spec.pain_score, "character": spec.pain_character}
+        if spec.omed is not None:
+            data["opioid_ome_mg"] = spec.omed
     elif role is Role.PHYSIOTHERAPIST:
         data = {"mobility": "walking_aid" if spec.ecog >= 2 else "independent"}
     return parse_form(role, data).to_data()
@@ -647,8 +653,48 @@ def load_demo(db: Database, now: dt.datetime | None = None) -> DemoSummary:
                 case_id=case_id,
                 after={"meeting_id": meeting.id, "position": position},
             )
+    history = load_history(
+        db, users, now, lambda spec, role: _assessment_data(_from_history(spec), role)
+    )
     set_demo_mode(db, True)
-    return DemoSummary(users=len(users), cases=len(case_ids), meeting_starts_at=starts_at)
+    return DemoSummary(users=len(users), cases=len(case_ids) + history, meeting_starts_at=starts_at)
 
 
-__all__ = ["DEMO_CASES", "DEMO_PASSWORD", "DemoSummary", "demo_users", "load_demo"]
+def _from_history(spec: HistoryCase) -> DemoCase:
+    """A history case in the shape the form builder reads."""
+    return DemoCase(
+        spec.pseudonym,
+        spec.site,
+        spec.histology,
+        spec.age,
+        spec.sex,
+        spec.levels,
+        spec.question,
+        spec.lesions,
+        ecog=spec.ecog,
+        karnofsky=spec.karnofsky,
+        frankel=spec.frankel,
+        mechanical_pain=spec.pain_character == "mechanical",
+        pain_score=spec.pain_score,
+        pain_character=spec.pain_character,
+        extraspinal_bone_foci=spec.extraspinal_bone_foci,
+        visceral=spec.visceral,
+        noms_branch="",
+        omed=spec.omed,
+    )
+
+
+__all__ = [
+    "DEMO_CASES",
+    "DEMO_PASSWORD",
+    "HISTORY",
+    "DemoSummary",
+    "demo_case_count",
+    "demo_users",
+    "load_demo",
+]
+
+
+def demo_case_count() -> int:
+    """How many cases the demo board holds (upcoming and history)."""
+    return len(DEMO_CASES) + len(HISTORY)

@@ -64,19 +64,25 @@ with user_errors():
         key="wl_role",
     )
     search = f5.text_input("Pseudonym or hospital no.", key="wl_search")
+    follow_up_due = st.checkbox(
+        "Only cases with a follow-up due this week or overdue",
+        key="wl_follow_up_due",
+        help="Follow-ups are scheduled from the finalized plan's follow-up items.",
+    )
     filters = WorklistFilter(
         statuses=tuple(statuses) or None,
         urgency=urgency,
         meeting_id=meeting_id,
         missing_role=missing_role,
         search=search or None,
+        follow_up_due=follow_up_due,
     )
     page_number = int(st.session_state.get("wl_page", 1))
     result = list_worklist(db, actor, filters, page=page_number, page_size=page_size)
 
     if not result.rows:
         default_view = statuses == OPEN_STATUSES and not any(
-            (urgency, meeting_id, missing_role, search)
+            (urgency, meeting_id, missing_role, search, follow_up_due)
         )
         st.info(
             "No cases yet. Use 'New case' above to register the first one."
@@ -97,6 +103,7 @@ with user_errors():
                 if row.next_meeting
                 else "",
                 "Open actions": row.open_action_items,
+                "Follow-up": row.follow_up_text,
                 "Link": f"case?case={row.id}",
             }
             for row in result.rows

@@ -52,6 +52,7 @@ from board.db.models import (
     utcnow,
 )
 from board.errors import ConflictError, NotFoundError, ValidationError
+from board.followup.due import due_follow_ups_for, has_due_follow_up
 from board.imaging.enums import BodyRegion
 from board.meetings.enums import MeetingStatus
 from board.pathology.enums import BiopsyStatus
@@ -703,6 +704,8 @@ def _filtered(query: _SelectT, filters: WorklistFilter) -> _SelectT:
                 )
             )
         )
+    if filters.follow_up_due:
+        query = query.where(has_due_follow_up(utcnow().date()))
     if filters.search:
         term = filters.search.strip().upper()
         query = query.where(
@@ -767,6 +770,7 @@ def list_worklist(
         readiness = _readiness_for(session, ids, now.date())
         meetings = _next_meetings(session, ids, now)
         actions = _open_actions(session, ids)
+        due = due_follow_ups_for(session, ids, now.date())
         result = tuple(
             WorklistRow(
                 id=case.id,
@@ -783,6 +787,9 @@ def list_worklist(
                 next_meeting=meetings.get(case.id),
                 open_action_items=actions.get(case.id, 0),
                 created_at=case.created_at,
+                follow_up=due.get(case.id),
+                rediscussion_requested=case.rediscussion_requested_at is not None,
+                died_on=case.died_on,
             )
             for case, patient in rows
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from board.auth.roles import Role
 from board.cases.enums import CaseStatus, NoteKind, Sex, Urgency
 from board.cases.readiness import Readiness
+from board.followup.due import DueFollowUp
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,8 @@ class WorklistFilter:
     meeting_id: int | None = None
     missing_role: Role | None = None
     search: str | None = None
+    #: only cases with a scheduled follow-up due within a week or overdue
+    follow_up_due: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,22 @@ class WorklistRow:
     next_meeting: NextMeeting | None
     open_action_items: int
     created_at: dt.datetime
+    #: the most pressing scheduled follow-up, when one is due within a week or overdue
+    follow_up: DueFollowUp | None = None
+    rediscussion_requested: bool = False
+    died_on: dt.date | None = None
+
+    @property
+    def follow_up_text(self) -> str:
+        """Re-discussion request, death and the due or overdue follow-up, in one line."""
+        parts = []
+        if self.died_on is not None:
+            parts.append(f"Died {self.died_on:%Y-%m-%d}")
+        if self.rediscussion_requested:
+            parts.append("Re-discussion requested")
+        if self.follow_up is not None:
+            parts.append(self.follow_up.text)
+        return "; ".join(parts)
 
     @property
     def ready(self) -> bool:

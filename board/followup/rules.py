@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from board.errors import ValidationError
-from board.followup.enums import Adherence, DueState, FollowUpKind
+from board.followup.due import DUE_WINDOW_DAYS as DUE_WINDOW_DAYS
+from board.followup.due import due_state as due_state
+from board.followup.enums import Adherence, FollowUpKind
 from board.followup.views import FollowUpInput
 from board.scoring.neuro import AsiaGrade, FrankelGrade
 from board.scoring.pain import PainResponse, classify_pain_response
 from board.scoring.performance import validate_karnofsky
 
-DUE_WINDOW_DAYS = 7
 DEFAULT_HORIZON_WEEKS = 52
 MAX_OCCURRENCES = 52
 MAX_TEXT = 5_000
@@ -128,30 +129,6 @@ def schedule_from_items(
             found.append(PlannedFollowUp(kind, due, description))
     found.sort(key=lambda p: (p.due_on, p.kind.value))
     return tuple(found)
-
-
-def due_state(due_on: dt.date, today: dt.date, window_days: int = DUE_WINDOW_DAYS) -> DueState:
-    """Where a scheduled follow-up stands.
-
-    Parameters
-    ----------
-    due_on:
-        Its due date.
-    today:
-        The reference date.
-    window_days:
-        How many days ahead a follow-up counts as due.
-
-    Returns
-    -------
-    DueState
-        Overdue (date passed), due (within the window, today included) or upcoming.
-    """
-    if due_on < today:
-        return DueState.OVERDUE
-    if due_on <= today + dt.timedelta(days=window_days):
-        return DueState.DUE
-    return DueState.UPCOMING
 
 
 # ---------------------------------------------------------------------------

@@ -45,10 +45,10 @@ from board.db.models import (
 )
 from board.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
 from board.followup.baseline import Baseline, capture_baseline
+from board.followup.due import due_follow_ups_for, due_state
 from board.followup.enums import DueState, FollowUpKind, FollowUpStatus
-from board.followup.rules import assess_pain_response, check_entry, due_state
+from board.followup.rules import assess_pain_response, check_entry
 from board.followup.views import (
-    DueFollowUp,
     FollowUpBoard,
     FollowUpInput,
     FollowUpView,
@@ -408,44 +408,6 @@ def get_follow_up_board(db: Database, actor: Actor, case_id: int) -> FollowUpBoa
     require(actor, Action.CASE_VIEW)
     with db.read() as session:
         return _board(session, _load_case(session, case_id), _today())
-
-
-def due_follow_ups_for(
-    session: Session, case_ids: Sequence[int], today: dt.date
-) -> dict[int, DueFollowUp]:
-    """The most pressing scheduled follow-up of each case that has one due or overdue.
-
-    Parameters
-    ----------
-    session:
-        An open session.
-    case_ids:
-        The cases (for example one worklist page).
-    today:
-        The reference date.
-
-    Returns
-    -------
-    dict[int, DueFollowUp]
-        By case id; cases with nothing due within the window are left out.
-    """
-    if not case_ids:
-        return {}
-    limit = today + dt.timedelta(days=7)
-    rows = session.execute(
-        select(FollowUp.id, FollowUp.case_id, FollowUp.kind, FollowUp.due_on)
-        .where(
-            FollowUp.case_id.in_(list(case_ids)),
-            FollowUp.status == FollowUpStatus.SCHEDULED,
-            FollowUp.due_on <= limit,
-        )
-        .order_by(FollowUp.due_on, FollowUp.id)
-    ).all()
-    found: dict[int, DueFollowUp] = {}
-    for fid, case_id, kind, due_on in rows:
-        if case_id not in found:
-            found[case_id] = DueFollowUp(fid, FollowUpKind(kind), due_on, due_state(due_on, today))
-    return found
 
 
 # ---------------------------------------------------------------------------

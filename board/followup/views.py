@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from board.cases.enums import CaseStatus
 from board.followup.baseline import Baseline
+from board.followup.due import DueFollowUp as DueFollowUp
 from board.followup.enums import Adherence, DueState, FollowUpKind, FollowUpStatus
 from board.scoring.pain import PainResponse
 
@@ -184,20 +185,3 @@ class FollowUpBoard:
     rediscussion_reason: str | None
     can_record: bool
     cannot_record_reason: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class DueFollowUp:
-    """The most pressing scheduled follow-up of a case, for the worklist."""
-
-    follow_up_id: int
-    kind: FollowUpKind
-    due_on: dt.date
-    state: DueState
-
-    @property
-    def text(self) -> str:
-        """For example ``"Clinic visit overdue since 2026-11-20"``."""
-        if self.state is DueState.OVERDUE:
-            return f"{self.kind.label} overdue since {self.due_on:%Y-%m-%d}"
-        return f"{self.kind.label} due {self.due_on:%Y-%m-%d}"

@@ -367,9 +367,7 @@ class PacsClient:
         data = response.json()
         return list(data) if isinstance(data, list) else []
 
-    def study_instances(
-        self, study_uid: str, *, key: bytes
-    ) -> list[ParsedInstance | Skipped]:
+    def study_instances(self, study_uid: str, *, key: bytes) -> list[ParsedInstance | Skipped]:
         """The de-identified metadata of every instance of a study (WADO-RS metadata).
 
         Parameters
@@ -462,4 +460,3 @@ def describe_modalities(modalities: Sequence[str]) -> str:
         Joined with slashes; ``"?"`` when empty.
     """
     return "/".join(modalities) or "?"
-

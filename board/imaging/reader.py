@@ -397,9 +397,7 @@ def _read_member(
     except RuntimeError as exc:
         raise MemberReadError("password-protected file in the archive; not read") from exc
     except NotImplementedError as exc:
-        raise MemberReadError(
-            "file in the archive uses an unsupported compression method"
-        ) from exc
+        raise MemberReadError("file in the archive uses an unsupported compression method") from exc
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, struct.error) as exc:
         raise MemberReadError("damaged file in the archive (could not be decompressed)") from exc
     if len(data) > info.file_size:

@@ -294,9 +294,7 @@ def _identity_conflicts(
     conflicts: list[IdentityConflict] = []
     for study in studies:
         reason = ""
-        id_keys = {
-            i.patient_id_key for s in study.series for i in s.instances if i.patient_id_key
-        }
+        id_keys = {i.patient_id_key for s in study.series for i in s.instances if i.patient_id_key}
         if len(study.patient_keys) > 1:
             reason = "the files of this study name more than one patient (different Patient IDs)"
         elif study.patient_keys and reference and not study.patient_keys <= reference:

@@ -35,6 +35,7 @@ WORKLIST_COLUMNS = (
     "missing",
     "next_meeting_utc",
     "open_action_items",
+    "follow_up",
     "registered_utc",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -94,6 +95,7 @@ def _row(row: WorklistRow) -> dict[str, Any]:
             f"{row.next_meeting.starts_at:%Y-%m-%d %H:%M}" if row.next_meeting else ""
         ),
         "open_action_items": row.open_action_items,
+        "follow_up": row.follow_up_text,
         "registered_utc": f"{row.created_at:%Y-%m-%d %H:%M}",
     }
 

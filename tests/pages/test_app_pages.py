@@ -9,7 +9,7 @@ from board.auth.roles import Role
 from board.cases.enums import CaseStatus
 from board.db.engine import Database
 from board.db.models import AuditEvent, Case, Note, User
-from board.demo import DEMO_CASES, DEMO_PASSWORD
+from board.demo import DEMO_CASES, DEMO_PASSWORD, HISTORY, demo_case_count
 from board.installation import installation_state
 from tests.pages.helpers import app_test, open_case, plain, signed_in
 
@@ -61,7 +61,7 @@ def test_load_demo_button_loads_demo_board(page_db: Database) -> None:
     at.run()
     assert not at.exception
     state = installation_state(page_db)
-    assert state.case_count == len(DEMO_CASES) >= 8
+    assert state.case_count == demo_case_count() == len(DEMO_CASES) + len(HISTORY)
     assert state.demo_mode
     roles = {
         role for role in _scalars(page_db, select(User.role))
@@ -149,7 +149,7 @@ def test_empty_worklist_invites_first_case(page_db: Database) -> None:
 def test_worklist_shows_demo_cases_urgent_first(demo_db: Database) -> None:
     at = signed_in(demo_db)
     table = at.dataframe[0].value
-    assert len(table) == len(DEMO_CASES)
+    assert len(table) == demo_case_count()
     urgency = list(table["Urgency"])
     n_urgent = urgency.count("URGENT")
     assert n_urgent >= 1
@@ -203,14 +203,20 @@ def test_worklist_paginates(demo_db: Database, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("TUMORBOARD_PAGE_SIZE", "5")
     at = signed_in(demo_db)
     assert len(at.dataframe[0].value) == 5
-    assert f"Page 1 of 2 ({len(DEMO_CASES)} cases)" in _texts(at)
+    total = demo_case_count()
+    pages = -(-total // 5)
+    assert f"Page 1 of {pages} ({total} cases)" in _texts(at)
     first_page = set(at.dataframe[0].value["Case"])
-    at.button(key="wl_next").click().run()
-    assert not at.exception
-    second_page = set(at.dataframe[0].value["Case"])
-    assert len(second_page) == len(DEMO_CASES) - 5
-    assert not first_page & second_page
-    assert f"Page 2 of 2 ({len(DEMO_CASES)} cases)" in _texts(at)
+    seen = set(first_page)
+    for number in range(2, pages + 1):
+        at.button(key="wl_next").click().run()
+        assert not at.exception
+        page_cases = set(at.dataframe[0].value["Case"])
+        assert len(page_cases) == min(5, total - 5 * (number - 1))
+        assert not seen & page_cases
+        seen |= page_cases
+        assert f"Page {number} of {pages} ({total} cases)" in _texts(at)
+    assert len(seen) == total
     assert at.button(key="wl_next").disabled
 
 

@@ -338,4 +338,3 @@ def _study(study: StudyView) -> None:
                     st.image(series.thumbnail_png or b"", width="stretch")
                     label = f"{series.series_number or ''} {series.description}".strip()
                     st.caption(md_escape(label or "series"))
-
