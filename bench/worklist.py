@@ -51,9 +51,11 @@ from board.db.models import (  # noqa: E402
     User,
 )
 
-LEVELS = [f"C{i}" for i in range(1, 8)] + [f"T{i}" for i in range(1, 13)] + [
-    f"L{i}" for i in range(1, 6)
-]
+LEVELS = (
+    [f"C{i}" for i in range(1, 8)]
+    + [f"T{i}" for i in range(1, 13)]
+    + [f"L{i}" for i in range(1, 6)]
+)
 
 
 def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
@@ -64,9 +66,18 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
     with db.engine.begin() as conn:
         conn.execute(
             insert(User),
-            [{"username": "bench.coordinator", "display_name": "Bench Coordinator",
-              "role": Role.COORDINATOR, "is_active": True, "version": 1,
-              "failed_sign_ins": 0, "created_at": now, "updated_at": now}],
+            [
+                {
+                    "username": "bench.coordinator",
+                    "display_name": "Bench Coordinator",
+                    "role": Role.COORDINATOR,
+                    "is_active": True,
+                    "version": 1,
+                    "failed_sign_ins": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
         )
         user_id = conn.execute(text("SELECT id FROM users")).scalar_one()
         patients, cases, lesions, studies, notes, assessments = [], [], [], [], [], []
@@ -74,41 +85,98 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
             created = now - dt.timedelta(minutes=i)
             urgent = rng.random() < 0.05
             level_index = rng.randrange(len(LEVELS))
-            patients.append({"id": i, "pseudonym": f"TB-B{i:06d}", "sex": "unknown",
-                             "age_at_referral": rng.randint(30, 90), "created_at": created})
-            cases.append({
-                "id": i, "patient_id": i, "status": rng.choice(
-                    ["preparing", "ready", "discussed", "plan_finalized", "in_follow_up"]),
-                "urgency": "urgent" if urgent else "routine", "priority": int(urgent),
-                "urgency_reasons": [], "primary_site": rng.choice(sites),
-                "histology": "synthetic", "known_cancer": True,
-                "levels": LEVELS[level_index], "referral_question": "synthetic case",
-                "created_at": created, "updated_at": created, "version": 1,
-                "created_by_id": user_id, "updated_by_id": user_id,
-            })
-            lesions.append({"case_id": i, "level": LEVELS[level_index],
-                            "level_index": level_index, "findings": {}, "version": 1,
-                            "updated_at": created})
-            studies.append({"case_id": i, "source": "manual", "modality": "MR",
-                            "study_date": (created - dt.timedelta(days=rng.randint(0, 90))).date(),
-                            "body_region": "whole_spine", "created_at": created})
+            patients.append(
+                {
+                    "id": i,
+                    "pseudonym": f"TB-B{i:06d}",
+                    "sex": "unknown",
+                    "age_at_referral": rng.randint(30, 90),
+                    "created_at": created,
+                }
+            )
+            cases.append(
+                {
+                    "id": i,
+                    "patient_id": i,
+                    "status": rng.choice(
+                        ["preparing", "ready", "discussed", "plan_finalized", "in_follow_up"]
+                    ),
+                    "urgency": "urgent" if urgent else "routine",
+                    "priority": int(urgent),
+                    "urgency_reasons": [],
+                    "primary_site": rng.choice(sites),
+                    "histology": "synthetic",
+                    "known_cancer": True,
+                    "levels": LEVELS[level_index],
+                    "referral_question": "synthetic case",
+                    "created_at": created,
+                    "updated_at": created,
+                    "version": 1,
+                    "created_by_id": user_id,
+                    "updated_by_id": user_id,
+                }
+            )
+            lesions.append(
+                {
+                    "case_id": i,
+                    "level": LEVELS[level_index],
+                    "level_index": level_index,
+                    "findings": {},
+                    "version": 1,
+                    "updated_at": created,
+                }
+            )
+            studies.append(
+                {
+                    "case_id": i,
+                    "source": "manual",
+                    "modality": "MR",
+                    "study_date": (created - dt.timedelta(days=rng.randint(0, 90))).date(),
+                    "body_region": "whole_spine",
+                    "created_at": created,
+                }
+            )
             for k in range(2):
-                notes.append({"case_id": i, "author_id": user_id, "author_name": "Bench",
-                              "author_role": "coordinator", "kind": "pre_meeting",
-                              "body": f"note {k} of case {i}", "created_at": created})
+                notes.append(
+                    {
+                        "case_id": i,
+                        "author_id": user_id,
+                        "author_name": "Bench",
+                        "author_role": "coordinator",
+                        "kind": "pre_meeting",
+                        "body": f"note {k} of case {i}",
+                        "created_at": created,
+                    }
+                )
             for role in rng.sample(CONTRIBUTING_ROLES, rng.randint(0, 4)):
-                assessments.append({"case_id": i, "role": role, "data": {},
-                                    "submitted_at": created, "version": 1,
-                                    "updated_at": created})
-        for model, rows in ((Patient, patients), (Case, cases), (Lesion, lesions),
-                            (ImagingStudy, studies), (Note, notes), (Assessment, assessments)):
+                assessments.append(
+                    {
+                        "case_id": i,
+                        "role": role,
+                        "data": {},
+                        "submitted_at": created,
+                        "version": 1,
+                        "updated_at": created,
+                    }
+                )
+        for model, rows in (
+            (Patient, patients),
+            (Case, cases),
+            (Lesion, lesions),
+            (ImagingStudy, studies),
+            (Note, notes),
+            (Assessment, assessments),
+        ):
             for start in range(0, len(rows), 5000):
-                conn.execute(insert(model), rows[start:start + 5000])
+                conn.execute(insert(model), rows[start : start + 5000])
         if conn.dialect.name == "postgresql":
             for table in ("patients", "cases"):
-                conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT MAX(id) FROM {table}))"))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT MAX(id) FROM {table}))"
+                    )
+                )
             conn.execute(text("ANALYZE"))
         else:
             conn.execute(text("ANALYZE"))
@@ -145,8 +213,9 @@ def apptest_ms(url: str, actor: Actor, repeats: int) -> float:
     return median_ms(run, repeats)
 
 
-def bench_backend(backend: str, small_url: str, large_url: str, n_cases: int,
-                  repeats: int) -> dict[str, float]:
+def bench_backend(
+    backend: str, small_url: str, large_url: str, n_cases: int, repeats: int
+) -> dict[str, float]:
     figures: dict[str, float] = {}
     for label, url, n in (("small", small_url, 10), ("large", large_url, n_cases)):
         db = Database.from_url(url)
@@ -155,23 +224,32 @@ def bench_backend(backend: str, small_url: str, large_url: str, n_cases: int,
         actor = populate(db, n)
         figures[f"populate_{label}_s"] = time.perf_counter() - start
         figures[f"query_{label}_ms"] = median_ms(
-            lambda db=db, actor=actor: list_worklist(db, actor, page=1, page_size=25), repeats)
+            lambda db=db, actor=actor: list_worklist(db, actor, page=1, page_size=25), repeats
+        )
         figures[f"query_filtered_{label}_ms"] = median_ms(
             lambda db=db, actor=actor: list_worklist(
-                db, actor, WorklistFilter(missing_role=Role.RADIOLOGIST), page=3, page_size=25),
-            repeats)
+                db, actor, WorklistFilter(missing_role=Role.RADIOLOGIST), page=3, page_size=25
+            ),
+            repeats,
+        )
         figures[f"apptest_{label}_ms"] = apptest_ms(url, actor, max(5, repeats // 2))
         db.dispose()
     figures["apptest_ratio"] = figures["apptest_large_ms"] / figures["apptest_small_ms"]
     print(f"[{backend}] {n_cases} cases built in {figures['populate_large_s']:.1f} s")
-    print(f"[{backend}] worklist query, one page of 25: median "
-          f"{figures['query_large_ms']:.2f} ms at {n_cases} cases, "
-          f"{figures['query_small_ms']:.2f} ms at 10 cases")
-    print(f"[{backend}] worklist query with 'input missing from radiologist', page 3: median "
-          f"{figures['query_filtered_large_ms']:.2f} ms at {n_cases} cases")
-    print(f"[{backend}] worklist page (AppTest): median {figures['apptest_large_ms']:.0f} ms "
-          f"at {n_cases} cases, {figures['apptest_small_ms']:.0f} ms at 10 cases, ratio "
-          f"{figures['apptest_ratio']:.2f} (target <= 1.5)")
+    print(
+        f"[{backend}] worklist query, one page of 25: median "
+        f"{figures['query_large_ms']:.2f} ms at {n_cases} cases, "
+        f"{figures['query_small_ms']:.2f} ms at 10 cases"
+    )
+    print(
+        f"[{backend}] worklist query with 'input missing from radiologist', page 3: median "
+        f"{figures['query_filtered_large_ms']:.2f} ms at {n_cases} cases"
+    )
+    print(
+        f"[{backend}] worklist page (AppTest): median {figures['apptest_large_ms']:.0f} ms "
+        f"at {n_cases} cases, {figures['apptest_small_ms']:.0f} ms at 10 cases, ratio "
+        f"{figures['apptest_ratio']:.2f} (target <= 1.5)"
+    )
     return figures
 
 
@@ -183,8 +261,9 @@ def main() -> int:
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         small = f"sqlite:///{tmp}/small.db"
-        figures = bench_backend("sqlite", small, f"sqlite:///{tmp}/large.db", args.cases,
-                                args.repeats)
+        figures = bench_backend(
+            "sqlite", small, f"sqlite:///{tmp}/large.db", args.cases, args.repeats
+        )
         failed |= figures["apptest_ratio"] > 1.5
     base = os.environ.get("TUMORBOARD_TEST_DATABASE_URL")
     if base:
@@ -206,9 +285,10 @@ def _pg_database(base: str) -> Iterator[str]:
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 

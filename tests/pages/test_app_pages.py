@@ -24,9 +24,7 @@ def _case_id(db: Database, pseudonym: str) -> int:
 
     with db.read() as session:
         return int(
-            session.scalar(
-                select(Case.id).join(Patient).where(Patient.pseudonym == pseudonym)
-            )
+            session.scalar(select(Case.id).join(Patient).where(Patient.pseudonym == pseudonym))
         )
 
 
@@ -63,9 +61,7 @@ def test_load_demo_button_loads_demo_board(page_db: Database) -> None:
     state = installation_state(page_db)
     assert state.case_count == demo_case_count() == len(DEMO_CASES) + len(HISTORY)
     assert state.demo_mode
-    roles = {
-        role for role in _scalars(page_db, select(User.role))
-    }
+    roles = {role for role in _scalars(page_db, select(User.role))}
     assert roles == set(Role)
 
 
@@ -281,7 +277,14 @@ def test_case_page_deep_link_shows_summary_and_history(demo_db: Database) -> Non
     at = open_case(signed_in(demo_db), case_id)
     assert plain(at.title[0].value) == "Case TB-DEMO02"
     assert [t.label for t in at.tabs] == [
-        "Summary", "Imaging", "Pathology", "Assessments", "Scores", "Plan", "Report", "History",
+        "Summary",
+        "Imaging",
+        "Pathology",
+        "Assessments",
+        "Scores",
+        "Plan",
+        "Report",
+        "History",
     ]
     urgent = [plain(e.value) for e in at.error]
     assert any("URGENT" in e and "24 hours" in e and "limb weakness" in e for e in urgent)

@@ -92,11 +92,14 @@ def test_refused_study_is_attached_with_a_reason(demo_db: Database) -> None:
     assert len(uploaded) == 2
     assert {s.identity_override_reason for s in uploaded} == {None, "Merged record: same person"}
     with demo_db.read() as session:
-        assert session.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(AuditEvent.action == "imaging.identity_override")
-        ) == 1
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "imaging.identity_override")
+            )
+            == 1
+        )
 
 
 def test_manual_entry_and_read_only_roles(demo_db: Database) -> None:
