@@ -388,3 +388,18 @@ def test_case_page_shows_markup_in_user_text_literally(demo_db: Database) -> Non
     # every bracket, angle bracket and asterisk is escaped: no link, tag or emphasis
     assert not re.search(r"(?<!\\)[\[\]<>*]", caption), caption
     assert nasty in [t.value for t in at.text]  # referral question as plain text
+
+
+def test_worklist_follow_up_column_and_filter(demo_db: Database) -> None:
+    at = signed_in(demo_db)
+    table = at.dataframe[0].value
+    died = table[table["Case"] == "TB-DEMO14"].iloc[0]
+    assert died["Follow-up"].startswith("Died ")
+    at.checkbox(key="wl_follow_up_due").check().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    cases = set(table["Case"])
+    assert "TB-DEMO11" in cases  # its first clinic visit was never recorded
+    assert "TB-DEMO01" not in cases  # not yet discussed: nothing scheduled
+    overdue = table[table["Case"] == "TB-DEMO11"].iloc[0]
+    assert overdue["Follow-up"].startswith("Clinic visit overdue since ")
