@@ -130,6 +130,8 @@ def test_a_specialist_cannot_schedule_or_reorder(demo_db: Database) -> None:
 
 
 def test_schedule_a_meeting(demo_db: Database) -> None:
+    with demo_db.read() as session:
+        before = session.scalar(select(func.count()).select_from(Meeting))
     at = _meetings_page(demo_db)
     at.text_input(key="new_meeting_title").input("Extra spine board")
     at.date_input(key="new_meeting_date").set_value(dt.date.today() + dt.timedelta(days=9))
@@ -140,7 +142,7 @@ def test_schedule_a_meeting(demo_db: Database) -> None:
     _run_ok(at)
     assert "video link must be a web address" in _texts(at)
     with demo_db.read() as session:
-        assert session.scalar(select(func.count()).select_from(Meeting)) == 1
+        assert session.scalar(select(func.count()).select_from(Meeting)) == before
 
     at.text_input(key="new_meeting_link").input("https://video.example.org/extra")
     next(b for b in at.button if b.label == "Schedule meeting").click()
@@ -160,7 +162,12 @@ def test_attendance_quorum_and_starting_the_meeting(demo_db: Database) -> None:
         _run_ok(at)
     assert "Quorum: every required specialty is present." in _texts(at)
     with demo_db.read() as session:
-        assert session.scalar(select(func.count()).select_from(Attendance)) == 4
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Attendance).where(Attendance.meeting_id == 1)
+            )
+            == 4
+        )
     _button(at, "Start meeting").click()
     _run_ok(at)
     assert "Meeting started." in _texts(at)
@@ -288,7 +295,15 @@ def test_plan_is_captured_signed_and_finalized_on_the_presenter(demo_db: Databas
     _run_ok(at)
     assert "goals is required" in _texts(at)
     with demo_db.read() as session:
-        assert session.scalar(select(func.count()).select_from(PlanItem)) == 1
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(PlanItem)
+                .join(PlanVersion, PlanVersion.id == PlanItem.plan_version_id)
+                .where(PlanVersion.meeting_id == 1)
+            )
+            == 1
+        )
 
     # The coordinator cannot sign; the specialists can, then the chair finalizes.
     assert not any(b.label.startswith("Sign plan") for b in at.button)
