@@ -265,6 +265,9 @@ def _detail(session: Session, meeting: Meeting) -> MeetingDetail:
                 plan_status=plan[0] if plan else None,
                 plan_number=plan[1] if plan else None,
                 referral_question=case.referral_question,
+                rediscussion_reason=case.rediscussion_reason
+                if case.rediscussion_requested_at is not None
+                else None,
             )
         )
     attendance_rows = session.execute(

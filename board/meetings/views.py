@@ -71,6 +71,8 @@ class AgendaRow:
     plan_status: PlanStatus | None
     plan_number: int | None
     referral_question: str
+    #: why a case in follow-up is back on the agenda
+    rediscussion_reason: str | None = None
 
     def elapsed_seconds(self, now: dt.datetime) -> int:
         """Discussion time so far, including a running timer."""

@@ -153,6 +153,11 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
                     + (f"; discussed {clock(row.discussion_seconds)}" if row.discussed_at else "")
                 )
             )
+            if row.rediscussion_reason:
+                head.warning(
+                    md_escape(f"Back from follow-up for re-discussion: {row.rediscussion_reason}"),
+                    icon=":material/replay:",
+                )
             head.page_link(
                 "pages/case.py",
                 label="Open case",

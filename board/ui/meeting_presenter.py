@@ -110,6 +110,11 @@ def render_facts(facts: CaseFacts, row: AgendaRow) -> None:
     with problem:
         st.markdown("### Presenting problem")
         st.markdown(md_escape(facts.referral_question or "No referral question recorded."))
+        if row.rediscussion_reason:
+            st.warning(
+                md_escape(f"Back from follow-up for re-discussion: {row.rediscussion_reason}"),
+                icon=":material/replay:",
+            )
         if facts.urgent:
             st.error(
                 md_escape("Red flags: " + "; ".join(facts.red_flags or ("urgent",))),

@@ -14,6 +14,8 @@ from board.auth.roles import Role
 from board.cases.enums import CaseStatus
 from board.db.engine import Database
 from board.db.models import Attendance, Case, Meeting, Patient, PlanItem, PlanVersion, User
+from board.followup.service import record_follow_up
+from board.followup.views import FollowUpInput
 from board.meetings.enums import AgendaTriage, MeetingStatus
 from board.meetings.service import (
     get_meeting,
@@ -434,3 +436,31 @@ def test_presenter_shows_key_images_when_thumbnails_exist(demo_db: Database) -> 
     # A case without thumbnails shows no image block.
     other = _presenter(demo_db, "demo.coordinator", 4)
     assert "Key images" not in _texts(other)
+
+
+def test_a_case_sent_back_from_follow_up_is_on_the_next_agenda_with_its_reason(
+    demo_db: Database,
+) -> None:
+    case_id = _case_id(demo_db, "TB-DEMO10")
+    record_follow_up(
+        demo_db,
+        _actor(demo_db, "demo.palliative"),
+        case_id,
+        FollowUpInput(
+            contact_on=dt.date.today(),
+            pain_score=7,
+            omed_mg=60,
+            rediscussion_requested=True,
+            rediscussion_reason="New <b>L2</b> pain despite SBRT to T6",
+        ),
+    )
+    detail = get_meeting(demo_db, _actor(demo_db, "demo.coordinator"), 1)
+    row = next(r for r in detail.agenda if r.case_id == case_id)
+    assert row.rediscussion_reason == "New <b>L2</b> pain despite SBRT to T6"
+
+    at = _meetings_page(demo_db)
+    assert "Back from follow-up for re-discussion: New <b>L2</b> pain despite SBRT to T6" in (
+        _texts(at)
+    )
+    presenter = _presenter(demo_db, "demo.surgeon", row.position)
+    assert "Back from follow-up for re-discussion" in _texts(presenter)
