@@ -1,10 +1,11 @@
 """Worklist benchmark: does the worklist stay fast as the database grows?
 
-Builds 10,000 synthetic cases (with patients, lesions, imaging studies, assessments and
-notes) with Core bulk inserts, then reports:
+Builds 10,000 synthetic cases (with patients, lesions, imaging studies, assessments,
+notes and, for cases in follow-up, four scheduled follow-ups) with Core bulk inserts,
+then reports:
 
-- the median time of the worklist service query for one page (default filters, and with
-  the "input still missing from" filter);
+- the median time of the worklist service query for one page (default filters, with
+  the "input still missing from" filter, and with the "follow-up due or overdue" filter);
 - the median AppTest run time of the worklist page at 10,000 cases divided by the same
   at 10 cases (target: at most 1.5, i.e. the page does not grow with the database).
 
@@ -44,6 +45,7 @@ from board.db.migrate import upgrade_to_head  # noqa: E402
 from board.db.models import (  # noqa: E402
     Assessment,
     Case,
+    FollowUp,
     ImagingStudy,
     Lesion,
     Note,
@@ -81,6 +83,7 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
         )
         user_id = conn.execute(text("SELECT id FROM users")).scalar_one()
         patients, cases, lesions, studies, notes, assessments = [], [], [], [], [], []
+        follow_ups: list[dict[str, object]] = []
         for i in range(1, n_cases + 1):
             created = now - dt.timedelta(minutes=i)
             urgent = rng.random() < 0.05
@@ -94,13 +97,29 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
                     "created_at": created,
                 }
             )
+            status = rng.choice(
+                ["preparing", "ready", "discussed", "plan_finalized", "in_follow_up"]
+            )
+            if status == "in_follow_up":
+                first_due = now.date() + dt.timedelta(days=rng.randint(-60, 60))
+                for k in range(4):
+                    follow_ups.append(
+                        {
+                            "case_id": i,
+                            "kind": "visit",
+                            "status": "scheduled",
+                            "due_on": first_due + dt.timedelta(weeks=6 * k),
+                            "outcome": {},
+                            "rediscussion_requested": False,
+                            "version": 1,
+                            "updated_at": created,
+                        }
+                    )
             cases.append(
                 {
                     "id": i,
                     "patient_id": i,
-                    "status": rng.choice(
-                        ["preparing", "ready", "discussed", "plan_finalized", "in_follow_up"]
-                    ),
+                    "status": status,
                     "urgency": "urgent" if urgent else "routine",
                     "priority": int(urgent),
                     "urgency_reasons": [],
@@ -166,6 +185,7 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
             (ImagingStudy, studies),
             (Note, notes),
             (Assessment, assessments),
+            (FollowUp, follow_ups),
         ):
             for start in range(0, len(rows), 5000):
                 conn.execute(insert(model), rows[start : start + 5000])
@@ -232,6 +252,12 @@ def bench_backend(
             ),
             repeats,
         )
+        figures[f"query_follow_up_{label}_ms"] = median_ms(
+            lambda db=db, actor=actor: list_worklist(
+                db, actor, WorklistFilter(follow_up_due=True), page=1, page_size=25
+            ),
+            repeats,
+        )
         figures[f"apptest_{label}_ms"] = apptest_ms(url, actor, max(5, repeats // 2))
         db.dispose()
     figures["apptest_ratio"] = figures["apptest_large_ms"] / figures["apptest_small_ms"]
@@ -244,6 +270,10 @@ def bench_backend(
     print(
         f"[{backend}] worklist query with 'input missing from radiologist', page 3: median "
         f"{figures['query_filtered_large_ms']:.2f} ms at {n_cases} cases"
+    )
+    print(
+        f"[{backend}] worklist query with 'follow-up due or overdue', page 1: median "
+        f"{figures['query_follow_up_large_ms']:.2f} ms at {n_cases} cases"
     )
     print(
         f"[{backend}] worklist page (AppTest): median {figures['apptest_large_ms']:.0f} ms "
