@@ -37,6 +37,11 @@ def _new_page(browser: Any) -> Any:
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    # Assertions wait as long as actions: finalizing renders the report, which takes a
+    # few seconds on a loaded two-core machine.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
     OPEN_PAGES.append(page)
     return page
 
@@ -77,11 +82,32 @@ def _click(page: Any, name: str, exact: bool = True) -> None:
 
 
 def _choose(page: Any, label: str, option: str) -> None:
-    """Pick ``option`` in the select box labelled ``label``."""
-    box = page.get_by_label(label, exact=True).first
-    box.click()
-    page.get_by_role("option", name=option, exact=True).first.click()
-    _settle(page)
+    """Pick ``option`` in the select box labelled ``label``, and check that it stuck.
+
+    On a loaded machine a script run still finishing can re-render the drop-down while
+    it opens (the option is detached before the click lands) or reset the choice: close
+    it, let the run finish and try again.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    def shown() -> str:
+        box = page.get_by_label(label, exact=True).first
+        return str(box.evaluate("e => e.value || e.getAttribute('value') || e.textContent"))
+
+    for _attempt in range(4):
+        _settle(page)
+        page.get_by_label(label, exact=True).first.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).first.click(timeout=10_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        _settle(page)
+        if option in shown():
+            return
+    raise AssertionError(
+        f"Could not choose {option!r} in {label!r}: shows {shown()!r}"
+    )
 
 
 def _shot(page: Any, folder: Path, name: str) -> tuple[Path, Path]:
