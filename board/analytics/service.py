@@ -1,0 +1,796 @@
+"""Board analytics: activity, timeliness, completeness, adherence and outcomes.
+
+Every figure is computed from a handful of bulk queries in one read-only session.
+
+Definitions
+-----------
+- **Decision**: the earliest ``finalized_at`` of the case's plan versions (finalized or
+  superseded); the decision date is its UTC date. Cases without one have no decision.
+- **Cases per meeting**: every meeting that was not cancelled: date, title, status, cases
+  on the agenda, and cases discussed (the agenda item has a discussion time).
+- **Referral to MRI** (days): referral = the date the case was registered; MRI = the
+  case's first MR study with a study date. An MRI dated before the referral counts as
+  0 days and is also counted separately ("MRI before referral"); cases without an MRI
+  are counted as "no MRI".
+- **MRI to decision** (days): from the latest MR study dated on or before the decision
+  date to the decision date.
+- **Decision to treatment start** (hours): from the decision time to the earliest
+  treatment start recorded on any follow-up of the case. A start recorded before the
+  decision counts as 0 hours and is counted separately. Urgent cases (suspected cord
+  compression) have a 24-hour target: of the urgent cases with a decision, those with a
+  start recorded, how many started within 24 hours, and the list of urgent cases that
+  missed the target or have no start recorded.
+- **Complete at the meeting**: of the agenda items discussed, those whose readiness list
+  was empty when the board took the case up. Items where it was not recorded are
+  counted separately and left out of the share.
+- **Plan adherence**: per case with a decision, the latest done follow-up whose
+  adherence is recorded and is not "not started yet": given as planned, given but
+  modified, or not given; the share given as planned; every deviation with its reason.
+- **Pain response** (International Bone Metastases Consensus categories): per case with
+  a decision, the latest done follow-up with a pain response; response rate = (complete
+  + partial) / all assessed.
+- **Survival**: from the decision date to the date of death; patients alive are censored
+  at their last contact (the latest date of a done follow-up, or the decision date when
+  there is none). Kaplan-Meier estimate per revised Tokuhashi band taken from the first
+  finalized plan's baseline ("unknown" when the band was not recorded), with the number
+  at risk at 0, 3, 6, 12 and 24 months, the median survival and deaths / patients.
+- **Period** (optional): decision-based figures count cases whose decision date lies in
+  the period, meetings and completeness count meetings starting in it, and referral to
+  MRI counts cases referred in it. Both ends are inclusive.
+
+Medians and quartiles use linear interpolation between the sorted values (the
+"inclusive" method of :func:`statistics.quantiles`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from board.analytics.survival import AtRisk, KaplanMeier, KMStep, kaplan_meier
+from board.auth.actor import Actor
+from board.auth.permissions import Action, require
+from board.cases.enums import Urgency
+from board.db.engine import Database
+from board.db.models import (
+    AgendaItem,
+    Case,
+    FollowUp,
+    ImagingStudy,
+    Meeting,
+    Patient,
+    PlanVersion,
+    utcnow,
+)
+from board.errors import ValidationError
+from board.followup.baseline import Baseline
+from board.followup.enums import Adherence, FollowUpStatus
+from board.meetings.enums import MeetingStatus
+from board.plans.enums import PlanStatus
+from board.scoring.pain import PainResponse
+from board.scoring.tokuhashi import TokuhashiBand
+
+#: the urgent cases' target from decision to treatment start
+URGENT_TARGET_HOURS = 24.0
+#: 0, 3, 6, 12 and 24 months, in days
+AT_RISK_DAYS: tuple[int, ...] = (0, 91, 183, 365, 730)
+#: survival group of plans without a recorded Tokuhashi band
+UNKNOWN_BAND = "unknown"
+MRI_MODALITY = "MR"
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyticsPeriod:
+    """An optional date range; both ends inclusive, either may be open.
+
+    Parameters
+    ----------
+    start:
+        First day included, or ``None``.
+    end:
+        Last day included, or ``None``.
+
+    Raises
+    ------
+    ValidationError
+        If ``start`` is after ``end``.
+    """
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise ValidationError(
+                f"The period starts on {self.start.isoformat()}, after it ends on "
+                f"{self.end.isoformat()}: choose a start date on or before the end date.",
+                "period",
+            )
+
+    def contains(self, day: dt.date) -> bool:
+        """Whether ``day`` lies in the period."""
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+    @property
+    def label(self) -> str:
+        """Plain-English description ("all dates", "from 2026-01-01 to 2026-03-31")."""
+        if self.start is None and self.end is None:
+            return "all dates"
+        parts = []
+        if self.start is not None:
+            parts.append(f"from {self.start.isoformat()}")
+        if self.end is not None:
+            parts.append(f"to {self.end.isoformat()}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """Median and interquartile range of a set of durations.
+
+    Parameters
+    ----------
+    n:
+        Number of values.
+    median, q1, q3:
+        Median and quartiles; ``None`` when there are no values.
+    """
+
+    n: int
+    median: float | None
+    q1: float | None
+    q3: float | None
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Distribution:
+        """Summarise ``values`` (any order).
+
+        Parameters
+        ----------
+        values:
+            The durations.
+
+        Returns
+        -------
+        Distribution
+            Median and quartiles (linear interpolation), or only ``n=0``.
+        """
+        if not values:
+            return cls(0, None, None, None)
+        ordered = sorted(float(v) for v in values)
+        if len(ordered) == 1:
+            return cls(1, ordered[0], ordered[0], ordered[0])
+        q1, median, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
+        return cls(len(ordered), median, q1, q3)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingCount:
+    """One meeting's load.
+
+    Parameters
+    ----------
+    meeting_id, starts_at, title, status:
+        The meeting.
+    on_agenda:
+        Cases on its agenda.
+    discussed:
+        Cases discussed.
+    """
+
+    meeting_id: int
+    starts_at: dt.datetime
+    title: str
+    status: MeetingStatus
+    on_agenda: int
+    discussed: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralToMri:
+    """Days from referral to MRI.
+
+    Parameters
+    ----------
+    days:
+        The distribution (cases with an MRI).
+    mri_before_referral:
+        Cases whose first MRI is dated before the referral (counted as 0 days).
+    no_mri:
+        Referred cases without a dated MRI.
+    """
+
+    days: Distribution
+    mri_before_referral: int
+    no_mri: int
+
+
+@dataclass(frozen=True, slots=True)
+class MriToDecision:
+    """Days from the latest MRI before the decision to the decision.
+
+    Parameters
+    ----------
+    days:
+        The distribution.
+    no_mri:
+        Cases with a decision but no MRI dated on or before it.
+    """
+
+    days: Distribution
+    no_mri: int
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentCaseMiss:
+    """An urgent case that missed the 24-hour target or has no start recorded.
+
+    Parameters
+    ----------
+    case_id, pseudonym:
+        The case.
+    decided_at:
+        The decision time.
+    started_at:
+        The treatment start, or ``None`` when not recorded.
+    hours:
+        Hours from decision to start, or ``None``.
+    """
+
+    case_id: int
+    pseudonym: str
+    decided_at: dt.datetime
+    started_at: dt.datetime | None
+    hours: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionToTreatment:
+    """Hours from the decision to the treatment start.
+
+    Parameters
+    ----------
+    hours:
+        The distribution (every case with a decision and a start).
+    started_before_decision:
+        Starts recorded before the decision (counted as 0 hours).
+    no_start:
+        Cases with a decision but no start recorded.
+    urgent_decided:
+        Urgent cases with a decision.
+    urgent_with_start:
+        Of these, those with a start recorded.
+    urgent_within_target:
+        Of these, those started within 24 hours.
+    urgent_share_within_target:
+        ``urgent_within_target / urgent_with_start``; ``None`` when no start is recorded.
+    urgent_misses:
+        Urgent cases over 24 hours or with no start recorded.
+    """
+
+    hours: Distribution
+    started_before_decision: int
+    no_start: int
+    urgent_decided: int
+    urgent_with_start: int
+    urgent_within_target: int
+    urgent_share_within_target: float | None
+    urgent_misses: tuple[UrgentCaseMiss, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Completeness:
+    """Cases complete when the board took them up.
+
+    Parameters
+    ----------
+    discussed:
+        Agenda items discussed.
+    complete:
+        Nothing was missing.
+    incomplete:
+        Something was missing.
+    not_recorded:
+        Readiness at discussion was not recorded (left out of the share).
+    share_complete:
+        ``complete / (complete + incomplete)``; ``None`` when both are 0.
+    """
+
+    discussed: int
+    complete: int
+    incomplete: int
+    not_recorded: int
+    share_complete: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Deviation:
+    """A treatment that departed from the plan.
+
+    Parameters
+    ----------
+    case_id, pseudonym:
+        The case.
+    done_on:
+        The follow-up's date.
+    adherence:
+        Modified or not given.
+    reason:
+        The recorded reason (text typed by a person).
+    """
+
+    case_id: int
+    pseudonym: str
+    done_on: dt.date | None
+    adherence: Adherence
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdherenceSummary:
+    """Treatment given compared with the plan.
+
+    Parameters
+    ----------
+    as_planned, modified, not_given:
+        Cases per category.
+    assessed:
+        Cases with adherence recorded.
+    share_as_planned:
+        ``as_planned / assessed``; ``None`` when nothing is assessed.
+    deviations:
+        The modified and not-given cases with their reasons.
+    """
+
+    as_planned: int
+    modified: int
+    not_given: int
+    assessed: int
+    share_as_planned: float | None
+    deviations: tuple[Deviation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PainSummary:
+    """Pain response categories.
+
+    Parameters
+    ----------
+    counts:
+        Cases per category, in the order of :class:`PainResponse`.
+    assessed:
+        Cases with a pain response.
+    response_rate:
+        ``(complete + partial) / assessed``; ``None`` when nothing is assessed.
+    """
+
+    counts: tuple[tuple[PainResponse, int], ...]
+    assessed: int
+    response_rate: float | None
+
+    def count(self, category: PainResponse) -> int:
+        """Cases in ``category``."""
+        return dict(self.counts).get(category, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SurvivalGroup:
+    """Survival of one group of patients.
+
+    Parameters
+    ----------
+    key:
+        The Tokuhashi band value, ``"unknown"`` or ``"all"``.
+    label:
+        Plain-English name.
+    n, events:
+        Patients and deaths.
+    median_days:
+        Median survival, ``None`` when not reached.
+    steps:
+        The Kaplan-Meier steps (with Greenwood standard errors).
+    at_risk:
+        The number at risk at 0, 3, 6, 12 and 24 months.
+    """
+
+    key: str
+    label: str
+    n: int
+    events: int
+    median_days: float | None
+    steps: tuple[KMStep, ...]
+    at_risk: tuple[AtRisk, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BoardAnalytics:
+    """Every figure of the analytics page.
+
+    Parameters
+    ----------
+    period:
+        The period asked for.
+    generated_at:
+        When the figures were computed.
+    cases_referred:
+        Cases referred in the period.
+    cases_decided:
+        Cases with a decision in the period.
+    meetings:
+        Cases per meeting, oldest first.
+    referral_to_mri, mri_to_decision, decision_to_treatment:
+        Timeliness.
+    completeness:
+        Cases complete at the meeting.
+    adherence:
+        Plan adherence.
+    pain:
+        Pain response.
+    survival_overall:
+        Survival of every case with a decision.
+    survival_by_band:
+        Survival per Tokuhashi band (only bands with patients), then "unknown".
+    """
+
+    period: AnalyticsPeriod
+    generated_at: dt.datetime
+    cases_referred: int
+    cases_decided: int
+    meetings: tuple[MeetingCount, ...]
+    referral_to_mri: ReferralToMri
+    mri_to_decision: MriToDecision
+    decision_to_treatment: DecisionToTreatment
+    completeness: Completeness
+    adherence: AdherenceSummary
+    pain: PainSummary
+    survival_overall: SurvivalGroup
+    survival_by_band: tuple[SurvivalGroup, ...]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(slots=True)
+class _Case:
+    id: int
+    pseudonym: str
+    referred_on: dt.date
+    urgency: Urgency
+    died_on: dt.date | None
+    decided_at: dt.datetime | None = None
+    baseline: dict[str, Any] | None = None
+
+
+def _meetings(session: Any, period: AnalyticsPeriod) -> tuple[MeetingCount, ...]:
+    discussed = func.count(AgendaItem.discussed_at)
+    rows = session.execute(
+        select(
+            Meeting.id,
+            Meeting.starts_at,
+            Meeting.title,
+            Meeting.status,
+            func.count(AgendaItem.id),
+            discussed,
+        )
+        .outerjoin(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(Meeting.status != MeetingStatus.CANCELLED)
+        .group_by(Meeting.id, Meeting.starts_at, Meeting.title, Meeting.status)
+        .order_by(Meeting.starts_at, Meeting.id)
+    ).all()
+    return tuple(
+        MeetingCount(mid, starts, title, MeetingStatus(status), int(on), int(done))
+        for mid, starts, title, status, on, done in rows
+        if period.contains(starts.date())
+    )
+
+
+def _completeness(session: Any, period: AnalyticsPeriod) -> Completeness:
+    rows = session.execute(
+        select(Meeting.starts_at, AgendaItem.missing_at_discussion)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.discussed_at.is_not(None), Meeting.status != MeetingStatus.CANCELLED)
+    ).all()
+    complete = incomplete = not_recorded = 0
+    for starts_at, missing in rows:
+        if not period.contains(starts_at.date()):
+            continue
+        if missing is None:
+            not_recorded += 1
+        elif missing:
+            incomplete += 1
+        else:
+            complete += 1
+    return Completeness(
+        discussed=complete + incomplete + not_recorded,
+        complete=complete,
+        incomplete=incomplete,
+        not_recorded=not_recorded,
+        share_complete=_share(complete, complete + incomplete),
+    )
+
+
+def _load_cases(session: Any) -> dict[int, _Case]:
+    cases = {
+        cid: _Case(cid, pseudonym, created_at.date(), Urgency(urgency), died_on)
+        for cid, pseudonym, created_at, urgency, died_on in session.execute(
+            select(Case.id, Patient.pseudonym, Case.created_at, Case.urgency, Case.died_on).join(
+                Patient, Patient.id == Case.patient_id
+            )
+        )
+    }
+    plans = session.execute(
+        select(PlanVersion.case_id, PlanVersion.finalized_at, PlanVersion.baseline)
+        .where(
+            PlanVersion.status.in_((PlanStatus.FINALIZED, PlanStatus.SUPERSEDED)),
+            PlanVersion.finalized_at.is_not(None),
+        )
+        .order_by(PlanVersion.case_id, PlanVersion.finalized_at, PlanVersion.id)
+    )
+    for case_id, finalized_at, baseline in plans:
+        case = cases.get(case_id)
+        if case is not None and case.decided_at is None:
+            case.decided_at = finalized_at
+            case.baseline = baseline
+    return cases
+
+
+def _mri_dates(session: Any) -> dict[int, list[dt.date]]:
+    dates: dict[int, list[dt.date]] = defaultdict(list)
+    for case_id, day in session.execute(
+        select(ImagingStudy.case_id, ImagingStudy.study_date)
+        .where(ImagingStudy.modality == MRI_MODALITY, ImagingStudy.study_date.is_not(None))
+        .order_by(ImagingStudy.case_id, ImagingStudy.study_date)
+    ):
+        dates[case_id].append(day)
+    return dates
+
+
+@dataclass(slots=True)
+class _FollowUpFacts:
+    treatment_started_at: dt.datetime | None = None
+    last_contact: dt.date | None = None
+    adherence: tuple[dt.date | None, Adherence, str | None] | None = None
+    pain: PainResponse | None = None
+
+
+def _follow_up_facts(session: Any) -> dict[int, _FollowUpFacts]:
+    facts: dict[int, _FollowUpFacts] = defaultdict(_FollowUpFacts)
+    rows = session.execute(
+        select(
+            FollowUp.case_id,
+            FollowUp.status,
+            FollowUp.done_on,
+            FollowUp.treatment_started_at,
+            FollowUp.adherence,
+            FollowUp.deviation_reason,
+            FollowUp.pain_response,
+        ).order_by(
+            FollowUp.case_id,
+            FollowUp.done_on.is_(None).desc(),  # undated first, so dated ones come later
+            FollowUp.done_on,
+            FollowUp.id,
+        )
+    )
+    pain_values = {p.value: p for p in PainResponse}
+    for case_id, status, done_on, started, adherence, reason, pain in rows:
+        fact = facts[case_id]
+        if started is not None and (
+            fact.treatment_started_at is None or started < fact.treatment_started_at
+        ):
+            fact.treatment_started_at = started
+        if status != FollowUpStatus.DONE:
+            continue
+        if done_on is not None:
+            fact.last_contact = done_on
+        if adherence is not None and Adherence(adherence) is not Adherence.NOT_STARTED:
+            fact.adherence = (done_on, Adherence(adherence), reason)
+        if pain in pain_values:
+            fact.pain = pain_values[pain]
+    return facts
+
+
+def _survival_group(key: str, label: str, data: list[tuple[float, bool]]) -> SurvivalGroup:
+    km: KaplanMeier = kaplan_meier(data, std_errors=True)
+    return SurvivalGroup(
+        key=key,
+        label=label,
+        n=km.n,
+        events=km.events,
+        median_days=km.median,
+        steps=km.steps,
+        at_risk=km.number_at_risk(AT_RISK_DAYS),
+    )
+
+
+def band_label(key: str) -> str:
+    """Plain-English name of a survival group key.
+
+    Parameters
+    ----------
+    key:
+        A :class:`TokuhashiBand` value, ``"unknown"`` or ``"all"``.
+
+    Returns
+    -------
+    str
+        E.g. "Tokuhashi: predicted survival under 6 months".
+    """
+    if key == "all":
+        return "All cases with a decision"
+    if key == UNKNOWN_BAND:
+        return "Tokuhashi band not recorded"
+    return f"Tokuhashi: {TokuhashiBand(key).label}"
+
+
+def board_analytics(
+    db: Database, actor: Actor, period: AnalyticsPeriod | None = None
+) -> BoardAnalytics:
+    """Compute every figure of the board analytics page (read-only).
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who asks (needs the analytics permission).
+    period:
+        Optional date range (see the module docstring for what it filters).
+
+    Returns
+    -------
+    BoardAnalytics
+        The figures, defined in the module docstring.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor's role may not view the analytics.
+    """
+    require(actor, Action.ANALYTICS_VIEW)
+    period = period or AnalyticsPeriod()
+    with db.read() as session:
+        meetings = _meetings(session, period)
+        completeness = _completeness(session, period)
+        cases = _load_cases(session)
+        mri = _mri_dates(session)
+        follow_ups = _follow_up_facts(session)
+
+    # Referral to MRI: cases referred in the period.
+    referred = [c for c in cases.values() if period.contains(c.referred_on)]
+    referral_days: list[float] = []
+    mri_before = no_mri_referral = 0
+    for case in referred:
+        dates = mri.get(case.id)
+        if not dates:
+            no_mri_referral += 1
+            continue
+        days = (dates[0] - case.referred_on).days
+        if days < 0:
+            mri_before += 1
+            days = 0
+        referral_days.append(days)
+
+    decided = sorted(
+        (
+            c
+            for c in cases.values()
+            if c.decided_at is not None and period.contains(c.decided_at.date())
+        ),
+        key=lambda c: (c.decided_at, c.id),
+    )
+
+    mri_decision_days: list[float] = []
+    no_mri_decision = 0
+    treatment_hours: list[float] = []
+    before_decision = no_start = 0
+    urgent_decided = urgent_with_start = urgent_within = 0
+    misses: list[UrgentCaseMiss] = []
+    adherence_counts = dict.fromkeys(
+        (Adherence.AS_PLANNED, Adherence.MODIFIED, Adherence.NOT_GIVEN), 0
+    )
+    deviations: list[Deviation] = []
+    pain_counts = dict.fromkeys(PainResponse, 0)
+    survival_all: list[tuple[float, bool]] = []
+    survival_by_band: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+
+    for case in decided:
+        assert case.decided_at is not None
+        decided_on = case.decided_at.date()
+        fact = follow_ups.get(case.id, _FollowUpFacts())
+
+        before = [d for d in mri.get(case.id, []) if d <= decided_on]
+        if before:
+            mri_decision_days.append((decided_on - before[-1]).days)
+        else:
+            no_mri_decision += 1
+
+        started = fact.treatment_started_at
+        hours: float | None = None
+        if started is None:
+            no_start += 1
+        else:
+            hours = (started - case.decided_at).total_seconds() / 3600
+            if hours < 0:
+                before_decision += 1
+                hours = 0.0
+            treatment_hours.append(hours)
+        if case.urgency is Urgency.URGENT:
+            urgent_decided += 1
+            if hours is not None:
+                urgent_with_start += 1
+                if hours <= URGENT_TARGET_HOURS:
+                    urgent_within += 1
+            if hours is None or hours > URGENT_TARGET_HOURS:
+                misses.append(
+                    UrgentCaseMiss(case.id, case.pseudonym, case.decided_at, started, hours)
+                )
+
+        if fact.adherence is not None:
+            done_on, adherence, reason = fact.adherence
+            adherence_counts[adherence] += 1
+            if adherence.is_deviation:
+                deviations.append(Deviation(case.id, case.pseudonym, done_on, adherence, reason))
+        if fact.pain is not None:
+            pain_counts[fact.pain] += 1
+
+        if case.died_on is not None:
+            observation = (float(max((case.died_on - decided_on).days, 0)), True)
+        else:
+            last = fact.last_contact or decided_on
+            observation = (float(max((last - decided_on).days, 0)), False)
+        survival_all.append(observation)
+        band = Baseline.from_dict(case.baseline).tokuhashi_band
+        survival_by_band[UNKNOWN_BAND if band is None else band.value].append(observation)
+
+    assessed = sum(adherence_counts.values())
+    pain_assessed = sum(pain_counts.values())
+    band_order = [b.value for b in TokuhashiBand] + [UNKNOWN_BAND]
+    return BoardAnalytics(
+        period=period,
+        generated_at=utcnow(),
+        cases_referred=len(referred),
+        cases_decided=len(decided),
+        meetings=meetings,
+        referral_to_mri=ReferralToMri(Distribution.of(referral_days), mri_before, no_mri_referral),
+        mri_to_decision=MriToDecision(Distribution.of(mri_decision_days), no_mri_decision),
+        decision_to_treatment=DecisionToTreatment(
+            hours=Distribution.of(treatment_hours),
+            started_before_decision=before_decision,
+            no_start=no_start,
+            urgent_decided=urgent_decided,
+            urgent_with_start=urgent_with_start,
+            urgent_within_target=urgent_within,
+            urgent_share_within_target=_share(urgent_within, urgent_with_start),
+            urgent_misses=tuple(misses),
+        ),
+        completeness=completeness,
+        adherence=AdherenceSummary(
+            as_planned=adherence_counts[Adherence.AS_PLANNED],
+            modified=adherence_counts[Adherence.MODIFIED],
+            not_given=adherence_counts[Adherence.NOT_GIVEN],
+            assessed=assessed,
+            share_as_planned=_share(adherence_counts[Adherence.AS_PLANNED], assessed),
+            deviations=tuple(deviations),
+        ),
+        pain=PainSummary(
+            counts=tuple(pain_counts.items()),
+            assessed=pain_assessed,
+            response_rate=_share(
+                pain_counts[PainResponse.COMPLETE] + pain_counts[PainResponse.PARTIAL],
+                pain_assessed,
+            ),
+        ),
+        survival_overall=_survival_group("all", band_label("all"), survival_all),
+        survival_by_band=tuple(
+            _survival_group(key, band_label(key), survival_by_band[key])
+            for key in band_order
+            if survival_by_band.get(key)
+        ),
+    )
