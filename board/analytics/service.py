@@ -84,6 +84,47 @@ AT_RISK_DAYS: tuple[int, ...] = (0, 91, 183, 365, 730)
 UNKNOWN_BAND = "unknown"
 MRI_MODALITY = "MR"
 
+#: One-line definitions shown under each table of the page (and in the README).
+DEFINITIONS: dict[str, str] = {
+    "meetings": (
+        "Every meeting that was not cancelled, with the cases on its agenda and those "
+        "discussed. The period filters meetings by their date."
+    ),
+    "referral_to_mri": (
+        "Days from the referral (the date the case was registered) to the case's first "
+        "MRI with a study date. An MRI dated before the referral counts as 0 days and is "
+        "also counted separately. The period filters cases by referral date."
+    ),
+    "mri_to_decision": (
+        "Days from the latest MRI dated on or before the board decision to the decision. "
+        "The decision is the first time a plan of the case was finalized."
+    ),
+    "decision_to_treatment": (
+        "Hours from the board decision to the first treatment start recorded at "
+        "follow-up. Urgent cases (suspected cord compression) should start within 24 "
+        "hours; cases with no start recorded are listed, not counted in the share."
+    ),
+    "completeness": (
+        "Of the cases discussed, those with nothing missing from readiness when the board "
+        "took them up. Cases where this was not recorded are left out of the share."
+    ),
+    "adherence": (
+        "Per case with a decision, the latest follow-up that recorded adherence (not "
+        "'not started yet'): given as planned, given but modified, or not given."
+    ),
+    "pain": (
+        "Per case with a decision, the latest follow-up with a pain response "
+        "(International Bone Metastases Consensus). Response rate = (complete + partial) "
+        "/ all assessed."
+    ),
+    "survival": (
+        "Kaplan-Meier estimate from the board decision date to death; patients alive are "
+        "counted up to their last follow-up contact (or the decision date when there is "
+        "none). Grouped by the revised Tokuhashi band recorded when the first plan was "
+        "finalized. Number at risk: patients still followed at 0, 3, 6, 12 and 24 months."
+    ),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class AnalyticsPeriod:
