@@ -567,18 +567,24 @@ def _load_cases(session: Any) -> dict[int, _Case]:
         )
     }
     plans = session.execute(
-        select(PlanVersion.case_id, PlanVersion.finalized_at, PlanVersion.baseline)
+        # only the band is read from the baseline JSON (decoding whole snapshots of
+        # thousands of plans costs more than the rest of the row)
+        select(
+            PlanVersion.case_id,
+            PlanVersion.finalized_at,
+            PlanVersion.baseline["tokuhashi_band"].as_string(),
+        )
         .where(
             PlanVersion.status.in_((PlanStatus.FINALIZED, PlanStatus.SUPERSEDED)),
             PlanVersion.finalized_at.is_not(None),
         )
         .order_by(PlanVersion.case_id, PlanVersion.finalized_at, PlanVersion.id)
     )
-    for case_id, finalized_at, baseline in plans:
+    for case_id, finalized_at, band in plans:
         case = cases.get(case_id)
         if case is not None and case.decided_at is None:
             case.decided_at = finalized_at
-            case.baseline = baseline
+            case.baseline = {"tokuhashi_band": band}
     return cases
 
 

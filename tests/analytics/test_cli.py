@@ -16,6 +16,12 @@ from tests.analytics.helpers import build_board, day
 
 
 @pytest.fixture
+def backend() -> str:
+    """SQLite only: the figures are checked on both databases in test_service.py."""
+    return "sqlite"
+
+
+@pytest.fixture
 def cli_db(
     db: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Database:
