@@ -506,7 +506,8 @@ class _Case:
     urgency: Urgency
     died_on: dt.date | None
     decided_at: dt.datetime | None = None
-    baseline: dict[str, Any] | None = None
+    #: the stored Tokuhashi band text of the first finalized plan's baseline
+    band_text: str | None = None
 
 
 def _meetings(session: Any, period: AnalyticsPeriod) -> tuple[MeetingCount, ...]:
@@ -584,7 +585,7 @@ def _load_cases(session: Any) -> dict[int, _Case]:
         case = cases.get(case_id)
         if case is not None and case.decided_at is None:
             case.decided_at = finalized_at
-            case.baseline = {"tokuhashi_band": band}
+            case.band_text = band
     return cases
 
 
@@ -746,6 +747,7 @@ def board_analytics(
     pain_counts = dict.fromkeys(PainResponse, 0)
     survival_all: list[tuple[float, bool]] = []
     survival_by_band: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    bands: dict[str | None, TokuhashiBand | None] = {}
 
     for case in decided:
         assert case.decided_at is not None
@@ -793,7 +795,11 @@ def board_analytics(
             last = fact.last_contact or decided_on
             observation = (float(max((last - decided_on).days, 0)), False)
         survival_all.append(observation)
-        band = Baseline.from_dict(case.baseline).tokuhashi_band
+        if case.band_text not in bands:  # read as the baseline does, once per value
+            bands[case.band_text] = Baseline.from_dict(
+                {"tokuhashi_band": case.band_text}
+            ).tokuhashi_band
+        band = bands[case.band_text]
         survival_by_band[UNKNOWN_BAND if band is None else band.value].append(observation)
 
     assessed = sum(adherence_counts.values())
