@@ -113,7 +113,9 @@ def _meetings(result: BoardAnalytics) -> None:
                 x=alt.X("Meeting:N", sort=None, title="Meeting (UTC)"),
                 xOffset=alt.XOffset("Count:N"),
                 y=alt.Y("Cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
-                color=alt.Color("Count:N", title=None),
+                color=alt.Color(
+                    "Count:N", title=None, scale=alt.Scale(domain=["on the agenda", "discussed"])
+                ),
             )
         )
         st.altair_chart(chart, width="stretch")
@@ -194,12 +196,13 @@ def _completeness(result: BoardAnalytics) -> None:
 
 
 def _bar(data: pd.DataFrame, category: str) -> alt.Chart:
+    """Horizontal bars: the category names stay readable."""
     return (
-        alt.Chart(data)
+        alt.Chart(data, height=40 * len(data) + 40)
         .mark_bar()
         .encode(
-            x=alt.X(f"{category}:N", sort=None, title=None),
-            y=alt.Y("Cases:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(f"{category}:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)),
+            x=alt.X("Cases:Q", axis=alt.Axis(tickMinStep=1)),
         )
     )
 
@@ -256,8 +259,11 @@ def _pain(result: BoardAnalytics) -> None:
 
 
 def _curve_points(group: SurvivalGroup) -> list[dict[str, Any]]:
-    points = [{"Group": group.label, "Days": 0.0, "Survival": 1.0}]
-    points += [{"Group": group.label, "Days": s.time, "Survival": s.survival} for s in group.steps]
+    points = [{"Group": group.label, "Days": 0.0, "Survival": 1.0, "Censored": False}]
+    points += [
+        {"Group": group.label, "Days": s.time, "Survival": s.survival, "Censored": s.censored > 0}
+        for s in group.steps
+    ]
     return points
 
 
@@ -269,16 +275,19 @@ def _survival(result: BoardAnalytics) -> None:
         st.caption(DEFINITIONS["survival"])
         return
     curve = pd.DataFrame([point for group in groups for point in _curve_points(group)])
-    chart = (
-        alt.Chart(curve)
-        .mark_line(interpolate="step-after")
-        .encode(
-            x=alt.X("Days:Q", title="Days from the board decision"),
-            y=alt.Y("Survival:Q", title="Proportion alive", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("Group:N", title="Tokuhashi band", legend=alt.Legend(orient="bottom")),
-        )
+    base = alt.Chart(curve).encode(
+        x=alt.X("Days:Q", title="Days from the board decision"),
+        y=alt.Y("Survival:Q", title="Proportion alive", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color(
+            "Group:N",
+            title=None,
+            legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=500),
+        ),
     )
-    st.altair_chart(chart, width="stretch")
+    steps = base.mark_line(interpolate="step-after")
+    # a tick where patients were censored (alive at last contact), as usual on KM curves
+    censored = base.transform_filter(alt.datum.Censored).mark_tick(thickness=2, size=10)
+    st.altair_chart(steps + censored, width="stretch")
     st.dataframe(
         [
             {
