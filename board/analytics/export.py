@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from board.analytics.service import (
+    URGENT_TARGET_HOURS,
     AnalyticsPeriod,
     BoardAnalytics,
     Distribution,
@@ -305,7 +306,7 @@ def analytics_json(result: BoardAnalytics) -> dict[str, Any]:
             "started_before_decision": t.started_before_decision,
             "no_start": t.no_start,
             "urgent": {
-                "target_hours": 24,
+                "target_hours": URGENT_TARGET_HOURS,
                 "decided": t.urgent_decided,
                 "with_start": t.urgent_with_start,
                 "within_target": t.urgent_within_target,

@@ -29,9 +29,10 @@ Definitions
 - **Pain response** (International Bone Metastases Consensus categories): per case with
   a decision, the latest done follow-up with a pain response; response rate = (complete
   + partial) / all assessed.
-- **Survival**: from the decision date to the date of death; patients alive are censored
-  at their last contact (the latest date of a done follow-up, or the decision date when
-  there is none). Kaplan-Meier estimate per revised Tokuhashi band taken from the first
+- **Survival**: from the decision date to the date of death (a death dated before the
+  decision counts as day 0); patients alive are censored at their last contact (the
+  latest date of a done follow-up, or the decision date when there is none).
+  Kaplan-Meier estimate per revised Tokuhashi band taken from the first
   finalized plan's baseline ("unknown" when the band was not recorded), with the number
   at risk at 0, 3, 6, 12 and 24 months, the median survival and deaths / patients.
 - **Period** (optional): decision-based figures count cases whose decision date lies in
@@ -49,9 +50,9 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from board.analytics.survival import AtRisk, KaplanMeier, KMStep, kaplan_meier
 from board.auth.actor import Actor
@@ -510,7 +511,7 @@ class _Case:
     band_text: str | None = None
 
 
-def _meetings(session: Any, period: AnalyticsPeriod) -> tuple[MeetingCount, ...]:
+def _meetings(session: Session, period: AnalyticsPeriod) -> tuple[MeetingCount, ...]:
     discussed = func.count(AgendaItem.discussed_at)
     rows = session.execute(
         select(
@@ -533,7 +534,7 @@ def _meetings(session: Any, period: AnalyticsPeriod) -> tuple[MeetingCount, ...]
     )
 
 
-def _completeness(session: Any, period: AnalyticsPeriod) -> Completeness:
+def _completeness(session: Session, period: AnalyticsPeriod) -> Completeness:
     rows = session.execute(
         select(Meeting.starts_at, AgendaItem.missing_at_discussion)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
@@ -558,7 +559,7 @@ def _completeness(session: Any, period: AnalyticsPeriod) -> Completeness:
     )
 
 
-def _load_cases(session: Any) -> dict[int, _Case]:
+def _load_cases(session: Session) -> dict[int, _Case]:
     cases = {
         cid: _Case(cid, pseudonym, created_at.date(), Urgency(urgency), died_on)
         for cid, pseudonym, created_at, urgency, died_on in session.execute(
@@ -589,14 +590,15 @@ def _load_cases(session: Any) -> dict[int, _Case]:
     return cases
 
 
-def _mri_dates(session: Any) -> dict[int, list[dt.date]]:
+def _mri_dates(session: Session) -> dict[int, list[dt.date]]:
     dates: dict[int, list[dt.date]] = defaultdict(list)
     for case_id, day in session.execute(
         select(ImagingStudy.case_id, ImagingStudy.study_date)
         .where(ImagingStudy.modality == MRI_MODALITY, ImagingStudy.study_date.is_not(None))
         .order_by(ImagingStudy.case_id, ImagingStudy.study_date)
     ):
-        dates[case_id].append(day)
+        if day is not None:  # excluded by the query; keeps the type checker informed
+            dates[case_id].append(day)
     return dates
 
 
@@ -608,7 +610,7 @@ class _FollowUpFacts:
     pain: PainResponse | None = None
 
 
-def _follow_up_facts(session: Any) -> dict[int, _FollowUpFacts]:
+def _follow_up_facts(session: Session) -> dict[int, _FollowUpFacts]:
     facts: dict[int, _FollowUpFacts] = defaultdict(_FollowUpFacts)
     rows = session.execute(
         select(

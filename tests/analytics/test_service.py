@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from board.analytics.service import AnalyticsPeriod, board_analytics
 from board.auth.actor import Actor
 from board.auth.permissions import PERMISSIONS, Action
 from board.auth.roles import Role
 from board.db.engine import Database
+from board.db.models import FollowUp
 from board.errors import PermissionDeniedError, ValidationError
 from board.followup.enums import Adherence
 from board.meetings.enums import MeetingStatus
@@ -178,3 +179,20 @@ def test_a_handful_of_queries_whatever_the_size(db: Database, admin: Actor) -> N
         event.remove(db.engine, "before_cursor_execute", count)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) <= 6, selects
+
+
+def test_a_start_recorded_before_the_decision_counts_as_zero_hours(
+    db: Database, admin: Actor
+) -> None:
+    board = build_board(db)
+    with db.write() as session:  # C's start moved to the day before its decision (02-03)
+        session.execute(
+            update(FollowUp)
+            .where(FollowUp.case_id == board.cases["C"], FollowUp.treatment_started_at.is_not(None))
+            .values(treatment_started_at=at(2, 2, 9))
+            .execution_options(synchronize_session=False)
+        )
+    t = board_analytics(db, admin).decision_to_treatment
+    # Hours 20 (A), 30 (B), 0 (C, counted as 0): sorted 0, 20, 30 -> median 20.
+    assert t.started_before_decision == 1
+    assert (t.hours.n, t.hours.median, t.hours.q1, t.hours.q3) == (3, 20, 10, 25)
