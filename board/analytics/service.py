@@ -51,7 +51,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from board.analytics.survival import AtRisk, KaplanMeier, KMStep, kaplan_meier
@@ -621,7 +621,15 @@ def _follow_up_facts(session: Session) -> dict[int, _FollowUpFacts]:
             FollowUp.adherence,
             FollowUp.deviation_reason,
             FollowUp.pain_response,
-        ).order_by(
+        )
+        # scheduled, missed and cancelled entries matter only for a treatment start
+        .where(
+            or_(
+                FollowUp.status == FollowUpStatus.DONE,
+                FollowUp.treatment_started_at.is_not(None),
+            )
+        )
+        .order_by(
             FollowUp.case_id,
             FollowUp.done_on.is_(None).desc(),  # undated first, so dated ones come later
             FollowUp.done_on,

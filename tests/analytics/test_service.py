@@ -14,7 +14,7 @@ from board.auth.roles import Role
 from board.db.engine import Database
 from board.db.models import FollowUp
 from board.errors import PermissionDeniedError, ValidationError
-from board.followup.enums import Adherence
+from board.followup.enums import Adherence, FollowUpKind, FollowUpStatus
 from board.meetings.enums import MeetingStatus
 from board.scoring.pain import PainResponse
 from tests.analytics.helpers import FORMULA_REASON, at, build_board, day
@@ -196,3 +196,24 @@ def test_a_start_recorded_before_the_decision_counts_as_zero_hours(
     # Hours 20 (A), 30 (B), 0 (C, counted as 0): sorted 0, 20, 30 -> median 20.
     assert t.started_before_decision == 1
     assert (t.hours.n, t.hours.median, t.hours.q1, t.hours.q3) == (3, 20, 10, 25)
+
+
+def test_a_start_recorded_on_any_follow_up_counts(db: Database, admin: Actor) -> None:
+    board = build_board(db)
+    with db.write() as session:  # D (decided 02-03 10:00): a start on a missed entry
+        session.add(
+            FollowUp(
+                case_id=board.cases["D"],
+                kind=FollowUpKind.VISIT,
+                status=FollowUpStatus.MISSED,
+                due_on=day(2, 10),
+                treatment_started_at=at(2, 3, 20),
+            )
+        )
+    result = board_analytics(db, admin)
+    t = result.decision_to_treatment
+    # Hours 10 (D), 20, 30, 168: median 25; D's survival is unchanged (a missed entry
+    # is no contact).
+    assert (t.no_start, t.hours.n, t.hours.median) == (0, 4, 25)
+    assert [g.n for g in result.survival_by_band if g.key == "unknown"] == [1]
+    assert result.survival_overall.steps[0].time == 0
