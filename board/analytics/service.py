@@ -610,6 +610,20 @@ class _FollowUpFacts:
     pain: PainResponse | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    """A case with a board decision in the period, with its follow-up facts."""
+
+    case: _Case
+    decided_at: dt.datetime
+    facts: _FollowUpFacts
+
+    @property
+    def decided_on(self) -> dt.date:
+        """The decision's UTC date."""
+        return self.decided_at.date()
+
+
 def _follow_up_facts(session: Session) -> dict[int, _FollowUpFacts]:
     facts: dict[int, _FollowUpFacts] = defaultdict(_FollowUpFacts)
     rows = session.execute(
@@ -687,6 +701,129 @@ def band_label(key: str) -> str:
     return f"Tokuhashi: {TokuhashiBand(key).label}"
 
 
+def _referral_to_mri(referred: list[_Case], mri: dict[int, list[dt.date]]) -> ReferralToMri:
+    days: list[float] = []
+    before = no_mri = 0
+    for case in referred:
+        dates = mri.get(case.id)
+        if not dates:
+            no_mri += 1
+            continue
+        gap = (dates[0] - case.referred_on).days
+        if gap < 0:
+            before += 1
+            gap = 0
+        days.append(gap)
+    return ReferralToMri(Distribution.of(days), before, no_mri)
+
+
+def _mri_to_decision(decided: list[_Decided], mri: dict[int, list[dt.date]]) -> MriToDecision:
+    days: list[float] = []
+    no_mri = 0
+    for d in decided:
+        before = [day for day in mri.get(d.case.id, []) if day <= d.decided_on]
+        if before:
+            days.append((d.decided_on - before[-1]).days)
+        else:
+            no_mri += 1
+    return MriToDecision(Distribution.of(days), no_mri)
+
+
+def _decision_to_treatment(decided: list[_Decided]) -> DecisionToTreatment:
+    hours_all: list[float] = []
+    before = no_start = urgent = with_start = within = 0
+    misses: list[UrgentCaseMiss] = []
+    for d in decided:
+        started = d.facts.treatment_started_at
+        hours: float | None = None
+        if started is None:
+            no_start += 1
+        else:
+            hours = (started - d.decided_at).total_seconds() / 3600
+            if hours < 0:
+                before += 1
+                hours = 0.0
+            hours_all.append(hours)
+        if d.case.urgency is not Urgency.URGENT:
+            continue
+        urgent += 1
+        if hours is not None:
+            with_start += 1
+            if hours <= URGENT_TARGET_HOURS:
+                within += 1
+        if hours is None or hours > URGENT_TARGET_HOURS:
+            misses.append(UrgentCaseMiss(d.case.id, d.case.pseudonym, d.decided_at, started, hours))
+    return DecisionToTreatment(
+        hours=Distribution.of(hours_all),
+        started_before_decision=before,
+        no_start=no_start,
+        urgent_decided=urgent,
+        urgent_with_start=with_start,
+        urgent_within_target=within,
+        urgent_share_within_target=_share(within, with_start),
+        urgent_misses=tuple(misses),
+    )
+
+
+def _adherence(decided: list[_Decided]) -> AdherenceSummary:
+    counts = dict.fromkeys((Adherence.AS_PLANNED, Adherence.MODIFIED, Adherence.NOT_GIVEN), 0)
+    deviations: list[Deviation] = []
+    for d in decided:
+        if d.facts.adherence is None:
+            continue
+        done_on, adherence, reason = d.facts.adherence
+        counts[adherence] += 1
+        if adherence.is_deviation:
+            deviations.append(Deviation(d.case.id, d.case.pseudonym, done_on, adherence, reason))
+    assessed = sum(counts.values())
+    return AdherenceSummary(
+        as_planned=counts[Adherence.AS_PLANNED],
+        modified=counts[Adherence.MODIFIED],
+        not_given=counts[Adherence.NOT_GIVEN],
+        assessed=assessed,
+        share_as_planned=_share(counts[Adherence.AS_PLANNED], assessed),
+        deviations=tuple(deviations),
+    )
+
+
+def _pain(decided: list[_Decided]) -> PainSummary:
+    counts = dict.fromkeys(PainResponse, 0)
+    for d in decided:
+        if d.facts.pain is not None:
+            counts[d.facts.pain] += 1
+    assessed = sum(counts.values())
+    return PainSummary(
+        counts=tuple(counts.items()),
+        assessed=assessed,
+        response_rate=_share(
+            counts[PainResponse.COMPLETE] + counts[PainResponse.PARTIAL], assessed
+        ),
+    )
+
+
+def _survival(decided: list[_Decided]) -> tuple[SurvivalGroup, tuple[SurvivalGroup, ...]]:
+    everyone: list[tuple[float, bool]] = []
+    by_band: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    bands: dict[str | None, TokuhashiBand | None] = {}
+    for d in decided:
+        if d.case.died_on is not None:
+            observation = (float(max((d.case.died_on - d.decided_on).days, 0)), True)
+        else:
+            last = d.facts.last_contact or d.decided_on
+            observation = (float(max((last - d.decided_on).days, 0)), False)
+        everyone.append(observation)
+        text = d.case.band_text
+        if text not in bands:  # read as the baseline does, once per stored value
+            bands[text] = Baseline.from_dict({"tokuhashi_band": text}).tokuhashi_band
+        band = bands[text]
+        by_band[UNKNOWN_BAND if band is None else band.value].append(observation)
+    order = [b.value for b in TokuhashiBand] + [UNKNOWN_BAND]
+    return (
+        _survival_group("all", band_label("all"), everyone),
+        tuple(_survival_group(k, band_label(k), by_band[k]) for k in order if by_band.get(k)),
+    )
+
+
 def board_analytics(
     db: Database, actor: Actor, period: AnalyticsPeriod | None = None
 ) -> BoardAnalytics:
@@ -719,141 +856,28 @@ def board_analytics(
         cases = _load_cases(session)
         mri = _mri_dates(session)
         follow_ups = _follow_up_facts(session)
-
-    # Referral to MRI: cases referred in the period.
     referred = [c for c in cases.values() if period.contains(c.referred_on)]
-    referral_days: list[float] = []
-    mri_before = no_mri_referral = 0
-    for case in referred:
-        dates = mri.get(case.id)
-        if not dates:
-            no_mri_referral += 1
-            continue
-        days = (dates[0] - case.referred_on).days
-        if days < 0:
-            mri_before += 1
-            days = 0
-        referral_days.append(days)
-
     decided = sorted(
         (
-            c
+            _Decided(c, c.decided_at, follow_ups.get(c.id) or _FollowUpFacts())
             for c in cases.values()
             if c.decided_at is not None and period.contains(c.decided_at.date())
         ),
-        key=lambda c: (c.decided_at, c.id),
+        key=lambda d: (d.decided_at, d.case.id),
     )
-
-    mri_decision_days: list[float] = []
-    no_mri_decision = 0
-    treatment_hours: list[float] = []
-    before_decision = no_start = 0
-    urgent_decided = urgent_with_start = urgent_within = 0
-    misses: list[UrgentCaseMiss] = []
-    adherence_counts = dict.fromkeys(
-        (Adherence.AS_PLANNED, Adherence.MODIFIED, Adherence.NOT_GIVEN), 0
-    )
-    deviations: list[Deviation] = []
-    pain_counts = dict.fromkeys(PainResponse, 0)
-    survival_all: list[tuple[float, bool]] = []
-    survival_by_band: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-    bands: dict[str | None, TokuhashiBand | None] = {}
-
-    for case in decided:
-        assert case.decided_at is not None
-        decided_on = case.decided_at.date()
-        fact = follow_ups.get(case.id, _FollowUpFacts())
-
-        before = [d for d in mri.get(case.id, []) if d <= decided_on]
-        if before:
-            mri_decision_days.append((decided_on - before[-1]).days)
-        else:
-            no_mri_decision += 1
-
-        started = fact.treatment_started_at
-        hours: float | None = None
-        if started is None:
-            no_start += 1
-        else:
-            hours = (started - case.decided_at).total_seconds() / 3600
-            if hours < 0:
-                before_decision += 1
-                hours = 0.0
-            treatment_hours.append(hours)
-        if case.urgency is Urgency.URGENT:
-            urgent_decided += 1
-            if hours is not None:
-                urgent_with_start += 1
-                if hours <= URGENT_TARGET_HOURS:
-                    urgent_within += 1
-            if hours is None or hours > URGENT_TARGET_HOURS:
-                misses.append(
-                    UrgentCaseMiss(case.id, case.pseudonym, case.decided_at, started, hours)
-                )
-
-        if fact.adherence is not None:
-            done_on, adherence, reason = fact.adherence
-            adherence_counts[adherence] += 1
-            if adherence.is_deviation:
-                deviations.append(Deviation(case.id, case.pseudonym, done_on, adherence, reason))
-        if fact.pain is not None:
-            pain_counts[fact.pain] += 1
-
-        if case.died_on is not None:
-            observation = (float(max((case.died_on - decided_on).days, 0)), True)
-        else:
-            last = fact.last_contact or decided_on
-            observation = (float(max((last - decided_on).days, 0)), False)
-        survival_all.append(observation)
-        if case.band_text not in bands:  # read as the baseline does, once per value
-            bands[case.band_text] = Baseline.from_dict(
-                {"tokuhashi_band": case.band_text}
-            ).tokuhashi_band
-        band = bands[case.band_text]
-        survival_by_band[UNKNOWN_BAND if band is None else band.value].append(observation)
-
-    assessed = sum(adherence_counts.values())
-    pain_assessed = sum(pain_counts.values())
-    band_order = [b.value for b in TokuhashiBand] + [UNKNOWN_BAND]
+    survival_overall, survival_by_band = _survival(decided)
     return BoardAnalytics(
         period=period,
         generated_at=utcnow(),
         cases_referred=len(referred),
         cases_decided=len(decided),
         meetings=meetings,
-        referral_to_mri=ReferralToMri(Distribution.of(referral_days), mri_before, no_mri_referral),
-        mri_to_decision=MriToDecision(Distribution.of(mri_decision_days), no_mri_decision),
-        decision_to_treatment=DecisionToTreatment(
-            hours=Distribution.of(treatment_hours),
-            started_before_decision=before_decision,
-            no_start=no_start,
-            urgent_decided=urgent_decided,
-            urgent_with_start=urgent_with_start,
-            urgent_within_target=urgent_within,
-            urgent_share_within_target=_share(urgent_within, urgent_with_start),
-            urgent_misses=tuple(misses),
-        ),
+        referral_to_mri=_referral_to_mri(referred, mri),
+        mri_to_decision=_mri_to_decision(decided, mri),
+        decision_to_treatment=_decision_to_treatment(decided),
         completeness=completeness,
-        adherence=AdherenceSummary(
-            as_planned=adherence_counts[Adherence.AS_PLANNED],
-            modified=adherence_counts[Adherence.MODIFIED],
-            not_given=adherence_counts[Adherence.NOT_GIVEN],
-            assessed=assessed,
-            share_as_planned=_share(adherence_counts[Adherence.AS_PLANNED], assessed),
-            deviations=tuple(deviations),
-        ),
-        pain=PainSummary(
-            counts=tuple(pain_counts.items()),
-            assessed=pain_assessed,
-            response_rate=_share(
-                pain_counts[PainResponse.COMPLETE] + pain_counts[PainResponse.PARTIAL],
-                pain_assessed,
-            ),
-        ),
-        survival_overall=_survival_group("all", band_label("all"), survival_all),
-        survival_by_band=tuple(
-            _survival_group(key, band_label(key), survival_by_band[key])
-            for key in band_order
-            if survival_by_band.get(key)
-        ),
+        adherence=_adherence(decided),
+        pain=_pain(decided),
+        survival_overall=survival_overall,
+        survival_by_band=survival_by_band,
     )
