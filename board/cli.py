@@ -7,6 +7,7 @@ message on a user error; tracebacks are only shown with ``--debug``.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import sys
@@ -120,6 +121,31 @@ def _cmd_export_fhir(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso_date(text: str) -> dt.date:
+    """An argparse type: a date written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {text!r}") from None
+
+
+def _cmd_analytics(args: argparse.Namespace) -> int:
+    import json
+
+    from board.analytics.export import analytics_json
+    from board.analytics.service import AnalyticsPeriod, board_analytics
+    from board.analytics.summary import plain_summary
+    from board.auth.actor import Actor
+
+    period = AnalyticsPeriod(args.date_from, args.date_to)
+    result = board_analytics(_database(), Actor.system("command line"), period)
+    if args.json:
+        print(json.dumps(analytics_json(result), indent=2, ensure_ascii=False))
+    else:
+        print(plain_summary(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command."""
     parser = argparse.ArgumentParser(
@@ -167,6 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case_id", type=int, metavar="CASE_ID")
     p.add_argument("--out", metavar="FILE", help="output file ('-' for standard output)")
     p.set_defaults(func=_cmd_export_fhir)
+
+    p = sub.add_parser(
+        "analytics",
+        help="print the board analytics (timeliness, adherence, pain response, survival)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a plain summary")
+    p.add_argument(
+        "--from", dest="date_from", type=_iso_date, metavar="YYYY-MM-DD", help="first day"
+    )
+    p.add_argument("--to", dest="date_to", type=_iso_date, metavar="YYYY-MM-DD", help="last day")
+    p.set_defaults(func=_cmd_analytics)
     return parser
 
 

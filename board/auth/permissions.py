@@ -27,6 +27,7 @@ class Action(StrEnum):
     PLAN_AMEND = "plan.amend"
     FOLLOW_UP_RECORD = "follow_up.record"
     EXPORT = "export"
+    ANALYTICS_VIEW = "analytics.view"
     AUDIT_VIEW = "audit.view"
     USERS_ADMINISTER = "users.administer"
     SETTINGS_ADMINISTER = "settings.administer"
@@ -53,6 +54,7 @@ _LABELS: dict[Action, str] = {
     Action.PLAN_AMEND: "amend a finalized plan",
     Action.FOLLOW_UP_RECORD: "record follow-up",
     Action.EXPORT: "export reports and data",
+    Action.ANALYTICS_VIEW: "view the board analytics",
     Action.AUDIT_VIEW: "view the audit trail",
     Action.USERS_ADMINISTER: "administer users",
     Action.SETTINGS_ADMINISTER: "change settings",
@@ -79,6 +81,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PLAN_AMEND: _CLINICIANS,
     Action.FOLLOW_UP_RECORD: _STAFF,
     Action.EXPORT: _STAFF | {Role.ADMIN},
+    Action.ANALYTICS_VIEW: _STAFF | {Role.ADMIN},
     Action.AUDIT_VIEW: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Action.USERS_ADMINISTER: frozenset({Role.ADMIN}),
     Action.SETTINGS_ADMINISTER: frozenset({Role.ADMIN}),

@@ -37,6 +37,13 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/case.py", "Case", ":material/folder_open:", "case", Action.CASE_VIEW),
     PageSpec("pages/meetings.py", "Meetings", ":material/groups:", "meetings", Action.CASE_VIEW),
     PageSpec(
+        "pages/analytics.py",
+        "Board analytics",
+        ":material/monitoring:",
+        "analytics",
+        Action.ANALYTICS_VIEW,
+    ),
+    PageSpec(
         "pages/presenter.py",
         "Presenter",
         ":material/present_to_all:",

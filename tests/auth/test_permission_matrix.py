@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from board.analytics.service import board_analytics
 from board.audit.service import AuditFilter, export_audit_csv, search_audit
 from board.auth.actor import Actor
 from board.auth.permissions import PERMISSIONS, Action, allowed, require
@@ -72,6 +73,7 @@ REPRESENTATIVES: dict[Action, tuple[Call, frozenset[Action]]] = {
         frozenset({Action.AUDIT_VIEW}),
     ),
     Action.AUDIT_VIEW: (lambda db, a: search_audit(db, a, AuditFilter()), frozenset()),
+    Action.ANALYTICS_VIEW: (lambda db, a: board_analytics(db, a), frozenset()),
     Action.USERS_ADMINISTER: (lambda db, a: set_active(db, a, MISSING, False), frozenset()),
 }
 

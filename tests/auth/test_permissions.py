@@ -45,6 +45,8 @@ def test_required_roles_contribute() -> None:
         (Role.PATHOLOGIST, Action.ASSESSMENT_EDIT_OWN, False),
         (Role.SPINE_SURGEON, Action.PLAN_FINALIZE, True),
         (Role.SPINE_SURGEON, Action.AUDIT_VIEW, False),
+        (Role.PHYSIOTHERAPIST, Action.ANALYTICS_VIEW, True),
+        (Role.ADMIN, Action.ANALYTICS_VIEW, True),
     ],
 )
 def test_policy(role: Role, action: Action, expected: bool) -> None:

@@ -164,9 +164,12 @@ def test_a_stolen_cookie_stops_working_after_sign_out(
 @pytest.mark.parametrize(
     ("username", "expected"),
     [
-        ("demo.physio", {"Worklist", "Case", "Meetings", "Presenter"}),
-        ("demo.coordinator", {"Worklist", "Case", "Meetings", "Presenter", "Audit"}),
-        ("demo.admin", {"Worklist", "Case", "Meetings", "Audit", "Admin"}),
+        ("demo.physio", {"Worklist", "Case", "Meetings", "Board analytics", "Presenter"}),
+        (
+            "demo.coordinator",
+            {"Worklist", "Case", "Meetings", "Board analytics", "Presenter", "Audit"},
+        ),
+        ("demo.admin", {"Worklist", "Case", "Meetings", "Board analytics", "Audit", "Admin"}),
     ],
 )
 def test_each_role_sees_only_its_pages(

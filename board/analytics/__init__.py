@@ -1,0 +1,1 @@
+"""analytics subdomain: board activity, timeliness and outcome figures."""

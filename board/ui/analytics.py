@@ -1,0 +1,346 @@
+"""The board analytics page: period, headline tiles, tables, Altair charts, CSV.
+
+Text that came from people (meeting titles, pseudonyms, deviation reasons) is shown
+only in tables (``st.dataframe``) or as chart data, never as markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from board.analytics.service import (
+    AT_RISK_DAYS,
+    DEFINITIONS,
+    AnalyticsPeriod,
+    BoardAnalytics,
+    Distribution,
+    SurvivalGroup,
+    board_analytics,
+)
+from board.auth.actor import Actor
+from board.auth.permissions import Action, allowed
+from board.db.engine import Database
+from board.scoring.pain import PainResponse
+from board.ui.downloads import analytics_csv_bytes
+from board.ui.errors import user_errors
+from board.ui.widgets import fmt_date, fmt_datetime
+
+#: the column headings of the number-at-risk table
+AT_RISK_HEADINGS = dict(
+    zip(AT_RISK_DAYS, ("0", "3 months", "6 months", "12 months", "24 months"), strict=True)
+)
+
+NO_MEETINGS = "No meetings yet: cases per meeting appear once a meeting has been scheduled."
+NO_DECISIONS = (
+    "No finalized plans yet: survival is counted from the board's decision, when the "
+    "first plan of a case is finalized."
+)
+NO_PAIN = "No pain response recorded yet: it is recorded at follow-up after treatment."
+NO_ADHERENCE = (
+    "No plan adherence recorded yet: it is recorded at follow-up once the treatment was due."
+)
+
+
+def _pct(share: float | None) -> str:
+    return "no data" if share is None else f"{share * 100:.0f}%"
+
+
+def _median(dist: Distribution, unit: str) -> str:
+    return "no data" if dist.median is None else f"{dist.median:.1f} {unit}"
+
+
+def _dist_row(name: str, unit: str, dist: Distribution, **extra: Any) -> dict[str, Any]:
+    return {
+        "Measure": name,
+        "Cases (n)": dist.n,
+        f"Median ({unit})": dist.median,
+        f"Lower quartile ({unit})": dist.q1,
+        f"Upper quartile ({unit})": dist.q3,
+        **extra,
+    }
+
+
+def _tiles(result: BoardAnalytics) -> None:
+    t = result.decision_to_treatment
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Meetings", len(result.meetings))
+    c2.metric("Cases with a board decision", result.cases_decided)
+    c3.metric("Referral to MRI (median)", _median(result.referral_to_mri.days, "days"))
+    c4.metric("MRI to decision (median)", _median(result.mri_to_decision.days, "days"))
+    c5, c6, c7, c8 = st.columns(4)
+    c5.metric(
+        "Urgent cases started within 24 h",
+        _pct(t.urgent_share_within_target),
+        help=f"{t.urgent_within_target} of {t.urgent_with_start} urgent cases with a start "
+        "recorded.",
+    )
+    c6.metric("Complete at the meeting", _pct(result.completeness.share_complete))
+    c7.metric("Given as planned", _pct(result.adherence.share_as_planned))
+    c8.metric("Pain response rate", _pct(result.pain.response_rate))
+
+
+def _meetings(result: BoardAnalytics) -> None:
+    st.subheader("Cases per meeting")
+    if not result.meetings:
+        st.info(NO_MEETINGS)
+    else:
+        rows = [
+            {
+                "Date": fmt_datetime(m.starts_at),
+                "Meeting": m.title,
+                "Status": m.status.value.replace("_", " "),
+                "Cases on the agenda": m.on_agenda,
+                "Cases discussed": m.discussed,
+            }
+            for m in result.meetings
+        ]
+        long = pd.DataFrame(
+            [
+                {"Meeting": f"{m.starts_at:%Y-%m-%d %H:%M}", "Cases": count, "Count": label}
+                for m in result.meetings
+                for label, count in (("on the agenda", m.on_agenda), ("discussed", m.discussed))
+            ]
+        )
+        chart = (
+            alt.Chart(long)
+            .mark_bar()
+            .encode(
+                x=alt.X("Meeting:N", sort=None, title="Meeting (UTC)"),
+                xOffset=alt.XOffset("Count:N"),
+                y=alt.Y("Cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
+                color=alt.Color(
+                    "Count:N", title=None, scale=alt.Scale(domain=["on the agenda", "discussed"])
+                ),
+            )
+        )
+        st.altair_chart(chart, width="stretch")
+        st.dataframe(rows, hide_index=True, key="an_meetings")
+    st.caption(DEFINITIONS["meetings"])
+
+
+def _timeliness(result: BoardAnalytics) -> None:
+    st.subheader("Time to MRI, decision and treatment")
+    r, m, t = result.referral_to_mri, result.mri_to_decision, result.decision_to_treatment
+    st.dataframe(
+        [
+            _dist_row(
+                "Referral to MRI",
+                "days",
+                r.days,
+                Note=f"MRI before referral (counted as 0): {r.mri_before_referral}; "
+                f"no MRI: {r.no_mri}",
+            ),
+            _dist_row("MRI to board decision", "days", m.days, Note=f"no MRI: {m.no_mri}"),
+        ],
+        hide_index=True,
+        key="an_days",
+    )
+    st.caption(DEFINITIONS["referral_to_mri"] + " " + DEFINITIONS["mri_to_decision"])
+    st.dataframe(
+        [
+            _dist_row(
+                "Board decision to treatment start",
+                "hours",
+                t.hours,
+                Note=f"started before the decision (counted as 0): "
+                f"{t.started_before_decision}; no start recorded: {t.no_start}",
+            )
+        ],
+        hide_index=True,
+        key="an_hours",
+    )
+    st.text(
+        f"Urgent cases with a decision: {t.urgent_decided}; with a start recorded: "
+        f"{t.urgent_with_start}; started within 24 hours: {t.urgent_within_target} "
+        f"({_pct(t.urgent_share_within_target)})."
+    )
+    if t.urgent_misses:
+        st.dataframe(
+            [
+                {
+                    "Case": miss.pseudonym,
+                    "Decision": fmt_datetime(miss.decided_at),
+                    "Treatment start": fmt_datetime(miss.started_at) or "not recorded",
+                    "Hours": None if miss.hours is None else round(miss.hours, 1),
+                }
+                for miss in t.urgent_misses
+            ],
+            hide_index=True,
+            key="an_misses",
+        )
+    st.caption(DEFINITIONS["decision_to_treatment"])
+
+
+def _completeness(result: BoardAnalytics) -> None:
+    st.subheader("Complete at the meeting")
+    c = result.completeness
+    st.dataframe(
+        [
+            {
+                "Cases discussed": c.discussed,
+                "Complete": c.complete,
+                "Something missing": c.incomplete,
+                "Not recorded": c.not_recorded,
+                "Share complete": _pct(c.share_complete),
+            }
+        ],
+        hide_index=True,
+        key="an_complete",
+    )
+    st.caption(DEFINITIONS["completeness"])
+
+
+def _bar(data: pd.DataFrame, category: str) -> alt.Chart:
+    """Horizontal bars: the category names stay readable."""
+    return (
+        alt.Chart(data, height=40 * len(data) + 40)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)),
+            x=alt.X("Cases:Q", axis=alt.Axis(tickMinStep=1)),
+        )
+    )
+
+
+def _adherence(result: BoardAnalytics) -> None:
+    st.subheader("Plan adherence")
+    a = result.adherence
+    if not a.assessed:
+        st.info(NO_ADHERENCE)
+    else:
+        counts = pd.DataFrame(
+            {
+                "Adherence": ["given as planned", "given, but modified", "not given"],
+                "Cases": [a.as_planned, a.modified, a.not_given],
+            }
+        )
+        st.altair_chart(_bar(counts, "Adherence"), width="stretch")
+        st.text(f"Given as planned: {a.as_planned} of {a.assessed} ({_pct(a.share_as_planned)}).")
+        if a.deviations:
+            st.dataframe(
+                [
+                    {
+                        "Case": d.pseudonym,
+                        "Date": fmt_date(d.done_on),
+                        "Adherence": d.adherence.label,
+                        "Reason": d.reason or "",
+                    }
+                    for d in a.deviations
+                ],
+                hide_index=True,
+                key="an_deviations",
+            )
+    st.caption(DEFINITIONS["adherence"])
+
+
+def _pain(result: BoardAnalytics) -> None:
+    st.subheader("Pain response")
+    p = result.pain
+    if not p.assessed:
+        st.info(NO_PAIN)
+    else:
+        counts = pd.DataFrame(
+            {
+                "Response": [category.label for category, _ in p.counts],
+                "Cases": [count for _, count in p.counts],
+            }
+        )
+        st.altair_chart(_bar(counts, "Response"), width="stretch")
+        st.text(
+            f"Assessed: {p.assessed}; complete {p.count(PainResponse.COMPLETE)}, partial "
+            f"{p.count(PainResponse.PARTIAL)}; response rate {_pct(p.response_rate)}."
+        )
+    st.caption(DEFINITIONS["pain"])
+
+
+def _curve_points(group: SurvivalGroup) -> list[dict[str, Any]]:
+    points = [{"Group": group.label, "Days": 0.0, "Survival": 1.0, "Censored": False}]
+    points += [
+        {"Group": group.label, "Days": s.time, "Survival": s.survival, "Censored": s.censored > 0}
+        for s in group.steps
+    ]
+    return points
+
+
+def _survival(result: BoardAnalytics) -> None:
+    st.subheader("Survival from the board decision")
+    groups = result.survival_by_band
+    if not result.survival_overall.n:
+        st.info(NO_DECISIONS)
+        st.caption(DEFINITIONS["survival"])
+        return
+    curve = pd.DataFrame([point for group in groups for point in _curve_points(group)])
+    base = alt.Chart(curve).encode(
+        x=alt.X("Days:Q", title="Days from the board decision"),
+        y=alt.Y("Survival:Q", title="Proportion alive", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color(
+            "Group:N",
+            title=None,
+            legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=500),
+        ),
+    )
+    steps = base.mark_line(interpolate="step-after")
+    # a tick where patients were censored (alive at last contact), as usual on KM curves
+    censored = base.transform_filter(alt.datum.Censored).mark_tick(thickness=2, size=10)
+    st.altair_chart(steps + censored, width="stretch")
+    st.dataframe(
+        [
+            {
+                "Group": group.label,
+                **{f"At risk, {AT_RISK_HEADINGS[int(p.time)]}": p.at_risk for p in group.at_risk},
+                "Deaths / patients": f"{group.events} / {group.n}",
+                "Median survival (days)": "not reached"
+                if group.median_days is None
+                else f"{group.median_days:.0f}",
+            }
+            for group in (*groups, result.survival_overall)
+        ],
+        hide_index=True,
+        key="an_survival",
+    )
+    st.caption(DEFINITIONS["survival"])
+
+
+def render_analytics(db: Database, actor: Actor) -> None:
+    """The whole analytics page for ``actor``.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The signed-in user (needs the analytics permission; the CSV also the export one).
+    """
+    st.title("Board analytics")
+    c1, c2 = st.columns(2)
+    start: dt.date | None = c1.date_input(
+        "From (decision, meeting or referral date)", value=None, key="an_from"
+    )
+    end: dt.date | None = c2.date_input("To (inclusive)", value=None, key="an_to")
+    with user_errors():
+        period = AnalyticsPeriod(start, end)
+        result = board_analytics(db, actor, period)
+        st.caption(f"Period: {period.label}. Figures computed {fmt_datetime(result.generated_at)}.")
+        _tiles(result)
+        _meetings(result)
+        _timeliness(result)
+        _completeness(result)
+        _adherence(result)
+        _pain(result)
+        _survival(result)
+        if allowed(actor.role, Action.EXPORT):
+            st.download_button(
+                "Download analytics (CSV)",
+                data=lambda: analytics_csv_bytes(db, actor, period),
+                file_name="board-analytics.csv",
+                mime="text/csv",
+                icon=":material/download:",
+                key="an_csv",
+                on_click="ignore",
+                help="Every figure of this page, one per row. The export is recorded.",
+            )

@@ -1,0 +1,70 @@
+"""``python -m board analytics``: JSON and plain text, the same figures as the service."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from board.analytics.export import analytics_json
+from board.analytics.service import AnalyticsPeriod, board_analytics
+from board.auth.actor import Actor
+from board.cli import main
+from board.db.engine import Database
+from tests.analytics.helpers import build_board, day
+
+
+@pytest.fixture
+def backend() -> str:
+    """SQLite only: the figures are checked on both databases in test_service.py."""
+    return "sqlite"
+
+
+@pytest.fixture
+def cli_db(
+    db: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Database:
+    monkeypatch.setenv("TUMORBOARD_DATABASE_URL", database_url)
+    monkeypatch.setenv("TUMORBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TUMORBOARD_SECRET_KEY", "k" * 40)
+    build_board(db)
+    return db
+
+
+def test_json_matches_the_service(cli_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analytics", "--json", "--from", "2026-01-01", "--to", "2026-01-31"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    expected = analytics_json(
+        board_analytics(cli_db, Actor.system("test"), AnalyticsPeriod(day(1, 1), day(1, 31)))
+    )
+    printed.pop("generated_at")
+    expected.pop("generated_at")
+    assert printed == expected
+    assert printed["period"] == {"from": "2026-01-01", "to": "2026-01-31"}
+    assert printed["decision_to_treatment_hours"]["urgent"]["within_target"] == 1
+
+
+def test_plain_summary(cli_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analytics"]) == 0
+    out = capsys.readouterr().out
+    assert "Board analytics, all dates" in out
+    assert "Urgent cases started within 24 hours: 1 of 2 with a start recorded (50%)" in out
+    assert "Complete at the meeting: 1 of 2 (50%); not recorded: 1" in out
+    assert "Survival from the decision: 2 deaths among 4; median 54 days" in out
+    assert "Tokuhashi: predicted survival under 6 months: 2 deaths among 2; median 20 days" in out
+
+
+def test_period_the_wrong_way_round_is_a_one_line_error(
+    cli_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analytics", "--from", "2026-02-01", "--to", "2026-01-01"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: The period starts on 2026-02-01") and "Traceback" not in err
+
+
+def test_malformed_date_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["analytics", "--from", "01/02/2026"])
+    assert info.value.code == 2
+    assert "expected a date as YYYY-MM-DD" in capsys.readouterr().err

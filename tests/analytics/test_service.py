@@ -1,0 +1,219 @@
+"""Board analytics on a hand-built board (tests/analytics/helpers.py), both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import event, update
+
+from board.analytics.service import AnalyticsPeriod, board_analytics
+from board.auth.actor import Actor
+from board.auth.permissions import PERMISSIONS, Action
+from board.auth.roles import Role
+from board.db.engine import Database
+from board.db.models import FollowUp
+from board.errors import PermissionDeniedError, ValidationError
+from board.followup.enums import Adherence, FollowUpKind, FollowUpStatus
+from board.meetings.enums import MeetingStatus
+from board.scoring.pain import PainResponse
+from tests.analytics.helpers import FORMULA_REASON, at, build_board, day
+
+
+def test_figures_of_the_hand_built_board(db: Database, admin: Actor) -> None:
+    board = build_board(db)
+    result = board_analytics(db, admin)
+
+    assert result.cases_referred == 4 and result.cases_decided == 4
+
+    # Cases per meeting: the cancelled March board is left out.
+    assert [(m.title, m.status, m.on_agenda, m.discussed) for m in result.meetings] == [
+        ("January board", MeetingStatus.CLOSED, 2, 2),
+        ("February board", MeetingStatus.CLOSED, 2, 1),
+    ]
+    assert result.meetings[0].meeting_id == board.meetings["M1"]
+
+    # Referral to MRI: A 01-01 -> 01-03 = 2; B MRI 2025-12-30 before its referral -> 0;
+    # C 01-10 -> 01-12 = 2; D no dated MRI. Sorted 0, 2, 2: median 2, Q1 1, Q3 2.
+    r = result.referral_to_mri
+    assert (r.days.n, r.days.median, r.days.q1, r.days.q3) == (3, 2, 1, 2)
+    assert (r.mri_before_referral, r.no_mri) == (1, 1)
+
+    # MRI to decision: A 01-03 -> 01-06 = 3; B latest MR 01-05 -> 01-06 = 1;
+    # C 01-12 -> 02-03 = 22 (the 03-01 MRI is after the decision); D none.
+    # Sorted 1, 3, 22: median 3, Q1 2, Q3 12.5.
+    m = result.mri_to_decision
+    assert (m.days.n, m.days.median, m.days.q1, m.days.q3) == (3, 3, 2, 12.5)
+    assert m.no_mri == 1
+
+    # Decision to treatment: A 20 h, B 30 h (from v1, the first decision), C 168 h; D none.
+    # Sorted 20, 30, 168: median 30, Q1 25, Q3 99.
+    t = result.decision_to_treatment
+    assert (t.hours.n, t.hours.median, t.hours.q1, t.hours.q3) == (3, 30, 25, 99)
+    assert (t.started_before_decision, t.no_start) == (0, 1)
+    assert (t.urgent_decided, t.urgent_with_start, t.urgent_within_target) == (2, 2, 1)
+    assert t.urgent_share_within_target == 0.5
+    (miss,) = t.urgent_misses
+    assert (miss.pseudonym, miss.hours, miss.decided_at, miss.started_at) == (
+        "TB-B",
+        30,
+        at(1, 6, 12),
+        at(1, 7, 18),
+    )
+
+    # Completeness: A complete, B something missing, C not recorded (left out): 1 of 2.
+    c = result.completeness
+    assert (c.discussed, c.complete, c.incomplete, c.not_recorded) == (3, 1, 1, 1)
+    assert c.share_complete == 0.5
+
+    # Adherence: A as planned; B modified (its later "not started yet" does not count);
+    # C not given; D nothing recorded.
+    a = result.adherence
+    assert (a.as_planned, a.modified, a.not_given, a.assessed) == (1, 1, 1, 3)
+    assert a.share_as_planned == pytest.approx(1 / 3)
+    assert [(d.pseudonym, d.adherence, d.done_on, d.reason) for d in a.deviations] == [
+        ("TB-B", Adherence.MODIFIED, day(1, 15), FORMULA_REASON),
+        ("TB-C", Adherence.NOT_GIVEN, day(2, 20), "Patient declined"),
+    ]
+
+    # Pain: latest per case: A partial, B complete (02-01 after progression 01-15),
+    # C indeterminate. Response rate (1 + 1) / 3.
+    p = result.pain
+    assert p.count(PainResponse.COMPLETE) == 1
+    assert p.count(PainResponse.PARTIAL) == 1
+    assert p.count(PainResponse.PROGRESSION) == 0
+    assert p.count(PainResponse.INDETERMINATE) == 1
+    assert p.assessed == 3 and p.response_rate == pytest.approx(2 / 3)
+
+    # Survival from the decision date: A died 54 days after 01-06; B 20 days after 01-06;
+    # C alive, last contact 04-04 = 60 days after 02-03 (the scheduled one does not
+    # count); D alive, no follow-up: censored at 0 days.
+    # All: t=0 4 at risk, 1 censored, S=1; t=20 3 at risk, 1 death, S=2/3;
+    #      t=54 2 at risk, 1 death, S=1/3 (median 54); t=60 1 at risk, censored.
+    s = result.survival_overall
+    assert (s.n, s.events, s.median_days) == (4, 2, 54)
+    assert [(st.time, st.at_risk, st.events, st.censored) for st in s.steps] == [
+        (0, 4, 0, 1),
+        (20, 3, 1, 0),
+        (54, 2, 1, 0),
+        (60, 1, 0, 1),
+    ]
+    assert [st.survival for st in s.steps] == pytest.approx([1, 2 / 3, 1 / 3, 1 / 3])
+    assert [(p.time, p.at_risk) for p in s.at_risk] == [
+        (0, 4),
+        (91, 0),
+        (183, 0),
+        (365, 0),
+        (730, 0),
+    ]
+    # By band (B's band comes from its first finalized plan): under 6 months A and B:
+    # t=20 S=1/2 (median 20), t=54 S=0. One year or more: C censored. Unknown: D.
+    groups = {g.key: g for g in result.survival_by_band}
+    assert list(groups) == ["under_6_months", "1_year_or_more", "unknown"]
+    short = groups["under_6_months"]
+    assert (short.n, short.events, short.median_days) == (2, 2, 20)
+    assert [st.survival for st in short.steps] == pytest.approx([0.5, 0.0])
+    assert (groups["1_year_or_more"].n, groups["1_year_or_more"].median_days) == (1, None)
+    assert groups["unknown"].n == 1 and groups["unknown"].events == 0
+    assert "not recorded" in groups["unknown"].label
+
+
+def test_period_filter(db: Database, admin: Actor) -> None:
+    build_board(db)
+    result = board_analytics(db, admin, AnalyticsPeriod(day(2, 1), day(2, 28)))
+    # Decisions in February: C and D. Meetings starting in February: M2. Referrals: none.
+    assert result.cases_decided == 2 and result.cases_referred == 0
+    assert [m.title for m in result.meetings] == ["February board"]
+    assert result.referral_to_mri.days.n == 0 and result.referral_to_mri.days.median is None
+    c = result.completeness
+    assert (c.discussed, c.not_recorded, c.share_complete) == (1, 1, None)
+    assert result.decision_to_treatment.urgent_decided == 0
+    assert result.decision_to_treatment.urgent_share_within_target is None
+    assert (result.adherence.not_given, result.adherence.assessed) == (1, 1)
+    assert result.survival_overall.n == 2
+    assert [g.key for g in result.survival_by_band] == ["1_year_or_more", "unknown"]
+
+    # Both ends are inclusive: decisions on 01-06 count in a period ending that day.
+    jan = board_analytics(db, admin, AnalyticsPeriod(end=day(1, 6)))
+    assert jan.cases_decided == 2 and jan.decision_to_treatment.urgent_decided == 2
+    assert jan.cases_referred == 2  # A and B were referred on or before 01-06
+
+
+def test_period_must_not_end_before_it_starts() -> None:
+    with pytest.raises(ValidationError, match="start date on or before the end date"):
+        AnalyticsPeriod(dt.date(2026, 2, 1), dt.date(2026, 1, 31))
+
+
+def test_empty_board(db: Database, admin: Actor) -> None:
+    result = board_analytics(db, admin)
+    assert result.meetings == () and result.cases_decided == 0
+    assert result.survival_overall.n == 0 and result.survival_by_band == ()
+    assert result.pain.response_rate is None and result.adherence.share_as_planned is None
+
+
+def test_refused_without_the_permission(
+    db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every role has the permission today; take it away from radiologists to show the
+    # service checks the table.
+    assert PERMISSIONS[Action.ANALYTICS_VIEW] == frozenset(Role)
+    monkeypatch.setitem(
+        PERMISSIONS, Action.ANALYTICS_VIEW, PERMISSIONS[Action.ANALYTICS_VIEW] - {Role.RADIOLOGIST}
+    )
+    radiologist = Actor(None, "r", "R", Role.RADIOLOGIST)
+    with pytest.raises(PermissionDeniedError, match="view the board analytics"):
+        board_analytics(db, radiologist)
+
+
+def test_a_handful_of_queries_whatever_the_size(db: Database, admin: Actor) -> None:
+    build_board(db)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        board_analytics(db, admin)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 6, selects
+
+
+def test_a_start_recorded_before_the_decision_counts_as_zero_hours(
+    db: Database, admin: Actor
+) -> None:
+    board = build_board(db)
+    with db.write() as session:  # C's start moved to the day before its decision (02-03)
+        session.execute(
+            update(FollowUp)
+            .where(FollowUp.case_id == board.cases["C"], FollowUp.treatment_started_at.is_not(None))
+            .values(treatment_started_at=at(2, 2, 9))
+            .execution_options(synchronize_session=False)
+        )
+    t = board_analytics(db, admin).decision_to_treatment
+    # Hours 20 (A), 30 (B), 0 (C, counted as 0): sorted 0, 20, 30 -> median 20.
+    assert t.started_before_decision == 1
+    assert (t.hours.n, t.hours.median, t.hours.q1, t.hours.q3) == (3, 20, 10, 25)
+
+
+def test_a_start_recorded_on_any_follow_up_counts(db: Database, admin: Actor) -> None:
+    board = build_board(db)
+    with db.write() as session:  # D (decided 02-03 10:00): a start on a missed entry
+        session.add(
+            FollowUp(
+                case_id=board.cases["D"],
+                kind=FollowUpKind.VISIT,
+                status=FollowUpStatus.MISSED,
+                due_on=day(2, 10),
+                treatment_started_at=at(2, 3, 20),
+            )
+        )
+    result = board_analytics(db, admin)
+    t = result.decision_to_treatment
+    # Hours 10 (D), 20, 30, 168: median 25; D's survival is unchanged (a missed entry
+    # is no contact).
+    assert (t.no_start, t.hours.n, t.hours.median) == (0, 4, 25)
+    assert [g.n for g in result.survival_by_band if g.key == "unknown"] == [1]
+    assert result.survival_overall.steps[0].time == 0
