@@ -105,9 +105,7 @@ def _choose(page: Any, label: str, option: str) -> None:
         _settle(page)
         if option in shown():
             return
-    raise AssertionError(
-        f"Could not choose {option!r} in {label!r}: shows {shown()!r}"
-    )
+    raise AssertionError(f"Could not choose {option!r} in {label!r}: shows {shown()!r}")
 
 
 def _shot(page: Any, folder: Path, name: str) -> tuple[Path, Path]:
