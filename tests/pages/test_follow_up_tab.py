@@ -121,6 +121,27 @@ def test_follow_up_is_recorded_and_drawn(
     assert "Pain (NRS 0-10)" in specs[0] and "rule" in specs[0]  # decision marked
     assert "Grade (A worst, E normal)" in specs[1] and "Karnofsky" in specs[2]
 
+    # Correct the entry: the form is prefilled; the response is computed again.
+    fix = f"fu{f.case_id}_fix{entry.id}v{entry.version}"
+    assert at.number_input(key=f"{fix}_pain").value == 5
+    assert at.text_input(key=f"{fix}_deviation").value == "Fractionated for comfort"
+    at.number_input(key=f"{fix}_pain").set_value(0)
+    _submit(at, "Save correction")
+    assert "Correction saved." in _texts(at)
+    (entry,) = get_follow_up_board(page_db, board.palliative, f.case_id).entries
+    assert entry.pain_score == 0 and entry.pain_response_text.startswith("complete response")
+
+    # A scheduled follow-up is marked missed only with a reason.
+    _submit(at, "Mark missed")
+    assert "Say why the follow-up is missed." in _texts(at)
+    at.text_input(key=f"fu{f.case_id}_sched_reason").set_value("Admitted elsewhere")
+    _submit(at, "Mark missed")
+    assert "marked missed" in _texts(at)
+    statuses = [
+        v.status.value for v in get_follow_up_board(page_db, board.palliative, f.case_id).scheduled
+    ]
+    assert statuses == ["missed", "scheduled"]
+
 
 def test_a_case_without_finalized_plan_says_when_follow_up_starts(
     page_db: Database, new_case: Callable[..., CaseInput]

@@ -23,6 +23,7 @@ from board.errors import ValidationError
 from board.followup import charts
 from board.followup.enums import Adherence, FollowUpKind, FollowUpStatus
 from board.followup.service import (
+    RECORDABLE,
     correct_follow_up,
     get_follow_up_board,
     record_follow_up,
@@ -612,12 +613,14 @@ def render(db: Database, actor: Actor, case: CaseDetail) -> None:
         st.info(md_escape(fb.cannot_record_reason or "No finalized plan yet."))
         return
     _header(fb)
-    can_write = fb.can_record and may(actor, Action.FOLLOW_UP_RECORD)
+    may_record = may(actor, Action.FOLLOW_UP_RECORD)
+    can_write = fb.can_record and may_record
     _schedule(db, actor, fb, can_write)
     if fb.can_record:
-        if may(actor, Action.FOLLOW_UP_RECORD):
+        if may_record:
             _record_form(db, actor, fb)
     else:
         st.info(md_escape(fb.cannot_record_reason or ""))
-    _entries(db, actor, fb, can_write)
+    # Entries stay correctable after a death (the death itself included).
+    _entries(db, actor, fb, may_record and fb.case_status in RECORDABLE)
     _course(fb)
