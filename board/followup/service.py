@@ -46,7 +46,7 @@ from board.db.models import (
 from board.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
 from board.followup.baseline import Baseline, capture_baseline
 from board.followup.enums import DueState, FollowUpKind, FollowUpStatus
-from board.followup.rules import assess_pain_response, check_entry, due_state
+from board.followup.rules import DUE_WINDOW_DAYS, assess_pain_response, check_entry, due_state
 from board.followup.views import (
     DueFollowUp,
     FollowUpBoard,
@@ -431,7 +431,7 @@ def due_follow_ups_for(
     """
     if not case_ids:
         return {}
-    limit = today + dt.timedelta(days=7)
+    limit = today + dt.timedelta(days=DUE_WINDOW_DAYS)
     rows = session.execute(
         select(FollowUp.id, FollowUp.case_id, FollowUp.kind, FollowUp.due_on)
         .where(

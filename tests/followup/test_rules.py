@@ -103,6 +103,7 @@ START = dt.datetime(2026, 5, 20, 9, 30, tzinfo=dt.UTC)
         ({"contact_on": None}, "contact_on", "date of the follow-up"),
         ({"contact_on": TODAY + dt.timedelta(days=1)}, "contact_on", "in the future"),
         ({"contact_on": dt.date(2026, 4, 30)}, "contact_on", "before the referral"),
+        ({"contact_on": dt.date(2026, 5, 9)}, "contact_on", "before the board's decision"),
         ({"pain_score": 11}, "pain_score", "0 to 10"),
         ({"omed_mg": -5}, "omed_mg", "oral morphine"),
         ({"ecog": 5}, "ecog", "date of death"),
