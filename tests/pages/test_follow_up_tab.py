@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from board.auth.actor import Actor
@@ -21,9 +22,14 @@ from board.followup.enums import Adherence
 from board.followup.service import get_follow_up_board
 from board.ui.case_tabs.follow_up import NO_CHART
 from tests.conftest import TEST_PASSWORD
-from tests.followup.helpers import finalized_case
+from tests.followup.helpers import cheap_password_hashing, finalized_case
 from tests.meetings.helpers import Board
 from tests.pages.helpers import open_case, plain, signed_in
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    cheap_password_hashing(monkeypatch)
 
 
 def _board(db: Database, new_case: Callable[..., CaseInput]) -> Board:
