@@ -7,6 +7,7 @@ template database, so it does not depend on what the demo board contains.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -18,9 +19,10 @@ from board.auth.roles import Role
 from board.auth.users import create_first_admin, create_user
 from board.cases.views import CaseInput
 from board.db.engine import Database
+from board.errors import ValidationError
 from board.followup.enums import Adherence
 from board.followup.service import get_follow_up_board
-from board.ui.case_tabs.follow_up import NO_CHART
+from board.ui.case_tabs.follow_up import NO_CHART, _death, _start
 from tests.conftest import TEST_PASSWORD
 from tests.followup.helpers import cheap_password_hashing, finalized_case
 from tests.meetings.helpers import Board
@@ -81,6 +83,12 @@ def test_follow_up_is_recorded_and_drawn(
     assert NO_CHART in [c.value for c in tab.caption]
     prefix = f"fu{f.case_id}_new"
 
+    # "Record this follow-up" selects the chosen scheduled follow-up in the form.
+    first = get_follow_up_board(page_db, board.palliative, f.case_id).scheduled[0]
+    assert at.selectbox(key=f"{prefix}_sched").value is None
+    _submit(at, "Record this follow-up")
+    assert at.selectbox(key=f"{prefix}_sched").value == first.id
+
     # A deviation without its reason: the message, and everything typed stays.
     at.number_input(key=f"{prefix}_pain").set_value(5)
     at.number_input(key=f"{prefix}_omed").set_value(60.0)
@@ -103,8 +111,6 @@ def test_follow_up_is_recorded_and_drawn(
 
     # With the reason, against the first scheduled follow-up.
     at.text_input(key=f"{prefix}_deviation").set_value("Fractionated for comfort")
-    first = get_follow_up_board(page_db, board.palliative, f.case_id).scheduled[0]
-    at.selectbox(key=f"{prefix}_sched").set_value(first.id)
     at.selectbox(key=f"{prefix}_frankel").set_value("E")
     at.selectbox(key=f"{prefix}_karnofsky").set_value(80)
     _submit(at)
@@ -158,3 +164,18 @@ def test_a_case_without_finalized_plan_says_when_follow_up_starts(
     infos = " ".join(plain(i.value) for i in _tab(at).info)
     assert "Follow-up starts once the board's plan for this case is finalized" in infos
     assert not [b for b in at.button if b.label == "Record follow-up"]
+
+
+def test_form_helpers_ask_for_both_parts_of_a_date() -> None:
+    day, time = dt.date(2026, 5, 2), dt.time(9, 15)
+    assert _start(None, None) is None
+    assert _start(day, time) == dt.datetime(2026, 5, 2, 9, 15, tzinfo=dt.UTC)
+    for parts in ((day, None), (None, time)):
+        with pytest.raises(ValidationError, match="both the date and the time") as caught:
+            _start(*parts)
+        assert caught.value.field == "treatment_started_at"
+    assert _death(False, None) is None and _death(True, day) == day
+    with pytest.raises(ValidationError, match="Give the date of death"):
+        _death(True, None)
+    with pytest.raises(ValidationError, match="tick 'The patient has died'"):
+        _death(False, day)
