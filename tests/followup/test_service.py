@@ -208,8 +208,21 @@ def test_finalizing_an_amendment_clears_the_request(board: Board) -> None:
 def test_death_closes_the_schedule_and_further_records(finalized: Finalized) -> None:
     f = finalized
     db = f.board.db
+    # A re-discussion put the case on the next meeting; the death takes it off again.
+    later = f.board.meeting(days=10)
+    record_follow_up(
+        db,
+        f.board.surgeon,
+        f.case_id,
+        _entry(rediscussion_requested=True, rediscussion_reason="New weakness"),
+    )
+    assert [i.case_id for i in f.board.reload(later.id).agenda] == [f.case_id]
     died = _today()
     fb = record_follow_up(db, f.board.oncologist, f.case_id, _entry(died_on=died))
+    assert f.board.reload(later.id).agenda == ()
+    assert fb.rediscussion_requested_at is None
+    (removed,) = events(db, "agenda.remove")
+    assert removed.detail == "The patient died."
     assert fb.died_on == died and not fb.can_record
     assert fb.cannot_record_reason is not None and died.isoformat() in fb.cannot_record_reason
     assert {v.status for v in fb.scheduled} == {FollowUpStatus.CANCELLED}
@@ -219,6 +232,7 @@ def test_death_closes_the_schedule_and_further_records(finalized: Finalized) -> 
         assert case is not None and case.died_on == died
     (event,) = events(db, "case.death")
     assert event.after is not None and len(event.after["cancelled_follow_up_ids"]) == 3
+    assert event.after["removed_from_meeting_ids"] == [later.id]
     with pytest.raises(InvalidStateError, match="death"):
         record_follow_up(db, f.board.oncologist, f.case_id, _entry(pain_score=2))
     with pytest.raises(ValidationError) as caught:
