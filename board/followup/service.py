@@ -189,8 +189,10 @@ def _view(
     done = row.status is FollowUpStatus.DONE
     response = PainResponse(row.pain_response) if row.pain_response else None
     if done:
+        # An entry recorded under a plan with radiation keeps its response (and text)
+        # when a later version drops radiation.
         text = assess_pain_response(
-            has_radiation=has_radiation,
+            has_radiation=has_radiation or response is not None,
             baseline_pain=row.baseline_pain,
             baseline_omed=row.baseline_omed_mg,
             pain=row.pain_score,

@@ -21,9 +21,18 @@ from board.followup.service import (
 )
 from board.followup.views import FollowUpInput
 from board.meetings.service import agenda_candidates, build_agenda
-from board.plans.service import amend_plan, finalize_plan, sign_plan
+from board.plans.enums import PlanComponent, PlanIntent
+from board.plans.service import (
+    add_plan_item,
+    amend_plan,
+    finalize_plan,
+    remove_plan_item,
+    sign_plan,
+    update_plan_header,
+)
+from board.plans.views import PlanHeaderInput
 from board.scoring.pain import PainResponse
-from tests.followup.helpers import Finalized, finalized_case
+from tests.followup.helpers import STRETCHING, Finalized, finalized_case
 from tests.meetings.helpers import Board, case_status, events
 
 
@@ -297,3 +306,29 @@ def test_a_case_without_finalized_plan_cannot_record(board: Board) -> None:
     assert fb.cannot_record_reason.startswith("Follow-up starts once the board's plan")
     with pytest.raises(InvalidStateError):
         record_follow_up(board.db, board.coordinator, case_id, _entry())
+
+
+def test_an_entry_keeps_its_response_when_an_amendment_drops_radiation(board: Board) -> None:
+    f = finalized_case(board)
+    db = board.db
+    record_follow_up(db, board.palliative, f.case_id, _entry(pain_score=0, omed_mg=60))
+    draft = amend_plan(db, board.oncologist, f.plan.id, "Radiation not tolerated", f.meeting_id)
+    radiation = next(i for i in draft.items if i.component is PlanComponent.RADIATION)
+    draft = remove_plan_item(db, board.coordinator, draft.id, draft.version, radiation.id)
+    draft = add_plan_item(db, board.coordinator, draft.id, draft.version, STRETCHING)
+    draft = update_plan_header(
+        db,
+        board.coordinator,
+        draft.id,
+        draft.version,
+        PlanHeaderInput(PlanIntent.PALLIATIVE, "Physiotherapy", "Radiation not tolerated"),
+    )
+    draft = sign_plan(db, board.radiotherapist, draft.id, draft.version)
+    draft = sign_plan(db, board.surgeon, draft.id, draft.version)
+    finalize_plan(db, board.surgeon, draft.id, draft.version)
+    fb = get_follow_up_board(db, board.coordinator, f.case_id)
+    assert not fb.plan_has_radiation
+    (entry,) = fb.entries
+    # Recorded under the radiation plan: the stored response and its text agree.
+    assert entry.pain_response is PainResponse.COMPLETE
+    assert entry.pain_response_text.startswith("complete response")
