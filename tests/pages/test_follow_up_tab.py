@@ -81,6 +81,9 @@ def test_follow_up_is_recorded_and_drawn(
     assert "Nothing" not in " ".join(c.value for c in tab.caption)
     assert len(tab.dataframe) >= 3  # baseline, schedule, timeline
     assert NO_CHART in [c.value for c in tab.caption]
+    header = " ".join(plain(m.value) for m in tab.markdown)
+    assert "Plan in force: version 1, finalized" in header
+    assert "- cEBRT 8 Gy in 1 fraction" in " ".join(t.value for t in tab.text)
     prefix = f"fu{f.case_id}_new"
 
     # "Record this follow-up" selects the chosen scheduled follow-up in the form.

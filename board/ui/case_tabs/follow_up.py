@@ -72,13 +72,14 @@ def _clear(prefix: str) -> None:
 
 def _header(fb: FollowUpBoard) -> None:
     decided = fb.decision_at
-    st.markdown(
-        md_escape(
-            f"Plan in force: version {fb.plan_number}, decided {fmt_date(decided.date())}"
-            if decided is not None and fb.plan_number is not None
-            else "No plan in force."
-        )
-    )
+    decisions = [e.on for e in fb.timeline if e.kind == "decision"]
+    if decided is not None and fb.plan_number is not None:
+        text = f"Plan in force: version {fb.plan_number}"
+        if decisions:
+            text += f", finalized {fmt_date(decisions[-1])}"
+        if len(decisions) > 1:
+            text += f"; first decision {fmt_date(decided.date())} (the baseline below)"
+        st.markdown(md_escape(text))
     if fb.planned:
         st.caption("Planned treatment and follow-up")
         st.text("\n".join(f"- {item}" for item in fb.planned))
