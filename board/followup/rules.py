@@ -180,7 +180,8 @@ def check_entry(
     referred_on:
         The referral date (nothing can happen before it).
     decided_on:
-        The date of the board's decision, if any.
+        The date of the board's decision, if any (no contact may lie before it: the
+        pain response is measured against the baseline at the decision).
 
     Returns
     -------
@@ -204,6 +205,12 @@ def check_entry(
     if contact < referred_on:
         raise ValidationError(
             f"The contact date {contact:%Y-%m-%d} is before the referral ({referred_on:%Y-%m-%d}).",
+            field="contact_on",
+        )
+    if decided_on is not None and contact < decided_on:
+        raise ValidationError(
+            f"The contact date {contact:%Y-%m-%d} is before the board's decision "
+            f"({decided_on:%Y-%m-%d}); follow-up is recorded from the decision on.",
             field="contact_on",
         )
     omed = data.omed_mg

@@ -9,8 +9,8 @@ Recording a contact:
 - fills in the scheduled follow-up it answers (or adds an unscheduled one);
 - computes the pain response after radiation from the plan's baseline (never typed);
 - moves a case whose plan is finalized into follow-up;
-- a death closes the open schedule (scheduled follow-ups are cancelled) and is kept on
-  the case;
+- a death closes the open schedule (scheduled follow-ups are cancelled), takes the case
+  off the agendas of meetings still to come, and is kept on the case;
 - a re-discussion request puts the case on the next scheduled meeting's agenda (or
   among the agenda candidates when none is scheduled) until the board finalizes a new
   plan version.
@@ -189,8 +189,10 @@ def _view(
     done = row.status is FollowUpStatus.DONE
     response = PainResponse(row.pain_response) if row.pain_response else None
     if done:
+        # An entry recorded under a plan with radiation keeps its response (and text)
+        # when a later version drops radiation.
         text = assess_pain_response(
-            has_radiation=has_radiation,
+            has_radiation=has_radiation or response is not None,
             baseline_pain=row.baseline_pain,
             baseline_omed=row.baseline_omed_mg,
             pain=row.pain_score,
@@ -493,6 +495,10 @@ def _after_entry(session: Session, actor: Actor, case: Case, row: FollowUp) -> N
             case.rediscussion_requested_at = None
             case.rediscussion_reason = None
         session.flush()
+        # Imported here: the meeting service imports the case services this module uses.
+        from board.meetings.service import withdraw_after_death
+
+        withdrawn = withdraw_after_death(session, actor, case)
         record(
             session,
             actor,
@@ -504,6 +510,7 @@ def _after_entry(session: Session, actor: Actor, case: Case, row: FollowUp) -> N
             after={
                 "died_on": jsonable(row.died_on),
                 "cancelled_follow_up_ids": [o.id for o in cancelled],
+                "removed_from_meeting_ids": withdrawn,
             },
         )
     if row.rediscussion_requested and case.rediscussion_requested_at is None:

@@ -686,6 +686,56 @@ def place_for_rediscussion(session: Session, actor: Actor, case: Case) -> Meetin
     return meeting
 
 
+def withdraw_after_death(session: Session, actor: Actor, case: Case) -> list[int]:
+    """Take a case whose patient died off the agendas of meetings still to come.
+
+    Only items not yet discussed, on meetings that are scheduled (not started), are
+    removed; each removal is audited like a manual one.
+
+    Parameters
+    ----------
+    session:
+        The session of the follow-up entry that records the death (same transaction).
+    actor:
+        Who recorded the death.
+    case:
+        The case.
+
+    Returns
+    -------
+    list[int]
+        The ids of the meetings the case was taken off.
+    """
+    items = session.scalars(
+        select(AgendaItem)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(
+            AgendaItem.case_id == case.id,
+            AgendaItem.discussed_at.is_(None),
+            Meeting.status == MeetingStatus.SCHEDULED,
+        )
+        .order_by(AgendaItem.id)
+    ).all()
+    meetings: list[int] = []
+    for item in items:
+        meeting_id, position, item_id = item.meeting_id, item.position, item.id
+        session.delete(item)
+        session.flush()
+        _renumber(session, actor, _agenda_items(session, meeting_id))
+        record(
+            session,
+            actor,
+            "agenda.remove",
+            "agenda_item",
+            item_id,
+            case_id=case.id,
+            before={"meeting_id": meeting_id, "position": position},
+            detail="The patient died.",
+        )
+        meetings.append(meeting_id)
+    return meetings
+
+
 def add_to_agenda(
     db: Database,
     actor: Actor,

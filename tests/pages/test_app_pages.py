@@ -277,20 +277,14 @@ def test_case_page_deep_link_shows_summary_and_history(demo_db: Database) -> Non
     at = open_case(signed_in(demo_db), case_id)
     assert plain(at.title[0].value) == "Case TB-DEMO02"
     assert [t.label for t in at.tabs] == [
-        "Summary",
-        "Imaging",
-        "Pathology",
-        "Assessments",
-        "Scores",
-        "Plan",
-        "Report",
-        "History",
-    ]
+        "Summary", "Imaging", "Pathology", "Assessments", "Scores", "Plan", "Follow-up",
+        "Report", "History",
+    ]  # fmt: skip
     urgent = [plain(e.value) for e in at.error]
     assert any("URGENT" in e and "24 hours" in e and "limb weakness" in e for e in urgent)
     text = _texts(at)
     assert "Power 4/5 in both legs" in text  # the note
-    history = at.tabs[7].dataframe[0].value
+    history = next(t for t in at.tabs if t.label == "History").dataframe[0].value
     assert "case.create" in set(history["Action"])
     assert "note.add" in set(history["Action"])
     imaging = at.tabs[1].dataframe[0].value

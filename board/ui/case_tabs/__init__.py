@@ -13,6 +13,7 @@ from board.cases.views import CaseDetail
 from board.db.engine import Database
 from board.ui.case_tabs import (
     assessments,
+    follow_up,
     history,
     imaging,
     pathology,
@@ -32,6 +33,7 @@ TABS: tuple[tuple[str, Renderer], ...] = (
     ("Assessments", assessments.render),
     ("Scores", scores.render),
     ("Plan", plan.render),
+    ("Follow-up", follow_up.render),
     ("Report", report.render),
     ("History", history.render),
 )

@@ -1,0 +1,102 @@
+"""Taking a case to a finalized plan through the real services, for follow-up tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from argon2 import PasswordHasher
+
+from board.assessments.service import save_assessment
+from board.auth.roles import Role
+from board.meetings.service import add_to_agenda, record_attendance
+from board.plans.enums import PlanComponent, PlanIntent
+from board.plans.service import (
+    add_plan_item,
+    finalize_plan,
+    sign_plan,
+    start_plan,
+    update_plan_header,
+)
+from board.plans.views import PlanHeaderInput, PlanItemInput, PlanVersionView
+from tests.meetings.helpers import Board, set_findings
+
+#: Argon2id with the smallest cost: these tests create a board of nine accounts each, and
+#: the default cost made account creation most of their run time. Sign-in is not tested
+#: here (tests/auth covers hashing with the real parameters).
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+
+
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Use :data:`CHEAP_HASHER` for accounts created in this test."""
+    import board.auth.users
+
+    monkeypatch.setattr(board.auth.users, "_hasher", CHEAP_HASHER)
+
+
+CEBRT = PlanItemInput(PlanComponent.RADIATION, "cebrt", {"dose_gy": 8, "fractions": 1})
+STRETCHING = PlanItemInput(PlanComponent.PHYSIOTHERAPY, "stretching", {"goals": "keep mobile"})
+VISITS = PlanItemInput(PlanComponent.FOLLOW_UP, "visit", {"interval_weeks": 6, "occurrences": 3})
+
+
+@dataclass(frozen=True)
+class Finalized:
+    """A case with a finalized plan."""
+
+    board: Board
+    case_id: int
+    plan: PlanVersionView
+    meeting_id: int
+
+
+def finalized_case(
+    board: Board,
+    *,
+    radiation: bool = True,
+    pain: int | None = 8,
+    omed: float | None = 60,
+    meeting_days: int = 3,
+) -> Finalized:
+    """A ready case discussed at a running meeting and given a finalized plan.
+
+    The plan holds cEBRT 8 Gy (unless ``radiation`` is False: physiotherapy, with a
+    reason for departing from NOMS) and a clinic visit every 6 weeks, 3 times. The pain
+    assessment (``pain``/``omed``) is saved before finalizing, so it is the baseline.
+    """
+    db = board.db
+    case_id = board.case()
+    set_findings(
+        db,
+        case_id,
+        lesion_type="blastic",
+        collapse="none",
+        alignment="normal",
+        posterolateral="none",
+        escc="1a",
+        pain="occasional",
+    )
+    save_assessment(
+        db,
+        board.palliative,
+        case_id,
+        Role.PAIN_PALLIATIVE,
+        {"nrs": pain, "opioid_ome_mg": omed},
+        0,
+    )
+    meeting = board.meeting(start=True, days=meeting_days)
+    add_to_agenda(db, board.coordinator, meeting.id, case_id)
+    for actor in (board.surgeon, board.radiotherapist, board.oncologist):
+        record_attendance(db, board.coordinator, meeting.id, actor.user_id or 0)
+    plan = start_plan(db, board.coordinator, case_id, meeting.id)
+    header = (
+        PlanHeaderInput(PlanIntent.PALLIATIVE, "RT")
+        if radiation
+        else PlanHeaderInput(PlanIntent.PALLIATIVE, "Physiotherapy", "Patient declines RT")
+    )
+    plan = update_plan_header(db, board.coordinator, plan.id, plan.version, header)
+    for item in (CEBRT if radiation else STRETCHING, VISITS):
+        plan = add_plan_item(db, board.coordinator, plan.id, plan.version, item)
+    plan = sign_plan(db, board.radiotherapist, plan.id, plan.version)
+    plan = sign_plan(db, board.surgeon, plan.id, plan.version)
+    plan = finalize_plan(db, board.surgeon, plan.id, plan.version)
+    return Finalized(board, case_id, plan, meeting.id)
