@@ -358,10 +358,13 @@ def assess_pain_response(
     Returns
     -------
     PainAssessment
-        The response, or ``None`` with the reason (not applicable, or what is missing).
+        The response, or ``None`` with the reason (not applicable, pain not assessed at
+        this contact, or what is missing).
     """
     if not has_radiation:
         return PainAssessment(None, "not applicable: the plan has no radiation")
+    if pain is None and omed is None:
+        return PainAssessment(None, "pain not assessed at this contact")
     missing = [
         name
         for name, value in (

@@ -67,6 +67,11 @@ def test_pain_response_needs_radiation_and_every_value(
     )
     assert missing.response is None
     assert missing.text == "incomplete: missing baseline opioid dose"
+    silent = assess_pain_response(
+        has_radiation=True, baseline_pain=bp, baseline_omed=bo, pain=None, omed=None
+    )
+    assert silent.response is None
+    assert silent.text == "pain not assessed at this contact"
 
 
 @given(nrs, omed, omed)
