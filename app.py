@@ -61,4 +61,6 @@ else:
                     st.rerun()
 
         context.persist_session()
-        st.navigation(pages).run()
+        navigation = st.navigation(pages)
+        context.follow_deep_link(pages)
+        navigation.run()

@@ -104,7 +104,8 @@ with user_errors():
                 else "",
                 "Open actions": row.open_action_items,
                 "Follow-up": row.follow_up_text,
-                "Link": f"case?case={row.id}",
+                # a case with a follow-up due opens on its Follow-up tab
+                "Link": f"case?case={row.id}" + ("&tab=Follow-up" if row.follow_up else ""),
             }
             for row in result.rows
         ]

@@ -7,8 +7,10 @@ database URL); sessions are opened per action by the services, never cached.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from board.auth.actor import Actor
 from board.auth.oidc import sign_in_with_identity
@@ -33,6 +35,9 @@ CLEAR_COOKIE_KEY = "session_clear_cookie"
 ENDED_KEY = "session_ended"
 OIDC_REFUSED_KEY = "oidc_refused_subject"
 OIDC_MESSAGE_KEY = "oidc_refusal"
+#: query parameter that carries a deep link's page through the app (see require_actor)
+NEXT_PARAM = "next"
+APP_SCRIPT = "app.py"
 
 
 def settings() -> Settings:
@@ -214,7 +219,51 @@ def require_actor() -> Actor:
     """The signed-in user; stops the page when nobody is signed in."""
     actor = current_actor()
     if actor is None:
+        _through_the_app()
         st.info("Please sign in first.")
         st.stop()
         raise AssertionError("unreachable")  # pragma: no cover
     return actor
+
+
+def _through_the_app() -> None:
+    """Send a deep link that reached a page script directly through the app.
+
+    Until the app's own navigation has run once in the server process, Streamlit serves
+    the files of pages/ by their names: the first visit to a deep link such as
+    /case?case=12 on a freshly started server runs pages/case.py without the app (no
+    sign-in form). Switch to the app with the page in ``next``; the app shows the
+    sign-in form on that page's address and keeps the deep link. Once the app's
+    navigation is active, app.py is not one of its pages and nothing happens here.
+    """
+    from urllib.parse import urlparse
+
+    from streamlit.errors import StreamlitAPIException
+
+    page = urlparse(str(st.context.url or "")).path.strip("/").rsplit("/", 1)[-1]
+    params = {key: st.query_params[key] for key in st.query_params if key != NEXT_PARAM}
+    if page:
+        params[NEXT_PARAM] = page
+    try:
+        st.switch_page(APP_SCRIPT, query_params=params)
+    except StreamlitAPIException:
+        return
+
+
+def follow_deep_link(pages: Sequence[StreamlitPage]) -> None:
+    """Continue to the page a deep link asked for (``next``) after :func:`_through_the_app`.
+
+    Parameters
+    ----------
+    pages:
+        The pages just registered with ``st.navigation`` in this run.
+    """
+    wanted = st.query_params.get(NEXT_PARAM)
+    if not wanted:
+        return
+    params = {key: st.query_params[key] for key in st.query_params if key != NEXT_PARAM}
+    target = next((p for p in pages if p.url_path == wanted), None)
+    if target is None:
+        del st.query_params[NEXT_PARAM]
+        return
+    st.switch_page(target, query_params=params)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.pages import OPEN_PAGES
 from tests.e2e.servers import ROOT, AppServer, running_app
 
 OUTPUT = ROOT / "test-output"
@@ -91,3 +92,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture(autouse=True)
+def _screenshots_on_failure(request: pytest.FixtureRequest, screenshot_dir: Path) -> Iterator[None]:
+    """Screenshot every page a failed test opened with ``new_page``; close them all."""
+    OPEN_PAGES.clear()
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        for index, page in enumerate(OPEN_PAGES):
+            page.screenshot(path=str(screenshot_dir / f"failure-{index}.png"))
+    for page in OPEN_PAGES:
+        page.context.close()
+    OPEN_PAGES.clear()

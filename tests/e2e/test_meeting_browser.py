@@ -10,7 +10,6 @@ presenter view at 1920x1080 are saved under ``test-output/e2e``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,92 +19,17 @@ from sqlalchemy import select
 from board.cases.enums import CaseStatus
 from board.db.engine import Database
 from board.db.models import AuditEvent, Case, Patient, PlanVersion
-from board.demo import DEMO_PASSWORD
 from board.plans.enums import PlanStatus
+from tests.e2e.pages import OPEN_PAGES as OPEN_PAGES
+from tests.e2e.pages import VIEWPORT
+from tests.e2e.pages import choose as _choose
+from tests.e2e.pages import click as _click
+from tests.e2e.pages import new_page as _new_page
+from tests.e2e.pages import settle as _settle
+from tests.e2e.pages import sign_in as _sign_in
 from tests.e2e.servers import AppServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-VIEWPORT = {"width": 1920, "height": 1080}
-TIMEOUT_MS = 30_000
-
-
-OPEN_PAGES: list[Any] = []
-
-
-def _new_page(browser: Any) -> Any:
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    # Assertions wait as long as actions: finalizing renders the report, which takes a
-    # few seconds on a loaded two-core machine.
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    OPEN_PAGES.append(page)
-    return page
-
-
-@pytest.fixture(autouse=True)
-def _screenshots_on_failure(request: pytest.FixtureRequest, screenshot_dir: Path) -> Iterator[None]:
-    OPEN_PAGES.clear()
-    yield
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        for index, page in enumerate(OPEN_PAGES):
-            page.screenshot(path=str(screenshot_dir / f"failure-{index}.png"))
-    for page in OPEN_PAGES:
-        page.context.close()
-    OPEN_PAGES.clear()
-
-
-def _settle(page: Any) -> None:
-    """Wait until Streamlit has finished the current script run."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS
-    )
-    page.wait_for_timeout(200)
-
-
-def _sign_in(page: Any, url: str, username: str) -> None:
-    page.goto(url)
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    _settle(page)
-
-
-def _click(page: Any, name: str, exact: bool = True) -> None:
-    page.get_by_role("button", name=name, exact=exact).first.click()
-    _settle(page)
-
-
-def _choose(page: Any, label: str, option: str) -> None:
-    """Pick ``option`` in the select box labelled ``label``, and check that it stuck.
-
-    On a loaded machine a script run still finishing can re-render the drop-down while
-    it opens (the option is detached before the click lands) or reset the choice: close
-    it, let the run finish and try again.
-    """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    def shown() -> str:
-        box = page.get_by_label(label, exact=True).first
-        return str(box.evaluate("e => e.value || e.getAttribute('value') || e.textContent"))
-
-    for _attempt in range(4):
-        _settle(page)
-        page.get_by_label(label, exact=True).first.click()
-        try:
-            page.get_by_role("option", name=option, exact=True).first.click(timeout=10_000)
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            continue
-        _settle(page)
-        if option in shown():
-            return
-    raise AssertionError(f"Could not choose {option!r} in {label!r}: shows {shown()!r}")
 
 
 def _shot(page: Any, folder: Path, name: str) -> tuple[Path, Path]:

@@ -121,8 +121,11 @@ def test_follow_up_is_recorded_and_drawn(
     (entry,) = get_follow_up_board(page_db, board.palliative, f.case_id).entries
     assert entry.id == first.id and entry.pain_score == 5
     assert entry.deviation_reason == "Fractionated for comfort"
-    # The form is empty again; the entry shows its computed pain response.
-    assert at.number_input(key=f"{prefix}_pain").value is None
+    # The form starts afresh (new widget keys, so the browser cannot send the old
+    # values back); the entry shows its computed pain response.
+    assert "Pain response: partial response" in _texts(at)
+    assert at.number_input(key=f"{prefix}1_pain").value is None
+    assert at.text_input(key=f"{prefix}1_given").value == ""
     tab = _tab(at)
     cells = " ".join(
         str(v) for df in tab.dataframe for v in df.value.astype(str).to_numpy().ravel()
@@ -149,7 +152,7 @@ def test_follow_up_is_recorded_and_drawn(
     # A scheduled follow-up is marked missed only with a reason.
     _submit(at, "Mark missed")
     assert "Say why the follow-up is missed." in _texts(at)
-    at.text_input(key=f"fu{f.case_id}_sched_reason").set_value("Admitted elsewhere")
+    at.text_input(key=f"fu{f.case_id}_sched_reason1").set_value("Admitted elsewhere")
     _submit(at, "Mark missed")
     assert "marked missed" in _texts(at)
     statuses = [

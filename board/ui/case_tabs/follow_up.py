@@ -65,6 +65,21 @@ def _clear(prefix: str) -> None:
         del st.session_state[key]
 
 
+def _round(case_id: int) -> str:
+    """Suffix of the new-entry widgets' keys: a fresh round starts empty widgets.
+
+    Deleting a widget's state and rerunning does not empty it in the browser (it sends
+    its value back); new keys do.
+    """
+    n = int(st.session_state.get(f"fu{case_id}_round", 0))
+    return str(n) if n else ""
+
+
+def _next_round(case_id: int) -> None:
+    key = f"fu{case_id}_round"
+    st.session_state[key] = int(st.session_state.get(key, 0)) + 1
+
+
 # ---------------------------------------------------------------------------
 # Header
 # ---------------------------------------------------------------------------
@@ -157,8 +172,8 @@ def _schedule(db: Database, actor: Actor, fb: FollowUpBoard, can_write: bool) ->
     view = by_id[chosen]
 
     def _select_for_record() -> None:
-        st.session_state[f"{prefix}_new_sched"] = view.id
-        st.session_state[f"{prefix}_new_kind"] = view.kind
+        st.session_state[f"{prefix}_new{_round(fb.case_id)}_sched"] = view.id
+        st.session_state[f"{prefix}_new{_round(fb.case_id)}_kind"] = view.kind
 
     st.button(
         "Record this follow-up",
@@ -169,7 +184,8 @@ def _schedule(db: Database, actor: Actor, fb: FollowUpBoard, can_write: bool) ->
     )
     with st.form(f"fu_status_{fb.case_id}"):
         reason = st.text_input(
-            "Reason (required to mark it missed or cancelled)", key=f"{prefix}_sched_reason"
+            "Reason (required to mark it missed or cancelled)",
+            key=f"{prefix}_sched_reason{_round(fb.case_id)}",
         )
         left, right = st.columns(2)
         missed = left.form_submit_button("Mark missed")
@@ -179,6 +195,7 @@ def _schedule(db: Database, actor: Actor, fb: FollowUpBoard, can_write: bool) ->
         with user_errors():
             set_follow_up_status(db, actor, view.id, view.version, status, reason)
             _clear(f"{prefix}_sched_")
+            _next_round(fb.case_id)
             st.session_state[_flash_key(fb.case_id)] = (
                 f"{_schedule_label(view)} marked {status.label}."
             )
@@ -360,7 +377,7 @@ def _death(died: bool, day: Any) -> dt.date | None:
 
 def _record_form(db: Database, actor: Actor, fb: FollowUpBoard) -> None:
     st.subheader("Record a follow-up")
-    prefix = f"fu{fb.case_id}_new"
+    prefix = f"fu{fb.case_id}_new{_round(fb.case_id)}"
     open_ones = {v.id: v for v in fb.scheduled if v.status is FollowUpStatus.SCHEDULED}
     if st.session_state.get(f"{prefix}_sched") not in (None, *open_ones):
         del st.session_state[f"{prefix}_sched"]
@@ -387,7 +404,7 @@ def _record_form(db: Database, actor: Actor, fb: FollowUpBoard) -> None:
             raise fields_error
         assert data is not None
         target = open_ones.get(scheduled) if scheduled is not None else None
-        record_follow_up(
+        after = record_follow_up(
             db,
             actor,
             fb.case_id,
@@ -396,7 +413,11 @@ def _record_form(db: Database, actor: Actor, fb: FollowUpBoard) -> None:
             expected_version=None if target is None else target.version,
         )
         _clear(prefix + "_")
-        st.session_state[_flash_key(fb.case_id)] = "Follow-up recorded."
+        _next_round(fb.case_id)
+        recorded = max(after.entries, key=lambda e: e.id, default=None)
+        st.session_state[_flash_key(fb.case_id)] = "Follow-up recorded." + (
+            f" Pain response: {recorded.pain_response_text}." if recorded is not None else ""
+        )
         st.rerun()
 
 
