@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -263,3 +264,28 @@ def new_case() -> Callable[..., CaseInput]:
         return CaseInput(**values)
 
     return _make
+
+
+#: Argon2id at the smallest cost for the accounts tests create: hashing with the
+#: production parameters (about 0.2 s an account on these machines) was a large part of
+#: the suite's time. Hashes are still salted argon2id and verify the same way; the
+#: production parameters are tested with ``real_password_hashing``.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    import board.auth.users
+
+    production = board.auth.users._hasher
+    board.auth.users._hasher = CHEAP_HASHER
+    yield
+    board.auth.users._hasher = production
+
+
+@pytest.fixture
+def real_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash with the app's production parameters in this test."""
+    import board.auth.users
+
+    monkeypatch.setattr(board.auth.users, "_hasher", PasswordHasher())

@@ -70,11 +70,15 @@ def test_first_admin_validates_fields(db: Database) -> None:
     assert count_users(db) == 0
 
 
-def test_password_hashes_are_salted_argon2id(db: Database, admin: Actor) -> None:
+def test_password_hashes_are_salted_argon2id(
+    db: Database, admin: Actor, real_password_hashing: None
+) -> None:
     first, second = hash_password(PASSWORD), hash_password(PASSWORD)
     assert first != second
     assert first.startswith("$argon2id$")
     assert PasswordHasher().verify(first, PASSWORD)
+    # the production parameters (argon2-cffi's defaults), not the tests' cheap ones
+    assert not PasswordHasher().check_needs_rehash(first)
 
     create_user(db, admin, "twin-a", "Twin A", Role.RADIOLOGIST, PASSWORD)
     create_user(db, admin, "twin-b", "Twin B", Role.RADIOLOGIST, PASSWORD)

@@ -10,13 +10,8 @@ import pytest
 from board.auth.actor import Actor
 from board.cases.views import CaseInput
 from board.db.engine import Database
-from tests.followup.helpers import Finalized, cheap_password_hashing, finalized_case
+from tests.followup.helpers import Finalized, finalized_case
 from tests.meetings.helpers import Board, make_board
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_password_hashing(monkeypatch)
 
 
 @pytest.fixture

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
-from argon2 import PasswordHasher
-
 from board.assessments.service import save_assessment
 from board.auth.roles import Role
 from board.meetings.service import add_to_agenda, record_attendance
@@ -20,19 +17,6 @@ from board.plans.service import (
 )
 from board.plans.views import PlanHeaderInput, PlanItemInput, PlanVersionView
 from tests.meetings.helpers import Board, set_findings
-
-#: Argon2id with the smallest cost: these tests create a board of nine accounts each, and
-#: the default cost made account creation most of their run time. Sign-in is not tested
-#: here (tests/auth covers hashing with the real parameters).
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-
-
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Use :data:`CHEAP_HASHER` for accounts created in this test."""
-    import board.auth.users
-
-    monkeypatch.setattr(board.auth.users, "_hasher", CHEAP_HASHER)
-
 
 CEBRT = PlanItemInput(PlanComponent.RADIATION, "cebrt", {"dose_gy": 8, "fractions": 1})
 STRETCHING = PlanItemInput(PlanComponent.PHYSIOTHERAPY, "stretching", {"goals": "keep mobile"})

@@ -24,14 +24,9 @@ from board.followup.enums import Adherence
 from board.followup.service import get_follow_up_board
 from board.ui.case_tabs.follow_up import NO_CHART, _death, _start
 from tests.conftest import TEST_PASSWORD
-from tests.followup.helpers import cheap_password_hashing, finalized_case
+from tests.followup.helpers import finalized_case
 from tests.meetings.helpers import Board
 from tests.pages.helpers import open_case, plain, signed_in
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    cheap_password_hashing(monkeypatch)
 
 
 def _board(db: Database, new_case: Callable[..., CaseInput]) -> Board:
