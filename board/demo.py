@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from board.assessments.forms import parse_form
 from board.audit.service import record
+from board.auth.actor import Actor
 from board.auth.roles import Role
 from board.auth.users import UserView, create_first_admin, create_user
 from board.cases.enums import CaseStatus, Sex
@@ -34,7 +36,6 @@ from board.db.models import (
     User,
     utcnow,
 )
-from board.demo_history import HISTORY, HistoryCase, load_history
 from board.errors import InvalidStateError
 from board.installation import set_demo_mode
 from board.meetings.enums import AgendaTriage
@@ -108,7 +109,7 @@ class DemoCase:
     omed: float | None = None
 
 
-def _lesion(
+def lesion_findings(
     kind: str, collapse: str, alignment: str, posterolateral: str, escc: str
 ) -> dict[str, str]:
     return {
@@ -129,7 +130,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         Sex.FEMALE,
         "T8",
         "Painful T8 metastasis, no neurological deficit: radiotherapy alone?",
-        {"T8": _lesion("blastic", "none", "normal", "none", "1a")},
+        {"T8": lesion_findings("blastic", "none", "normal", "none", "1a")},
         ecog=1,
         karnofsky=80,
         frankel="E",
@@ -155,8 +156,8 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         "T10, T11",
         "New leg weakness and unsteady gait with T11 compression: surgery or radiotherapy?",
         {
-            "T10": _lesion("blastic", "none", "normal", "none", "0"),
-            "T11": _lesion("mixed", "lt50", "normal", "unilateral", "3"),
+            "T10": lesion_findings("blastic", "none", "normal", "none", "0"),
+            "T11": lesion_findings("mixed", "lt50", "normal", "unilateral", "3"),
         },
         ecog=2,
         karnofsky=60,
@@ -186,7 +187,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         Sex.MALE,
         "L3",
         "Solitary L3 metastasis after nephrectomy: stereotactic radiotherapy?",
-        {"L3": _lesion("lytic", "none", "normal", "none", "1b")},
+        {"L3": lesion_findings("lytic", "none", "normal", "none", "1b")},
         ecog=0,
         karnofsky=90,
         frankel="E",
@@ -205,7 +206,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         Sex.FEMALE,
         "T6",
         "High-grade T6 compression with partial collapse: separation surgery then SBRT?",
-        {"T6": _lesion("lytic", "lt50", "deformity", "bilateral", "2")},
+        {"T6": lesion_findings("lytic", "lt50", "deformity", "bilateral", "2")},
         ecog=1,
         karnofsky=80,
         frankel="E",
@@ -226,7 +227,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         Sex.MALE,
         "C5",
         "C5 compression in a frail patient: is surgery reasonable?",
-        {"C5": _lesion("lytic", "none", "normal", "unilateral", "3")},
+        {"C5": lesion_findings("lytic", "none", "normal", "unilateral", "3")},
         ecog=3,
         karnofsky=40,
         frankel="D",
@@ -247,7 +248,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         Sex.FEMALE,
         "L1",
         "L1 collapse over 50% with kyphosis: cement augmentation or fixation?",
-        {"L1": _lesion("lytic", "gt50", "deformity", "bilateral", "0")},
+        {"L1": lesion_findings("lytic", "gt50", "deformity", "bilateral", "0")},
         ecog=1,
         karnofsky=70,
         frankel="E",
@@ -266,7 +267,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         Sex.FEMALE,
         "T12",
         "Borderline T12 epidural disease: SBRT now or observe?",
-        {"T12": _lesion("lytic", "involved_gt50", "normal", "none", "1c")},
+        {"T12": lesion_findings("lytic", "involved_gt50", "normal", "none", "1c")},
         ecog=1,
         karnofsky=80,
         frankel="E",
@@ -287,7 +288,7 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         Sex.MALE,
         "T4",
         "T4 compression, bed-bound: radiotherapy and best supportive care?",
-        {"T4": _lesion("mixed", "none", "normal", "none", "2")},
+        {"T4": lesion_findings("mixed", "none", "normal", "none", "2")},
         ecog=4,
         karnofsky=20,
         frankel="C",
@@ -307,8 +308,8 @@ DEMO_CASES: tuple[DemoCase, ...] = (
         "L4, L5",
         "Lytic L4-L5 lesions, primary unknown: biopsy result pending, work-up plan?",
         {
-            "L4": _lesion("lytic", "lt50", "normal", "unilateral", "1a"),
-            "L5": _lesion("lytic", "none", "normal", "none", "0"),
+            "L4": lesion_findings("lytic", "lt50", "normal", "unilateral", "1a"),
+            "L5": lesion_findings("lytic", "none", "normal", "none", "0"),
         },
         ecog=1,
         karnofsky=80,
@@ -383,7 +384,7 @@ _SYSTEMIC: dict[str, tuple[str, ...]] = {
 }
 
 
-_DEMO_FORM_ROLES = (
+DEMO_FORM_ROLES = (
     Role.RADIOLOGIST,
     Role.SPINE_SURGEON,
     Role.MEDICAL_ONCOLOGIST,
@@ -393,7 +394,7 @@ _DEMO_FORM_ROLES = (
 )
 
 
-def _assessment_data(spec: DemoCase, role: Role) -> dict[str, Any]:
+def assessment_data(spec: DemoCase, role: Role) -> dict[str, Any]:
     """A role's structured form for a demo case (validated by :func:`parse_form`)."""
     site = site_value(spec.site)
     frail = spec.pseudonym in _FRAIL
@@ -447,6 +448,121 @@ def _assessment_data(spec: DemoCase, role: Role) -> dict[str, Any]:
     return parse_form(role, data).to_data()
 
 
+def register_case(db: Database, coordinator: Actor, spec: DemoCase, onset: dt.date) -> int:
+    """Register a demo case (its referral) as the coordinator; returns the case id."""
+    symptoms = spec.symptoms
+    detail = create_case(
+        db,
+        coordinator,
+        CaseInput(
+            primary_site=site_value(spec.site),
+            levels=spec.levels,
+            histology=spec.histology,
+            age=spec.age,
+            sex=spec.sex,
+            pain_score=spec.pain_score,
+            pain_character=spec.pain_character,
+            pain_new_or_worse=symptoms.get("pain_new_or_worse"),
+            weakness=symptoms.get("weakness", False),
+            numbness=symptoms.get("numbness", False),
+            gait_disturbance=symptoms.get("gait_disturbance", False),
+            bladder_bowel_dysfunction=symptoms.get("bladder_bowel_dysfunction", False),
+            radicular_pain=symptoms.get("radicular_pain", False),
+            symptom_onset=onset,
+            referral_question=spec.question,
+            referred_by="Fictional referring clinic",
+        ),
+        pseudonym=spec.pseudonym,
+    )
+    return detail.id
+
+
+def add_case_material(
+    session: Session,
+    users: dict[Role, UserView],
+    case_id: int,
+    spec: DemoCase,
+    *,
+    mri_on: dt.date | None,
+    biopsy_on: dt.date,
+    submitted_at: dt.datetime,
+) -> None:
+    """A demo case's MRI (when ``mri_on``), biopsy and every role's form, each audited.
+
+    The roles in ``spec.submitted_roles`` have submitted their form at ``submitted_at``;
+    the others keep theirs as a draft (readiness still shows their input as missing).
+    """
+    if mri_on is not None:
+        study = ImagingStudy(
+            case_id=case_id,
+            source="manual",
+            modality="MR",
+            study_date=mri_on,
+            description="MRI whole spine with contrast",
+            body_region="whole_spine",
+            report_text="Fictional report: findings as recorded by the radiologist.",
+            created_by_id=users[Role.RADIOLOGIST].id,
+        )
+        session.add(study)
+        session.flush()
+        record(
+            session,
+            users[Role.RADIOLOGIST].as_actor(),
+            "imaging.add_manual",
+            "imaging_study",
+            study.id,
+            case_id=case_id,
+            after={"modality": "MR", "study_date": study.study_date},
+        )
+    level = spec.levels.split(",")[0].strip()
+    biopsy = Biopsy(
+        case_id=case_id,
+        kind=BiopsyKind.CORE_NEEDLE,
+        status=BiopsyStatus.PENDING if spec.biopsy_pending else BiopsyStatus.FINAL,
+        performed_on=biopsy_on,
+        site=f"{level} vertebral body",
+        level=level,
+        histology=None if spec.biopsy_pending else spec.histology,
+        markers={} if spec.biopsy_pending else dict(_MARKERS.get(spec.site, {})),
+        report_text=None
+        if spec.biopsy_pending
+        else "Fictional report: core biopsy of the vertebral lesion.",
+        pathologist=users[Role.PATHOLOGIST].display_name,
+        version=1,
+    )
+    session.add(biopsy)
+    session.flush()
+    record(
+        session,
+        users[Role.PATHOLOGIST].as_actor(),
+        "biopsy.add",
+        "biopsy",
+        biopsy.id,
+        case_id=case_id,
+        after={"status": biopsy.status, "histology": biopsy.histology},
+    )
+    for role in DEMO_FORM_ROLES:
+        submitted = role in spec.submitted_roles
+        assessment = Assessment(
+            case_id=case_id,
+            role=role,
+            data=assessment_data(spec, role),
+            submitted_at=submitted_at if submitted else None,
+            updated_by_id=users[role].id,
+        )
+        session.add(assessment)
+        session.flush()
+        record(
+            session,
+            users[role].as_actor(),
+            "assessment.submit" if submitted else "assessment.create",
+            "assessment",
+            assessment.id,
+            case_id=case_id,
+            after={"role": role, **assessment.data},
+        )
+
+
 def load_demo(db: Database, now: dt.datetime | None = None) -> DemoSummary:
     """Load the demonstration board into an empty database.
 
@@ -488,32 +604,10 @@ def load_demo(db: Database, now: dt.datetime | None = None) -> DemoSummary:
 
     case_ids: list[tuple[int, DemoCase]] = []
     for spec in DEMO_CASES:
-        detail = create_case(
-            db,
-            coordinator,
-            CaseInput(
-                primary_site=site_value(spec.site),
-                levels=spec.levels,
-                histology=spec.histology,
-                age=spec.age,
-                sex=spec.sex,
-                pain_score=spec.pain_score,
-                pain_character=spec.pain_character,
-                pain_new_or_worse=spec.symptoms.get("pain_new_or_worse"),
-                weakness=spec.symptoms.get("weakness", False),
-                numbness=spec.symptoms.get("numbness", False),
-                gait_disturbance=spec.symptoms.get("gait_disturbance", False),
-                bladder_bowel_dysfunction=spec.symptoms.get("bladder_bowel_dysfunction", False),
-                radicular_pain=spec.symptoms.get("radicular_pain", False),
-                symptom_onset=(now - dt.timedelta(days=21)).date(),
-                referral_question=spec.question,
-                referred_by="Fictional referring clinic",
-            ),
-            pseudonym=spec.pseudonym,
-        )
-        case_ids.append((detail.id, spec))
+        case_id = register_case(db, coordinator, spec, (now - dt.timedelta(days=21)).date())
+        case_ids.append((case_id, spec))
         for role, text in spec.notes:
-            add_note(db, users[role].as_actor(), detail.id, text)
+            add_note(db, users[role].as_actor(), case_id, text)
 
     starts_at = _next_meeting_time(now)
     with db.write() as session:
@@ -543,76 +637,17 @@ def load_demo(db: Database, now: dt.datetime | None = None) -> DemoSummary:
         for case_id, spec in case_ids:
             case = session.get(Case, case_id)
             assert case is not None
-            if spec.mri_days_ago is not None:
-                study = ImagingStudy(
-                    case_id=case_id,
-                    source="manual",
-                    modality="MR",
-                    study_date=(now - dt.timedelta(days=spec.mri_days_ago)).date(),
-                    description="MRI whole spine with contrast",
-                    body_region="whole_spine",
-                    report_text="Fictional report: findings as recorded by the radiologist.",
-                    created_by_id=users[Role.RADIOLOGIST].id,
-                )
-                session.add(study)
-                session.flush()
-                record(
-                    session,
-                    users[Role.RADIOLOGIST].as_actor(),
-                    "imaging.add_manual",
-                    "imaging_study",
-                    study.id,
-                    case_id=case_id,
-                    after={"modality": "MR", "study_date": study.study_date},
-                )
-            biopsy = Biopsy(
-                case_id=case_id,
-                kind=BiopsyKind.CORE_NEEDLE,
-                status=BiopsyStatus.PENDING if spec.biopsy_pending else BiopsyStatus.FINAL,
-                performed_on=(now - dt.timedelta(days=10)).date(),
-                site=f"{spec.levels.split(',')[0].strip()} vertebral body",
-                level=spec.levels.split(",")[0].strip(),
-                histology=None if spec.biopsy_pending else spec.histology,
-                markers={} if spec.biopsy_pending else dict(_MARKERS.get(spec.site, {})),
-                report_text=None
-                if spec.biopsy_pending
-                else "Fictional report: core biopsy of the vertebral lesion.",
-                pathologist=users[Role.PATHOLOGIST].display_name,
-                version=1,
-            )
-            session.add(biopsy)
-            session.flush()
-            record(
+            add_case_material(
                 session,
-                users[Role.PATHOLOGIST].as_actor(),
-                "biopsy.add",
-                "biopsy",
-                biopsy.id,
-                case_id=case_id,
-                after={"status": biopsy.status, "histology": biopsy.histology},
+                users,
+                case_id,
+                spec,
+                mri_on=None
+                if spec.mri_days_ago is None
+                else (now - dt.timedelta(days=spec.mri_days_ago)).date(),
+                biopsy_on=(now - dt.timedelta(days=10)).date(),
+                submitted_at=now - dt.timedelta(hours=6),
             )
-            # Every role has recorded its form; the roles not yet listed as submitted
-            # keep theirs as a draft (readiness still shows their input as missing).
-            for role in _DEMO_FORM_ROLES:
-                submitted = role in spec.submitted_roles
-                assessment = Assessment(
-                    case_id=case_id,
-                    role=role,
-                    data=_assessment_data(spec, role),
-                    submitted_at=now - dt.timedelta(hours=6) if submitted else None,
-                    updated_by_id=users[role].id,
-                )
-                session.add(assessment)
-                session.flush()
-                record(
-                    session,
-                    users[role].as_actor(),
-                    "assessment.submit" if submitted else "assessment.create",
-                    "assessment",
-                    assessment.id,
-                    case_id=case_id,
-                    after={"role": role, **assessment.data},
-                )
             ready = (
                 len(spec.submitted_roles) == 4
                 and not spec.biopsy_pending
@@ -653,41 +688,17 @@ def load_demo(db: Database, now: dt.datetime | None = None) -> DemoSummary:
                 case_id=case_id,
                 after={"meeting_id": meeting.id, "position": position},
             )
-    history = load_history(
-        db, users, now, lambda spec, role: _assessment_data(_from_history(spec), role)
-    )
+    # Imported here: the history is built from this module's cases and helpers.
+    from board.demo_history import load_history
+
+    history = load_history(db, users, now)
     set_demo_mode(db, True)
     return DemoSummary(users=len(users), cases=len(case_ids) + history, meeting_starts_at=starts_at)
-
-
-def _from_history(spec: HistoryCase) -> DemoCase:
-    """A history case in the shape the form builder reads."""
-    return DemoCase(
-        spec.pseudonym,
-        spec.site,
-        spec.histology,
-        spec.age,
-        spec.sex,
-        spec.levels,
-        spec.question,
-        spec.lesions,
-        ecog=spec.ecog,
-        karnofsky=spec.karnofsky,
-        frankel=spec.frankel,
-        mechanical_pain=spec.pain_character == "mechanical",
-        pain_score=spec.pain_score,
-        pain_character=spec.pain_character,
-        extraspinal_bone_foci=spec.extraspinal_bone_foci,
-        visceral=spec.visceral,
-        noms_branch="",
-        omed=spec.omed,
-    )
 
 
 __all__ = [
     "DEMO_CASES",
     "DEMO_PASSWORD",
-    "HISTORY",
     "DemoSummary",
     "demo_case_count",
     "demo_users",
@@ -697,4 +708,6 @@ __all__ = [
 
 def demo_case_count() -> int:
     """How many cases the demo board holds (upcoming and history)."""
+    from board.demo_history import HISTORY
+
     return len(DEMO_CASES) + len(HISTORY)

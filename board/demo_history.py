@@ -23,21 +23,23 @@ from board.auth.actor import Actor
 from board.auth.roles import Role
 from board.auth.users import UserView
 from board.cases.enums import CaseStatus, Sex
-from board.cases.service import create_case
-from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.db.models import (
     AgendaItem,
-    Assessment,
     Attendance,
-    Biopsy,
     Case,
     FollowUp,
-    ImagingStudy,
     Meeting,
     PlanItem,
     PlanVersion,
     SignOff,
+)
+from board.demo import (
+    DEMO_FORM_ROLES,
+    DemoCase,
+    add_case_material,
+    lesion_findings,
+    register_case,
 )
 from board.followup.baseline import capture_baseline
 from board.followup.enums import Adherence, FollowUpKind, FollowUpStatus
@@ -46,7 +48,6 @@ from board.followup.service import record_follow_up, set_follow_up_status
 from board.followup.views import FollowUpInput
 from board.meetings.case_facts import load_case_facts
 from board.meetings.enums import AgendaTriage, MeetingStatus
-from board.pathology.enums import BiopsyKind, BiopsyStatus
 from board.plans.catalogue import validate_details
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
 
@@ -117,41 +118,23 @@ def _sbrt(gy: float, fractions: int, levels: str) -> tuple[PlanComponent, str, d
 
 
 def _lesion(kind: str, collapse: str, escc: str, posterolateral: str = "none") -> dict[str, str]:
-    return {
-        "lesion_type": kind,
-        "collapse": collapse,
-        "alignment": "normal",
-        "posterolateral": posterolateral,
-        "escc": escc,
+    return lesion_findings(kind, collapse, "normal", posterolateral, escc)
+
+
+def _history(*facts: Any, course: Course, **named: Any) -> tuple[DemoCase, Course]:
+    """A history case: the demo's case facts (every role's form submitted) and its course."""
+    named = {
+        "mechanical_pain": named["pain_character"] == "mechanical",
+        "noms_branch": "",
+        "submitted_roles": DEMO_FORM_ROLES,
+        **named,
     }
+    spec = DemoCase(*facts, **named)
+    return spec, course
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryCase:
-    """A fictional patient of the history and the facts the specialists recorded."""
-
-    pseudonym: str
-    site: str
-    histology: str
-    age: int
-    sex: Sex
-    levels: str
-    question: str
-    lesions: dict[str, dict[str, str]]
-    ecog: int
-    karnofsky: int
-    frankel: str
-    pain_score: int
-    pain_character: str
-    omed: float
-    extraspinal_bone_foci: int
-    visceral: str
-    course: Course
-    symptoms: dict[str, bool] | None = None
-
-
-HISTORY: tuple[HistoryCase, ...] = (
-    HistoryCase(
+HISTORY: tuple[tuple[DemoCase, Course], ...] = (
+    _history(
         "TB-DEMO10",
         "breast",
         "Invasive lobular carcinoma, ER+/HER2-",
@@ -189,7 +172,7 @@ HISTORY: tuple[HistoryCase, ...] = (
             ),
         ),
     ),
-    HistoryCase(
+    _history(
         "TB-DEMO11",
         "prostate",
         "Adenocarcinoma, Gleason 4+3",
@@ -223,7 +206,7 @@ HISTORY: tuple[HistoryCase, ...] = (
             leave_overdue=True,
         ),
     ),
-    HistoryCase(
+    _history(
         "TB-DEMO12",
         "kidney",
         "Clear cell renal cell carcinoma",
@@ -267,7 +250,7 @@ HISTORY: tuple[HistoryCase, ...] = (
             died_after_days=150,
         ),
     ),
-    HistoryCase(
+    _history(
         "TB-DEMO13",
         "lymphoma",
         "Diffuse large B-cell lymphoma",
@@ -299,7 +282,7 @@ HISTORY: tuple[HistoryCase, ...] = (
             missing_at_discussion=("Physiotherapist input",),
         ),
     ),
-    HistoryCase(
+    _history(
         "TB-DEMO14",
         "lung_nsclc",
         "Adenocarcinoma, EGFR wild type",
@@ -334,7 +317,7 @@ HISTORY: tuple[HistoryCase, ...] = (
             died_after_days=55,
         ),
     ),
-    HistoryCase(
+    _history(
         "TB-DEMO15",
         "melanoma",
         "Melanoma, BRAF V600E",
@@ -368,7 +351,7 @@ HISTORY: tuple[HistoryCase, ...] = (
             died_after_days=100,
         ),
     ),
-    HistoryCase(
+    _history(
         "TB-DEMO16",
         "lung_nsclc",
         "Squamous cell carcinoma",
@@ -404,7 +387,7 @@ HISTORY: tuple[HistoryCase, ...] = (
             died_after_days=50,
         ),
     ),
-    HistoryCase(
+    _history(
         "TB-DEMO17",
         "kidney",
         "Papillary renal cell carcinoma",
@@ -462,7 +445,6 @@ def load_history(
     db: Database,
     users: dict[Role, UserView],
     now: dt.datetime,
-    form_data: Any,
 ) -> int:
     """Add the history cases, their earlier meetings, plans and follow-up.
 
@@ -474,9 +456,6 @@ def load_history(
         The demo user of each role.
     now:
         The demo's reference time.
-    form_data:
-        ``(spec, role) -> dict``: each role's structured form for a case (the demo's
-        own form builder, given the history case).
 
     Returns
     -------
@@ -486,35 +465,12 @@ def load_history(
     coordinator = users[Role.COORDINATOR].as_actor()
     chair = users[Role.SPINE_SURGEON]
     starts = meeting_times(now)
-    created: list[tuple[int, HistoryCase]] = []
-    for spec in HISTORY:
-        symptoms = spec.symptoms or {}
-        detail = create_case(
-            db,
-            coordinator,
-            CaseInput(
-                primary_site=spec.site,
-                levels=spec.levels,
-                histology=spec.histology,
-                age=spec.age,
-                sex=spec.sex,
-                pain_score=spec.pain_score,
-                pain_character=spec.pain_character,
-                pain_new_or_worse=symptoms.get("pain_new_or_worse"),
-                weakness=symptoms.get("weakness", False),
-                numbness=False,
-                gait_disturbance=False,
-                bladder_bowel_dysfunction=False,
-                radicular_pain=symptoms.get("radicular_pain", False),
-                symptom_onset=(starts[spec.course.meeting] - dt.timedelta(days=30)).date(),
-                referral_question=spec.question,
-                referred_by="Fictional referring clinic",
-            ),
-            pseudonym=spec.pseudonym,
-        )
-        created.append((detail.id, spec))
+    created: list[tuple[int, DemoCase, Course]] = []
+    for spec, course in HISTORY:
+        onset = (starts[course.meeting] - dt.timedelta(days=30)).date()
+        created.append((register_case(db, coordinator, spec, onset), spec, course))
 
-    plans: list[tuple[int, int, HistoryCase, dt.datetime]] = []
+    plans: list[tuple[int, Course, dt.datetime]] = []
     with db.write() as session:
         meetings = []
         for starts_at in starts:
@@ -548,8 +504,7 @@ def load_history(
             )
             meetings.append(meeting)
         positions = [0, 0]
-        for case_id, spec in created:
-            course = spec.course
+        for case_id, spec, course in created:
             meeting = meetings[course.meeting]
             referral = meeting.starts_at - dt.timedelta(days=9, hours=6)
             case = session.get(Case, case_id)
@@ -557,50 +512,15 @@ def load_history(
             case.created_at = referral
             case.updated_at = referral
             mri_day = referral.date() + dt.timedelta(days=-4 if course.mri_before_referral else 1)
-            session.add(
-                ImagingStudy(
-                    case_id=case_id,
-                    source="manual",
-                    modality="MR",
-                    study_date=mri_day,
-                    description="MRI whole spine with contrast",
-                    body_region="whole_spine",
-                    report_text="Fictional report: findings as recorded by the radiologist.",
-                    created_by_id=users[Role.RADIOLOGIST].id,
-                )
+            add_case_material(
+                session,
+                users,
+                case_id,
+                spec,
+                mri_on=mri_day,
+                biopsy_on=referral.date() - dt.timedelta(days=20),
+                submitted_at=meeting.starts_at - dt.timedelta(days=1),
             )
-            session.add(
-                Biopsy(
-                    case_id=case_id,
-                    kind=BiopsyKind.CORE_NEEDLE,
-                    status=BiopsyStatus.FINAL,
-                    performed_on=referral.date() - dt.timedelta(days=20),
-                    site=f"{spec.levels.split(',')[0].strip()} vertebral body",
-                    level=spec.levels.split(",")[0].strip(),
-                    histology=spec.histology,
-                    markers={},
-                    report_text="Fictional report: core biopsy of the vertebral lesion.",
-                    pathologist=users[Role.PATHOLOGIST].display_name,
-                    version=1,
-                )
-            )
-            for role in (
-                Role.RADIOLOGIST,
-                Role.SPINE_SURGEON,
-                Role.MEDICAL_ONCOLOGIST,
-                Role.RADIATION_ONCOLOGIST,
-                Role.PAIN_PALLIATIVE,
-                Role.PHYSIOTHERAPIST,
-            ):
-                session.add(
-                    Assessment(
-                        case_id=case_id,
-                        role=role,
-                        data=form_data(spec, role),
-                        submitted_at=meeting.starts_at - dt.timedelta(days=1),
-                        updated_by_id=users[role].id,
-                    )
-                )
             session.flush()
             positions[course.meeting] += 1
             discussed = meeting.starts_at + dt.timedelta(minutes=10 * positions[course.meeting])
@@ -674,15 +594,15 @@ def load_history(
                 after={"status": PlanStatus.FINALIZED, "number": 1, "meeting_id": meeting.id},
             )
             schedule_follow_ups(session, chair.as_actor(), plan)
-            plans.append((case_id, plan.id, spec, finalized_at))
+            plans.append((case_id, course, finalized_at))
 
-    for case_id, _plan_id, spec, finalized_at in plans:
-        _follow(db, users, case_id, spec.course, finalized_at, now)
+    for case_id, course, finalized_at in plans:
+        _follow(db, users, case_id, course, finalized_at, now)
     # Entries were recorded just now by the loader; date them to their contacts.
     with db.write() as session:
         rows = session.scalars(
             select(FollowUp).where(
-                FollowUp.case_id.in_([cid for cid, _ in created]),
+                FollowUp.case_id.in_([cid for cid, _, _ in created]),
                 FollowUp.status == FollowUpStatus.DONE,
             )
         )
@@ -691,7 +611,7 @@ def load_history(
                 row.recorded_at = dt.datetime.combine(row.done_on, dt.time(14, 0), tzinfo=dt.UTC)
         session.execute(
             update(Case)
-            .where(Case.id.in_([cid for cid, _ in created]))
+            .where(Case.id.in_([cid for cid, _, _ in created]))
             .values(updated_at=now)
             .execution_options(synchronize_session=False)
         )

@@ -33,6 +33,7 @@ from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.db.migrate import upgrade_to_head
 from board.db.models import Base
+from tests.meetings.helpers import Board, make_board
 
 PG_URL_VARIABLE = "TUMORBOARD_TEST_DATABASE_URL"
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -264,6 +265,17 @@ def new_case() -> Callable[..., CaseInput]:
         return CaseInput(**values)
 
     return _make
+
+
+@pytest.fixture
+def board(
+    db: Database,
+    admin: Actor,
+    make_user: Callable[..., Actor],
+    new_case: Callable[..., CaseInput],
+) -> Board:
+    """One user per role, with helpers for cases and meetings."""
+    return make_board(db, admin, make_user, new_case)
 
 
 #: Argon2id at the smallest cost for the accounts tests create: hashing with the

@@ -25,6 +25,7 @@ from board.audit.service import diff, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.auth.roles import CONTRIBUTING_ROLES, Role
+from board.auth.users import display_names
 from board.db.engine import Database
 from board.db.models import Assessment, Case, User, utcnow
 from board.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
@@ -63,12 +64,6 @@ class AssessmentView:
     def started(self) -> bool:
         """Whether the role has saved anything yet."""
         return self.version > 0
-
-
-def _user_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
 def read_form(role: Role, data: Mapping[str, Any] | None) -> tuple[Form, str | None]:
@@ -149,7 +144,7 @@ def list_assessments(db: Database, actor: Actor, case_id: int) -> tuple[Assessme
             a.role: a
             for a in session.scalars(select(Assessment).where(Assessment.case_id == case_id))
         }
-        names = _user_names(session, {r.updated_by_id for r in rows.values() if r.updated_by_id})
+        names = display_names(session, {r.updated_by_id for r in rows.values() if r.updated_by_id})
         return tuple(_view(rows.get(role), case_id, role, names) for role in CONTRIBUTING_ROLES)
 
 
@@ -188,7 +183,7 @@ def get_assessment(db: Database, actor: Actor, case_id: int, role: Role) -> Asse
         row = session.scalar(
             select(Assessment).where(Assessment.case_id == case_id, Assessment.role == role)
         )
-        names = _user_names(session, {row.updated_by_id} if row and row.updated_by_id else set())
+        names = display_names(session, {row.updated_by_id} if row and row.updated_by_id else set())
         return _view(row, case_id, role, names)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -53,6 +53,29 @@ class UserView:
 def _view(user: User) -> UserView:
     return UserView(
         user.id, user.username, user.display_name, user.role, user.is_active, user.email
+    )
+
+
+def display_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names of users by id, in one query (``None`` ids are skipped).
+
+    Parameters
+    ----------
+    session:
+        An open session.
+    ids:
+        User ids, for example the authors of the rows on a screen.
+
+    Returns
+    -------
+    dict[int, str]
+        Display name by user id (unknown ids are left out).
+    """
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(
+        session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all()
     )
 
 

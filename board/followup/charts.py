@@ -43,20 +43,36 @@ def _entries_oldest_first(board: FollowUpBoard) -> list[FollowUpView]:
 
 
 def _series(board: FollowUpBoard, measures: tuple[tuple[str, Any, Any], ...]) -> list[Row]:
-    """Rows of (date, measure, value, source) for ``(measure, baseline, getter)``."""
+    """Rows of (date, measure, value, source, entry) for ``(measure, baseline, getter)``.
+
+    The baseline at the decision comes first (``entry`` is ``None``), then each recorded
+    entry oldest first.
+    """
     rows: list[Row] = []
     decided = _decision_date(board)
     for measure, baseline, _ in measures:
         if decided is not None and baseline is not None:
             rows.append(
-                {"date": decided, "measure": measure, "value": baseline, "source": BASELINE}
+                {
+                    "date": decided,
+                    "measure": measure,
+                    "value": baseline,
+                    "source": BASELINE,
+                    "entry": None,
+                }
             )
     for entry in _entries_oldest_first(board):
         for measure, _, getter in measures:
             value = getter(entry)
             if value is not None:
                 rows.append(
-                    {"date": entry.date, "measure": measure, "value": value, "source": FOLLOW_UP}
+                    {
+                        "date": entry.date,
+                        "measure": measure,
+                        "value": value,
+                        "source": FOLLOW_UP,
+                        "entry": entry,
+                    }
                 )
     rows.sort(key=lambda r: (r["date"], r["source"] != BASELINE))
     return rows
@@ -78,42 +94,25 @@ def pain_rows(board: FollowUpBoard) -> list[Row]:
         response text of the entry, empty for the baseline and the opioid rows).
     """
     base = board.baseline
-    decided = _decision_date(board)
-    rows: list[Row] = []
-    if decided is not None:
-        for measure, value in ((PAIN, base.pain_nrs), (OMED, base.omed_mg)):
-            if value is not None:
-                rows.append(
-                    {
-                        "date": decided,
-                        "measure": measure,
-                        "value": float(value),
-                        "source": BASELINE,
-                        "response": "",
-                    }
-                )
-    for entry in _entries_oldest_first(board):
-        if entry.pain_score is not None:
-            rows.append(
-                {
-                    "date": entry.date,
-                    "measure": PAIN,
-                    "value": float(entry.pain_score),
-                    "source": FOLLOW_UP,
-                    "response": entry.pain_response_text,
-                }
-            )
-        if entry.omed_mg is not None:
-            rows.append(
-                {
-                    "date": entry.date,
-                    "measure": OMED,
-                    "value": float(entry.omed_mg),
-                    "source": FOLLOW_UP,
-                    "response": "",
-                }
-            )
-    return rows
+    rows = _series(
+        board,
+        (
+            (PAIN, base.pain_nrs, lambda e: e.pain_score),
+            (OMED, base.omed_mg, lambda e: e.omed_mg),
+        ),
+    )
+    return [
+        {
+            "date": r["date"],
+            "measure": r["measure"],
+            "value": float(r["value"]),
+            "source": r["source"],
+            "response": r["entry"].pain_response_text
+            if r["measure"] == PAIN and r["entry"] is not None
+            else "",
+        }
+        for r in rows
+    ]
 
 
 def treatment_markers(board: FollowUpBoard) -> list[Row]:

@@ -1,12 +1,9 @@
-"""Pure rules of follow-up: the schedule from the plan, due and overdue, the checks of an
-entry, and the pain response after radiation.
+"""Pure rules of follow-up: the schedule from the plan, the checks of an entry, and the
+pain response after radiation (due and overdue are in :mod:`board.followup.due`).
 
 Schedule: each follow-up item of the finalized plan ("Clinic visit every 6 weeks, 4
 times") gives due dates counted from the decision date. Without a number of times the
 schedule covers one year (:data:`DEFAULT_HORIZON_WEEKS`).
-
-Due and overdue: a scheduled follow-up is *overdue* once its date has passed, *due*
-from :data:`DUE_WINDOW_DAYS` days before it, *upcoming* before that.
 
 Pain response: International Bone Metastases Consensus (Chow E et al., Int J Radiat
 Oncol Biol Phys 2012;82:1730), computed by :func:`board.scoring.pain.classify_pain_response`
@@ -23,8 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from board.errors import ValidationError
-from board.followup.due import DUE_WINDOW_DAYS as DUE_WINDOW_DAYS
-from board.followup.due import due_state as due_state
 from board.followup.enums import Adherence, FollowUpKind
 from board.followup.views import FollowUpInput
 from board.scoring.neuro import AsiaGrade, FrankelGrade

@@ -30,6 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from board.audit.service import diff, jsonable, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
+from board.auth.users import display_names
 from board.cases.enums import CaseStatus
 from board.cases.workflow import apply_transition
 from board.db.engine import Database
@@ -40,7 +41,6 @@ from board.db.models import (
     ImagingStudy,
     Meeting,
     PlanVersion,
-    User,
     utcnow,
 )
 from board.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
@@ -144,22 +144,39 @@ def _snapshot(row: FollowUp) -> dict[str, Any]:
     return {key: jsonable(getattr(row, key)) for key in _AUDITED}
 
 
-def _names(session: Session, ids: Sequence[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(
-        session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all()
-    )
-
-
 def _conflict(session: Session, row: FollowUp, pseudonym: str) -> ConflictError:
-    who = _names(session, [row.updated_by_id]).get(row.updated_by_id or -1)
+    who = display_names(session, [row.updated_by_id]).get(row.updated_by_id or -1)
     return ConflictError(
         f"The follow-up of {pseudonym} due {row.due_on:%Y-%m-%d}",
         changed_by=who,
         changed_at=row.updated_at,
     )
+
+
+def _entry(
+    session: Session,
+    follow_up_id: int,
+    expected_version: int | None,
+    status: FollowUpStatus,
+    case_id: int | None = None,
+) -> tuple[FollowUp, Case]:
+    """Load a follow-up (and its case) that must still be the version seen, in ``status``."""
+    row = session.get(FollowUp, follow_up_id)
+    if row is None or (case_id is not None and row.case_id != case_id):
+        raise NotFoundError(
+            f"Follow-up {follow_up_id} does not exist"
+            + (" for this case." if case_id is not None else ".")
+        )
+    case = _load_case(session, row.case_id)
+    if expected_version is not None and row.version != expected_version:
+        raise _conflict(session, row, case.patient.pseudonym)
+    if row.status is not status:
+        if status is FollowUpStatus.DONE:
+            raise InvalidStateError("Only a recorded follow-up can be corrected.")
+        raise InvalidStateError(
+            f"The follow-up due {row.due_on:%Y-%m-%d} is already {row.status.label}."
+        )
+    return row, case
 
 
 @contextmanager
@@ -342,7 +359,7 @@ def _board(session: Session, case: Case, today: dt.date) -> FollowUpBoard:
             .order_by(FollowUp.due_on, FollowUp.id)
         )
     )
-    names = _names(session, [r.recorded_by_id for r in rows])
+    names = display_names(session, [r.recorded_by_id for r in rows])
     numbers = {p.id: p.number for p in plans}
     views = [_view(r, names, numbers, radiation, today) for r in rows]
     entries = sorted(
@@ -590,30 +607,25 @@ def record_follow_up(
         if why is not None:
             raise InvalidStateError(why)
         if scheduled_id is not None:
-            row = session.get(FollowUp, scheduled_id)
-            if row is None or row.case_id != case_id:
-                raise NotFoundError(f"Follow-up {scheduled_id} does not exist for this case.")
-            if expected_version is not None and row.version != expected_version:
-                raise _conflict(session, row, case.patient.pseudonym)
-            if row.status is not FollowUpStatus.SCHEDULED:
-                raise InvalidStateError(
-                    f"The follow-up due {row.due_on:%Y-%m-%d} is already {row.status.label}."
-                )
+            row, _ = _entry(
+                session, scheduled_id, expected_version, FollowUpStatus.SCHEDULED, case_id
+            )
             before: dict[str, Any] | None = _snapshot(row)
         else:
+            in_force = _in_force(plans)
+            assert in_force is not None  # a case without a finalized plan was refused above
             row = FollowUp(
                 case_id=case_id,
-                plan_version_id=None,
+                plan_version_id=in_force.id,
                 kind=FollowUpKind(data.kind),
                 status=FollowUpStatus.DONE,
-                due_on=data.contact_on if isinstance(data.contact_on, dt.date) else _today(),
                 outcome={},
             )
             before = None
         _apply_entry(session, actor, case, row, data, plans)
         if scheduled_id is None:
-            row.due_on = row.done_on or row.due_on
-            row.plan_version_id = None if not plans else _in_force(plans).id  # type: ignore[union-attr]
+            assert row.done_on is not None  # checked by _apply_entry
+            row.due_on = row.done_on  # an unscheduled contact is due when it happened
             session.add(row)
         session.flush()
         after = _snapshot(row)
@@ -670,14 +682,7 @@ def correct_follow_up(
     """
     require(actor, Action.FOLLOW_UP_RECORD)
     with _writing(db, follow_up_id) as session:
-        row = session.get(FollowUp, follow_up_id)
-        if row is None:
-            raise NotFoundError(f"Follow-up {follow_up_id} does not exist.")
-        case = _load_case(session, row.case_id)
-        if row.version != expected_version:
-            raise _conflict(session, row, case.patient.pseudonym)
-        if row.status is not FollowUpStatus.DONE:
-            raise InvalidStateError("Only a recorded follow-up can be corrected.")
+        row, case = _entry(session, follow_up_id, expected_version, FollowUpStatus.DONE)
         if case.status not in RECORDABLE:
             raise InvalidStateError(
                 f"The case is '{case.status.label}': its follow-up can no longer be changed."
@@ -760,16 +765,7 @@ def set_follow_up_status(
             f"The reason is too long: at most {MAX_REASON} characters.", field="reason"
         )
     with _writing(db, follow_up_id) as session:
-        row = session.get(FollowUp, follow_up_id)
-        if row is None:
-            raise NotFoundError(f"Follow-up {follow_up_id} does not exist.")
-        case = _load_case(session, row.case_id)
-        if row.version != expected_version:
-            raise _conflict(session, row, case.patient.pseudonym)
-        if row.status is not FollowUpStatus.SCHEDULED:
-            raise InvalidStateError(
-                f"The follow-up due {row.due_on:%Y-%m-%d} is already {row.status.label}."
-            )
+        row, case = _entry(session, follow_up_id, expected_version, FollowUpStatus.SCHEDULED)
         row.status = status
         row.notes = why
         row.updated_at = utcnow()

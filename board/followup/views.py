@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from board.cases.enums import CaseStatus
 from board.followup.baseline import Baseline
-from board.followup.due import DueFollowUp as DueFollowUp
 from board.followup.enums import Adherence, DueState, FollowUpKind, FollowUpStatus
 from board.scoring.pain import PainResponse
 

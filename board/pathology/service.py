@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from board.audit.service import diff, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
+from board.auth.users import display_names
 from board.cases.levels import VertebralLevel
 from board.db.engine import Database
 from board.db.models import Biopsy, Case, User, utcnow
@@ -223,15 +224,6 @@ def _snapshot(biopsy: Biopsy) -> dict[str, Any]:
     return {name: getattr(biopsy, name) for name in _FIELDS}
 
 
-def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(
-        session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all()
-    )
-
-
 def list_biopsies(db: Database, actor: Actor, case_id: int) -> tuple[BiopsyView, ...]:
     """A case's biopsies, oldest first.
 
@@ -265,7 +257,7 @@ def list_biopsies(db: Database, actor: Actor, case_id: int) -> tuple[BiopsyView,
             .where(Biopsy.case_id == case_id)
             .order_by(Biopsy.performed_on.is_(None), Biopsy.performed_on, Biopsy.id)
         ).all()
-        names = _names(session, {r.updated_by_id for r in rows})
+        names = display_names(session, {r.updated_by_id for r in rows})
         return tuple(_view(r, names) for r in rows)
 
 
@@ -374,7 +366,7 @@ def update_biopsy(
                     before=changed_before,
                     after=changed_after,
                 )
-            return _view(biopsy, _names(session, {biopsy.updated_by_id}))
+            return _view(biopsy, display_names(session, {biopsy.updated_by_id}))
     except StaleDataError:
         with db.read() as session:
             biopsy = session.get(Biopsy, biopsy_id)

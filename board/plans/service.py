@@ -36,6 +36,7 @@ from board.audit.service import diff, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.auth.roles import REQUIRED_ROLES, Role
+from board.auth.users import display_names
 from board.cases.enums import CaseStatus
 from board.cases.service import _readiness_for
 from board.cases.workflow import apply_transition
@@ -115,15 +116,6 @@ def _text(value: str | None, what: str, field: str, limit: int, required: bool =
             f"{what} is too long: at most {limit} characters, got {len(text)}.", field=field
         )
     return text
-
-
-def _names(session: Session, ids: Sequence[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(
-        session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all()
-    )
 
 
 def _load_plan(session: Session, plan_id: int) -> PlanVersion:
@@ -287,7 +279,7 @@ def _version_view(session: Session, plan: PlanVersion) -> PlanVersionView:
         .where(ActionItem.plan_version_id == plan.id)
         .order_by(ActionItem.due_on, ActionItem.id)
     ).all()
-    names = _names(
+    names = display_names(
         session,
         [
             plan.created_by_id,
@@ -415,7 +407,7 @@ def get_plan_board(db: Database, actor: Actor, case_id: int) -> PlanBoard:
         signed = [s.role for s in current.sign_offs if s.current] if current else []
         chair_name = None
         if meeting is not None and meeting.chair_id is not None:
-            chair_name = _names(session, [meeting.chair_id]).get(meeting.chair_id)
+            chair_name = display_names(session, [meeting.chair_id]).get(meeting.chair_id)
         return PlanBoard(
             case_id=case.id,
             case_status=case.status,
@@ -1083,7 +1075,7 @@ def complete_action_item(
                 before={"done_at": None},
                 after={"done_at": item.done_at},
             )
-            names = _names(session, [item.owner_user_id, actor.user_id])
+            names = display_names(session, [item.owner_user_id, actor.user_id])
             return ActionItemView(
                 id=item.id,
                 version=item.version,
@@ -1238,7 +1230,9 @@ def finalize_plan(
         required = required_roles_for(meeting)
         if meeting is not None and meeting.chair_id is not None:
             if actor.user_id != meeting.chair_id:
-                chair = _names(session, [meeting.chair_id]).get(meeting.chair_id, "the chair")
+                chair = display_names(session, [meeting.chair_id]).get(
+                    meeting.chair_id, "the chair"
+                )
                 raise PermissionDeniedError(
                     f"Only the meeting's chair ({chair}) may finalize its plans."
                 )

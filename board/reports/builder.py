@@ -8,12 +8,13 @@ with small queries.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from board.auth.users import display_names
 from board.db.models import (
     ActionItem,
     Attendance,
@@ -27,7 +28,6 @@ from board.db.models import (
     Note,
     PlanVersion,
     SignOff,
-    User,
     utcnow,
 )
 from board.errors import NotFoundError
@@ -57,14 +57,6 @@ def _label(value: Any) -> str:
         return label
     text = str(getattr(value, "value", value))
     return text.replace("_", " ").capitalize()
-
-
-def _names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
-    return {uid: name for uid, name in rows}
 
 
 def _components(line: ScoreLine, facts: CaseFacts) -> tuple[str, ...]:
@@ -317,7 +309,7 @@ def load_report(
                 .order_by(Attendance.recorded_at, Attendance.id)
             )
         )
-    names = _names(
+    names = display_names(
         session,
         [
             *(s.user_id for s in sign_offs),

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from board.assessments.service import save_assessment
 from board.auth.roles import Role
-from board.meetings.service import add_to_agenda, record_attendance
 from board.plans.enums import PlanComponent, PlanIntent
 from board.plans.service import (
     add_plan_item,
@@ -16,7 +15,7 @@ from board.plans.service import (
     update_plan_header,
 )
 from board.plans.views import PlanHeaderInput, PlanItemInput, PlanVersionView
-from tests.meetings.helpers import Board, set_findings
+from tests.meetings.helpers import Board, at_running_meeting
 
 CEBRT = PlanItemInput(PlanComponent.RADIATION, "cebrt", {"dose_gy": 8, "fractions": 1})
 STRETCHING = PlanItemInput(PlanComponent.PHYSIOTHERAPY, "stretching", {"goals": "keep mobile"})
@@ -48,17 +47,7 @@ def finalized_case(
     assessment (``pain``/``omed``) is saved before finalizing, so it is the baseline.
     """
     db = board.db
-    case_id = board.case()
-    set_findings(
-        db,
-        case_id,
-        lesion_type="blastic",
-        collapse="none",
-        alignment="normal",
-        posterolateral="none",
-        escc="1a",
-        pain="occasional",
-    )
+    case_id, meeting = at_running_meeting(board, days=meeting_days)
     save_assessment(
         db,
         board.palliative,
@@ -67,10 +56,6 @@ def finalized_case(
         {"nrs": pain, "opioid_ome_mg": omed},
         0,
     )
-    meeting = board.meeting(start=True, days=meeting_days)
-    add_to_agenda(db, board.coordinator, meeting.id, case_id)
-    for actor in (board.surgeon, board.radiotherapist, board.oncologist):
-        record_attendance(db, board.coordinator, meeting.id, actor.user_id or 0)
     plan = start_plan(db, board.coordinator, case_id, meeting.id)
     header = (
         PlanHeaderInput(PlanIntent.PALLIATIVE, "RT")

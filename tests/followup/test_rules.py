@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 
 from board.errors import ValidationError
+from board.followup.due import due_state
 from board.followup.enums import Adherence, DueState, FollowUpKind
 from board.followup.rules import (
     assess_pain_response,
     check_entry,
-    due_state,
     schedule_dates,
     schedule_from_items,
 )

@@ -18,7 +18,13 @@ from board.cases.workflow import set_case_status
 from board.db.engine import Database
 from board.db.models import AuditEvent, Case, Lesion, utcnow
 from board.meetings.enums import MeetingStatus
-from board.meetings.service import get_meeting, schedule_meeting, set_meeting_status
+from board.meetings.service import (
+    add_to_agenda,
+    get_meeting,
+    record_attendance,
+    schedule_meeting,
+    set_meeting_status,
+)
 from board.meetings.views import MeetingDetail, MeetingInput
 
 
@@ -118,6 +124,28 @@ def set_findings(db: Database, case_id: int, **findings: str) -> None:
     with db.write() as session:
         for lesion in session.scalars(select(Lesion).where(Lesion.case_id == case_id)):
             lesion.findings = dict(findings)
+
+
+def at_running_meeting(board: Board, *, days: int = 3) -> tuple[int, MeetingDetail]:
+    """A ready case with a breast low-grade, stable lesion (NOMS suggests cEBRT) on the
+    agenda of a meeting in progress, with the surgeon, radiation oncologist and medical
+    oncologist present; returns the case id and the meeting."""
+    case_id = board.case()
+    set_findings(
+        board.db,
+        case_id,
+        lesion_type="blastic",
+        collapse="none",
+        alignment="normal",
+        posterolateral="none",
+        escc="1a",
+        pain="occasional",
+    )
+    meeting = board.meeting(start=True, days=days)
+    add_to_agenda(board.db, board.coordinator, meeting.id, case_id)
+    for actor in (board.surgeon, board.radiotherapist, board.oncologist):
+        record_attendance(board.db, board.coordinator, meeting.id, actor.user_id or 0)
+    return case_id, board.reload(meeting.id)
 
 
 def case_status(db: Database, case_id: int) -> CaseStatus:

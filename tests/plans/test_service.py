@@ -21,7 +21,7 @@ from board.errors import (
     ValidationError,
 )
 from board.meetings.enums import MeetingStatus
-from board.meetings.service import add_to_agenda, record_attendance, set_meeting_status
+from board.meetings.service import add_to_agenda, set_meeting_status
 from board.meetings.views import MeetingDetail
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
 from board.plans.rules import warning_key
@@ -41,7 +41,7 @@ from board.plans.service import (
     update_plan_header,
 )
 from board.plans.views import ActionItemInput, PlanHeaderInput, PlanItemInput, PlanVersionView
-from tests.meetings.helpers import Board, case_status, events, set_findings
+from tests.meetings.helpers import Board, at_running_meeting, case_status, events
 
 CEBRT = PlanItemInput(PlanComponent.RADIATION, "cebrt", {"dose_gy": 8, "fractions": 1})
 SBRT = PlanItemInput(PlanComponent.RADIATION, "sbrt", {"dose_gy": 24, "fractions": 2})
@@ -59,23 +59,9 @@ class Setting:
 
 @pytest.fixture
 def setting(board: Board) -> Setting:
-    case_id = board.case()
     # Breast (radiosensitive) with low-grade ESCC and a stable spine: NOMS suggests cEBRT.
-    set_findings(
-        board.db,
-        case_id,
-        lesion_type="blastic",
-        collapse="none",
-        alignment="normal",
-        posterolateral="none",
-        escc="1a",
-        pain="occasional",
-    )
-    meeting = board.meeting(start=True)
-    add_to_agenda(board.db, board.coordinator, meeting.id, case_id)
-    for actor in (board.surgeon, board.radiotherapist, board.oncologist):
-        record_attendance(board.db, board.coordinator, meeting.id, actor.user_id or 0)
-    return Setting(board, board.reload(meeting.id), case_id)
+    case_id, meeting = at_running_meeting(board)
+    return Setting(board, meeting, case_id)
 
 
 def _started(s: Setting) -> PlanVersionView:
