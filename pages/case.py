@@ -52,9 +52,8 @@ if case.urgency is Urgency.URGENT:
         icon=":material/emergency:",
     )
 
-# The chosen tab is tracked (an action inside it reruns the page without going back to
-# the first tab) and kept in the address (?case=ID&tab=Follow-up links to a tab).
-tabs = st.tabs([label for label, _ in TABS], key="tab", on_change="rerun", bind="query-params")
-for (_label, render), tab in zip(TABS, tabs, strict=True):
+# Tabs are not tracked: a tracked tab reruns the page when chosen, and a thumbnail on
+# the Imaging tab then loads while the run replaces it (a broken image).
+for (_label, render), tab in zip(TABS, st.tabs([label for label, _ in TABS]), strict=True):
     with tab, user_errors():
         render(db, actor, case)

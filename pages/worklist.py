@@ -104,8 +104,7 @@ with user_errors():
                 else "",
                 "Open actions": row.open_action_items,
                 "Follow-up": row.follow_up_text,
-                # a case with a follow-up due opens on its Follow-up tab
-                "Link": f"case?case={row.id}" + ("&tab=Follow-up" if row.follow_up else ""),
+                "Link": f"case?case={row.id}",
             }
             for row in result.rows
         ]

@@ -398,4 +398,3 @@ def test_worklist_follow_up_column_and_filter(demo_db: Database) -> None:
     assert "TB-DEMO01" not in cases  # not yet discussed: nothing scheduled
     overdue = table[table["Case"] == "TB-DEMO11"].iloc[0]
     assert overdue["Follow-up"].startswith("Clinic visit overdue since ")
-    assert overdue["Link"] == f"case?case={_case_id(demo_db, 'TB-DEMO11')}&tab=Follow-up"
