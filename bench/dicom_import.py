@@ -42,9 +42,9 @@ from pydicom import dcmread
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from board.accounts.users import create_first_admin, create_user
 from board.auth.actor import Actor
 from board.auth.roles import Role
-from board.auth.users import create_first_admin, create_user
 from board.cases.enums import Sex
 from board.cases.service import create_case, primary_site_options
 from board.cases.views import CaseInput

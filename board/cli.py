@@ -43,8 +43,8 @@ def _cmd_demo(_args: argparse.Namespace) -> int:
 
 
 def _cmd_create_user(args: argparse.Namespace) -> int:
+    from board.accounts.users import count_users, create_first_admin, create_user
     from board.auth.actor import Actor
-    from board.auth.users import count_users, create_first_admin, create_user
 
     password = args.password or os.environ.get("TUMORBOARD_NEW_PASSWORD")
     if not password:

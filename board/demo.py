@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from board.accounts.users import UserView, create_first_admin, create_user
 from board.assessments.forms import parse_form
 from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.roles import Role
-from board.auth.users import UserView, create_first_admin, create_user
 from board.cases.enums import CaseStatus, Sex
 from board.cases.service import add_note, create_case
 from board.cases.views import CaseInput

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from board.accounts.users import UserView
 from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.roles import Role
-from board.auth.users import UserView
 from board.cases.enums import CaseStatus, Sex
 from board.db.engine import Database
 from board.db.models import (

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from board.auth.roles import Role
-from board.auth.sessions import active_sessions, end_user_sessions
-from board.auth.users import (
+from board.accounts.sessions import active_sessions, end_user_sessions
+from board.accounts.users import (
     change_role,
     create_user,
     list_users,
@@ -12,6 +11,7 @@ from board.auth.users import (
     set_active,
     set_email,
 )
+from board.auth.roles import Role
 from board.ui import context
 from board.ui.errors import user_errors
 from board.ui.text import md_escape

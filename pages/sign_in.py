@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from board.auth.users import authenticate
+from board.accounts.users import authenticate
 from board.demo import DEMO_PASSWORD, demo_users
 from board.installation import installation_state
 from board.ui import context

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from board.auth.users import create_first_admin
+from board.accounts.users import create_first_admin
 from board.demo import DEMO_PASSWORD, load_demo
 from board.ui import context
 from board.ui.errors import user_errors

@@ -24,9 +24,9 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from board.accounts.users import create_first_admin, create_user
 from board.auth.actor import Actor
 from board.auth.roles import Role
-from board.auth.users import create_first_admin, create_user
 from board.cases.enums import Sex
 from board.cases.service import primary_site_options
 from board.cases.views import CaseInput
@@ -287,17 +287,17 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing() -> Iterator[None]:
-    import board.auth.users
+    import board.accounts.users
 
-    production = board.auth.users._hasher
-    board.auth.users._hasher = CHEAP_HASHER
+    production = board.accounts.users._hasher
+    board.accounts.users._hasher = CHEAP_HASHER
     yield
-    board.auth.users._hasher = production
+    board.accounts.users._hasher = production
 
 
 @pytest.fixture
 def real_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hash with the app's production parameters in this test."""
-    import board.auth.users
+    import board.accounts.users
 
-    monkeypatch.setattr(board.auth.users, "_hasher", PasswordHasher())
+    monkeypatch.setattr(board.accounts.users, "_hasher", PasswordHasher())

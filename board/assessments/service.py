@@ -20,12 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from board.accounts.users import display_names
 from board.assessments.forms import Form, empty_form, form_class, parse_form
 from board.audit.service import diff, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.auth.roles import CONTRIBUTING_ROLES, Role
-from board.auth.users import display_names
 from board.db.engine import Database
 from board.db.models import Assessment, Case, User, utcnow
 from board.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError

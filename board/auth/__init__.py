@@ -1,1 +1,4 @@
-"""auth subdomain."""
+"""Roles, the acting person and the permission matrix: vocabulary every layer uses.
+
+Accounts and sessions (services that write and audit) are in :mod:`board.accounts`.
+"""

@@ -27,10 +27,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from board.accounts.users import display_names
 from board.audit.service import diff, jsonable, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
-from board.auth.users import display_names
 from board.cases.enums import CaseStatus
 from board.cases.workflow import apply_transition
 from board.db.engine import Database

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from board.accounts.users import display_names
 from board.audit.service import diff, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
-from board.auth.users import display_names
 from board.cases.levels import VertebralLevel
 from board.db.engine import Database
 from board.db.models import Biopsy, Case, User, utcnow

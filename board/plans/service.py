@@ -32,11 +32,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from board.accounts.users import display_names
 from board.audit.service import diff, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.auth.roles import REQUIRED_ROLES, Role
-from board.auth.users import display_names
 from board.cases.enums import CaseStatus
 from board.cases.service import _readiness_for
 from board.cases.workflow import apply_transition

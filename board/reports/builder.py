@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from board.auth.users import display_names
+from board.accounts.users import display_names
 from board.db.models import (
     ActionItem,
     Attendance,

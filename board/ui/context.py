@@ -12,16 +12,16 @@ from collections.abc import Sequence
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from board.auth.actor import Actor
-from board.auth.oidc import sign_in_with_identity
-from board.auth.sessions import (
+from board.accounts.oidc import sign_in_with_identity
+from board.accounts.sessions import (
     COOKIE_NAME,
     resolve_session,
     sign_out_everywhere,
     start_session,
     unsign_cookie,
 )
-from board.auth.users import UserView
+from board.accounts.users import UserView
+from board.auth.actor import Actor
 from board.db.engine import Database
 from board.db.migrate import upgrade_to_head
 from board.errors import AuthenticationError, ConfigurationError

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from board.auth.sessions import COOKIE_NAME, exchange_handoff, sign_cookie
+from board.accounts.sessions import COOKIE_NAME, exchange_handoff, sign_cookie
 from board.db.engine import Database
 from board.settings import Settings, load_settings
 

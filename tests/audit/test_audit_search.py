@@ -10,10 +10,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
+from board.accounts.users import authenticate
 from board.audit.service import AuditFilter, export_audit_csv, search_audit
 from board.auth.actor import Actor
 from board.auth.roles import Role
-from board.auth.users import authenticate
 from board.cases.service import add_note, create_case
 from board.cases.views import CaseInput
 from board.db.engine import Database

@@ -7,9 +7,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from board.auth.actor import Actor
-from board.auth.roles import Role
-from board.auth.users import (
+from board.accounts.users import (
     SIGN_IN_FAILED,
     authenticate,
     change_role,
@@ -17,6 +15,8 @@ from board.auth.users import (
     reset_password,
     set_active,
 )
+from board.auth.actor import Actor
+from board.auth.roles import Role
 from board.db.engine import Database
 from board.db.models import AuditEvent, User
 from board.errors import AuthenticationError, InvalidStateError, NotFoundError, ValidationError

@@ -7,10 +7,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select, update
 
+from board.accounts.oidc import AWAITING_APPROVAL, NOT_REGISTERED, sign_in_with_identity
+from board.accounts.users import set_active, set_email
 from board.auth.actor import Actor
-from board.auth.oidc import AWAITING_APPROVAL, NOT_REGISTERED, sign_in_with_identity
 from board.auth.roles import Role
-from board.auth.users import set_active, set_email
 from board.db.engine import Database
 from board.db.models import AuditEvent, User
 from board.errors import AuthenticationError, PermissionDeniedError, ValidationError

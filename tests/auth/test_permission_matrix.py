@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
+from board.accounts.sessions import active_sessions, end_user_sessions
+from board.accounts.users import change_role, create_user, reset_password, set_active
 from board.analytics.service import board_analytics
 from board.audit.service import AuditFilter, export_audit_csv, search_audit
 from board.auth.actor import Actor
 from board.auth.permissions import PERMISSIONS, Action, allowed, require
 from board.auth.roles import Role
-from board.auth.sessions import active_sessions, end_user_sessions
-from board.auth.users import change_role, create_user, reset_password, set_active
 from board.cases.service import add_note, create_case, get_case, update_case
 from board.db.engine import Database
 from board.db.models import User

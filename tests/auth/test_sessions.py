@@ -7,9 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from board.auth.actor import Actor
-from board.auth.roles import Role
-from board.auth.sessions import (
+from board.accounts.sessions import (
     HANDOFF_LIFETIME,
     MAX_LIFETIME,
     active_sessions,
@@ -21,7 +19,9 @@ from board.auth.sessions import (
     start_session,
     unsign_cookie,
 )
-from board.auth.users import reset_password, set_active
+from board.accounts.users import reset_password, set_active
+from board.auth.actor import Actor
+from board.auth.roles import Role
 from board.db.engine import Database
 from board.db.models import AuditEvent, UserSession, utcnow
 

@@ -8,8 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from board.auth.actor import Actor
-from board.auth.users import (
+from board.accounts.users import (
     FREE_FAILURES,
     GLOBAL_DELAY_S,
     GLOBAL_FAILURES_PER_MINUTE,
@@ -18,6 +17,7 @@ from board.auth.users import (
     authenticate,
     required_wait,
 )
+from board.auth.actor import Actor
 from board.db.engine import Database
 from board.db.models import AuditEvent, utcnow
 from board.errors import AuthenticationError

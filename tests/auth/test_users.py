@@ -9,9 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from board.auth.actor import Actor
-from board.auth.roles import Role
-from board.auth.users import (
+from board.accounts.users import (
     MIN_PASSWORD_LENGTH,
     SIGN_IN_FAILED,
     UserView,
@@ -22,6 +20,8 @@ from board.auth.users import (
     hash_password,
     list_users,
 )
+from board.auth.actor import Actor
+from board.auth.roles import Role
 from board.db.engine import Database
 from board.db.models import AuditEvent, User
 from board.errors import (

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from board.accounts.sessions import resolve_session, sign_out_everywhere
+from board.accounts.users import create_first_admin
 from board.auth.roles import Role
-from board.auth.sessions import resolve_session, sign_out_everywhere
-from board.auth.users import create_first_admin
 from board.db.engine import Database
 from board.db.models import AuditEvent, User
 from board.demo import DEMO_PASSWORD

@@ -9,10 +9,10 @@ import io
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from board.accounts.users import create_first_admin
 from board.auth.actor import Actor
 from board.auth.permissions import PERMISSIONS, Action
 from board.auth.roles import Role
-from board.auth.users import create_first_admin
 from board.db.engine import Database
 from board.db.models import AuditEvent
 from board.ui.analytics import NO_ADHERENCE, NO_DECISIONS, NO_MEETINGS, NO_PAIN

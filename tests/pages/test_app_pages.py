@@ -133,7 +133,7 @@ def test_sign_in_lists_demo_accounts_and_checks_password(demo_db: Database) -> N
 
 
 def test_empty_worklist_invites_first_case(page_db: Database) -> None:
-    from board.auth.users import create_first_admin
+    from board.accounts.users import create_first_admin
 
     create_first_admin(page_db, "chief", "Dr Chief", "a-long-password")
     at = signed_in(page_db, "chief")
@@ -334,7 +334,7 @@ def test_case_page_empty_note_is_refused(demo_db: Database) -> None:
 
 
 def test_case_page_stale_edit_names_who_changed_it(demo_db: Database) -> None:
-    from board.auth.users import authenticate
+    from board.accounts.users import authenticate
     from board.cases.service import get_case, update_case
 
     case_id = _case_id(demo_db, "TB-DEMO01")
@@ -364,7 +364,7 @@ def _asdict(obj: object) -> dict[str, object]:
 
 
 def test_case_page_shows_markup_in_user_text_literally(demo_db: Database) -> None:
-    from board.auth.users import authenticate
+    from board.accounts.users import authenticate
     from board.cases.service import create_case
     from board.cases.views import CaseInput
 

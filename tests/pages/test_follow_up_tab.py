@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from board.accounts.users import create_first_admin, create_user
 from board.auth.actor import Actor
 from board.auth.roles import Role
-from board.auth.users import create_first_admin, create_user
 from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.errors import ValidationError

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from board.accounts.users import authenticate
 from board.assessments.service import get_assessment, save_assessment
 from board.auth.roles import Role
-from board.auth.users import authenticate
 from board.db.engine import Database
 from board.db.models import Assessment, AuditEvent, Biopsy, Case, Patient
 from board.demo import DEMO_PASSWORD

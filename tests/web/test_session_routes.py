@@ -12,9 +12,9 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
+from board.accounts.sessions import COOKIE_NAME, resolve_session, start_session, unsign_cookie
 from board.auth.actor import Actor
 from board.auth.roles import Role
-from board.auth.sessions import COOKIE_NAME, resolve_session, start_session, unsign_cookie
 from board.db.engine import Database
 from board.web import session_routes
 from board.web.session_routes import end_session, same_origin

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from board.accounts.users import UserView, _view
 from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.roles import Role
-from board.auth.users import UserView, _view
 from board.db.engine import Database
 from board.db.models import AuditEvent, User, utcnow
 from board.errors import AuthenticationError
