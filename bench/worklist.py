@@ -38,8 +38,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from board.auth.actor import Actor  # noqa: E402
 from board.auth.roles import CONTRIBUTING_ROLES, Role  # noqa: E402
-from board.cases.service import list_worklist, primary_site_options  # noqa: E402
-from board.cases.views import WorklistFilter  # noqa: E402
+from board.cases.service import primary_site_options  # noqa: E402
 from board.db.engine import Database  # noqa: E402
 from board.db.migrate import upgrade_to_head  # noqa: E402
 from board.db.models import (  # noqa: E402
@@ -52,6 +51,8 @@ from board.db.models import (  # noqa: E402
     Patient,
     User,
 )
+from board.worklist.service import list_worklist  # noqa: E402
+from board.worklist.views import WorklistFilter  # noqa: E402
 
 LEVELS = (
     [f"C{i}" for i in range(1, 8)]

@@ -5,14 +5,14 @@ import streamlit as st
 from board.auth.permissions import Action, allowed
 from board.auth.roles import CONTRIBUTING_ROLES
 from board.cases.enums import CaseStatus, Urgency
-from board.cases.service import list_worklist, upcoming_meetings
-from board.cases.views import WorklistFilter
-from board.reports.csv_export import export_worklist_csv
 from board.ui import context
 from board.ui.case_form import new_case_form
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
+from board.worklist.csv_export import export_worklist_csv
+from board.worklist.service import list_worklist, upcoming_meetings
+from board.worklist.views import WorklistFilter
 
 db = context.database()
 actor = context.require_actor()

@@ -27,7 +27,7 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.db.engine import Database
 from board.db.models import utcnow
-from board.reports.csv_export import CsvFile, neutralise
+from board.worklist.csv_export import CsvFile, neutralise
 
 CSV_COLUMNS = ("section", "measure", "group", "value", "n")
 

@@ -1,7 +1,7 @@
 """What the saved forms contribute to a case's readiness checklist.
 
 Kept apart from the derivation so the worklist can ask it for one page of cases from
-the stored JSON alone (no per-case score derivation, no extra queries).
+the typed forms alone (no per-case score derivation, no extra queries).
 """
 
 from __future__ import annotations
@@ -10,22 +10,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from board.assessments.forms import (
+    Form,
     OncologistForm,
     PainForm,
     RadiologistForm,
     SurgeonForm,
 )
-from board.assessments.service import read_form
 from board.auth.roles import Role
 
 
-def form_readiness(forms: Mapping[Role, Any], referral_pain_score: int | None) -> dict[str, Any]:
+def form_readiness(forms: Mapping[Role, Form], referral_pain_score: int | None) -> dict[str, Any]:
     """The readiness facts that come from the roles' stored forms.
 
     Parameters
     ----------
     forms:
-        Stored form data (``Assessment.data``) by role, drafts included.
+        The typed forms by role, drafts included
+        (:func:`board.assessments.service.saved_forms`).
     referral_pain_score:
         The pain score of the referral, used when the pain team has not recorded one.
 
@@ -37,9 +38,8 @@ def form_readiness(forms: Mapping[Role, Any], referral_pain_score: int | None) -
         ``pain_assessed``, ``pain_detail``.
     """
 
-    def form(role: Role) -> Any:
-        data = forms.get(role)
-        return None if data is None else read_form(role, data)[0]
+    def form(role: Role) -> Form | None:
+        return forms.get(role)
 
     radiology = form(Role.RADIOLOGIST)
     surgeon = form(Role.SPINE_SURGEON)

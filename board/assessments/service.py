@@ -11,17 +11,15 @@ naming who changed the form and when, and nothing is overwritten.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from board.accounts.users import display_names
-from board.assessments.forms import Form, empty_form, form_class, parse_form
+from board.assessments.forms import FORM_CLASSES, Form, empty_form, form_class, parse_form
 from board.audit.service import diff, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
@@ -86,6 +84,64 @@ def read_form(role: Role, data: Mapping[str, Any] | None) -> tuple[Form, str | N
         return parse_form(role, data or {}), None
     except ValidationError as exc:
         return empty_form(role), f"The stored form could not be read: {exc.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class SavedForms:
+    """The typed forms saved for one case, drafts included.
+
+    Parameters
+    ----------
+    forms:
+        Each role's form (stored data that cannot be read counts as a blank form).
+    submitted:
+        The roles that marked their input complete for the meeting.
+    authors:
+        The user id of whoever last saved each role's form.
+    """
+
+    forms: Mapping[Role, Form] = field(default_factory=dict)
+    submitted: frozenset[Role] = frozenset()
+    authors: Mapping[Role, int] = field(default_factory=dict)
+
+
+def saved_forms(session: Session, case_ids: Collection[int]) -> dict[int, SavedForms]:
+    """The typed forms of several cases in one query (the one place stored data is read).
+
+    Parameters
+    ----------
+    session:
+        An open session.
+    case_ids:
+        The cases.
+
+    Returns
+    -------
+    dict[int, SavedForms]
+        One entry per case id asked for (empty when a case has no assessment).
+    """
+    forms: dict[int, dict[Role, Form]] = {cid: {} for cid in case_ids}
+    submitted: dict[int, set[Role]] = {cid: set() for cid in case_ids}
+    authors: dict[int, dict[Role, int]] = {cid: {} for cid in case_ids}
+    if case_ids:
+        for case_id, role, data, submitted_at, author in session.execute(
+            select(
+                Assessment.case_id,
+                Assessment.role,
+                Assessment.data,
+                Assessment.submitted_at,
+                Assessment.updated_by_id,
+            ).where(Assessment.case_id.in_(list(case_ids)))
+        ):
+            if submitted_at is not None:
+                submitted[case_id].add(role)
+            if role in FORM_CLASSES:
+                forms[case_id][role] = read_form(role, data)[0]
+            if author is not None:
+                authors[case_id][role] = author
+    return {
+        cid: SavedForms(forms[cid], frozenset(submitted[cid]), authors[cid]) for cid in case_ids
+    }
 
 
 def _view(
@@ -219,8 +275,8 @@ def check_can_edit(actor: Actor, role: Role) -> None:
         )
 
 
-def save_assessment(
-    db: Database,
+def write_assessment(
+    session: Session,
     actor: Actor,
     case_id: int,
     role: Role,
@@ -228,13 +284,20 @@ def save_assessment(
     expected_version: int,
     *,
     submit: bool = False,
+    now: dt.datetime | None = None,
 ) -> AssessmentView:
-    """Save the actor's own role's form, refusing a stale save.
+    """Save the actor's own role's form inside an open transaction (a step).
+
+    The caller owns the transaction: :func:`board.cases.specialist_input.save_assessment`
+    is the action pages call; it also re-applies the case's red-flag rule. A stale save
+    raises :class:`ConflictError`; a race the database detects on commit raises
+    ``StaleDataError`` or ``IntegrityError`` from the caller's ``with db.write()``, which
+    :func:`race_conflict` turns into the same conflict.
 
     Parameters
     ----------
-    db:
-        The database.
+    session:
+        The open write session of the action.
     actor:
         Who saves; must act in ``role``.
     case_id:
@@ -248,6 +311,8 @@ def save_assessment(
         not started yet).
     submit:
         Also mark the assessment complete for the meeting (sets ``submitted_at``).
+    now:
+        The time of the save (the demo board writes back-dated); now when ``None``.
 
     Returns
     -------
@@ -270,73 +335,85 @@ def save_assessment(
     if type(clean) is not form_class(role):
         raise ValidationError(f"This is not the {role.label} form.", field="role")
     data = clean.to_data()
-    now = utcnow()
-    try:
-        with db.write() as session:
-            case = _require_case(session, case_id)
-            row = session.scalar(
-                select(Assessment).where(Assessment.case_id == case_id, Assessment.role == role)
+    now = now or utcnow()
+    case = _require_case(session, case_id)
+    row = session.scalar(
+        select(Assessment).where(Assessment.case_id == case_id, Assessment.role == role)
+    )
+    if row is None:
+        if expected_version != 0:
+            raise _conflict(session, case, None, role)
+        row = Assessment(
+            case_id=case_id,
+            role=role,
+            data=data,
+            updated_by_id=actor.user_id,
+            updated_at=now,
+            submitted_at=now if submit else None,
+        )
+        session.add(row)
+        session.flush()
+        record(
+            session,
+            actor,
+            "assessment.create",
+            "assessment",
+            row.id,
+            case_id=case_id,
+            after={"role": role, **data, "submitted": submit},
+            at=now,
+        )
+    else:
+        if row.version != expected_version:
+            raise _conflict(session, case, row, role)
+        before_data = dict(row.data or {})
+        changed_before, changed_after = diff(before_data, data)
+        newly_submitted = submit and row.submitted_at is None
+        if changed_after or submit:
+            row.data = data
+            row.updated_at = now
+            row.updated_by_id = actor.user_id
+            if submit:
+                row.submitted_at = now
+            session.flush()
+            if newly_submitted:
+                changed_before["submitted"] = False
+                changed_after["submitted"] = True
+            record(
+                session,
+                actor,
+                "assessment.submit" if submit else "assessment.save",
+                "assessment",
+                row.id,
+                case_id=case_id,
+                before={"role": role, **changed_before},
+                after={"role": role, **changed_after},
+                at=now,
             )
-            if row is None:
-                if expected_version != 0:
-                    raise _conflict(session, case, None, role)
-                row = Assessment(
-                    case_id=case_id,
-                    role=role,
-                    data=data,
-                    updated_by_id=actor.user_id,
-                    updated_at=now,
-                    submitted_at=now if submit else None,
-                )
-                session.add(row)
-                session.flush()
-                record(
-                    session,
-                    actor,
-                    "assessment.create",
-                    "assessment",
-                    row.id,
-                    case_id=case_id,
-                    after={"role": role, **data, "submitted": submit},
-                )
-            else:
-                if row.version != expected_version:
-                    raise _conflict(session, case, row, role)
-                before_data = dict(row.data or {})
-                changed_before, changed_after = diff(before_data, data)
-                newly_submitted = submit and row.submitted_at is None
-                if changed_after or submit:
-                    row.data = data
-                    row.updated_at = now
-                    row.updated_by_id = actor.user_id
-                    if submit:
-                        row.submitted_at = now
-                    session.flush()
-                    if newly_submitted:
-                        changed_before["submitted"] = False
-                        changed_after["submitted"] = True
-                    record(
-                        session,
-                        actor,
-                        "assessment.submit" if submit else "assessment.save",
-                        "assessment",
-                        row.id,
-                        case_id=case_id,
-                        before={"role": role, **changed_before},
-                        after={"role": role, **changed_after},
-                    )
-            if role is Role.RADIOLOGIST:
-                # ESCC 2-3 makes the case urgent (suspected cord compression).
-                from board.cases.service import refresh_urgency
+    names = {actor.user_id: actor.display_name} if actor.user_id else {}
+    return _view(row, case_id, role, names)
 
-                refresh_urgency(session, actor, case)
-            names = {actor.user_id: actor.display_name} if actor.user_id else {}
-            return _view(row, case_id, role, names)
-    except (StaleDataError, IntegrityError):
-        # Another transaction saved the form between our read and our write.
-        with db.read() as session:
-            case = _require_case(session, case_id)
-            row = session.scalar(
-                select(Assessment).where(Assessment.case_id == case_id, Assessment.role == role)
-            )
-            raise _conflict(session, case, row, role) from None
+
+def race_conflict(db: Database, case_id: int, role: Role) -> ConflictError:
+    """The conflict to report when another transaction saved the form first.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    case_id:
+        The case.
+    role:
+        Whose form.
+
+    Returns
+    -------
+    ConflictError
+        Naming who saved the form and when.
+    """
+    with db.read() as session:
+        case = _require_case(session, case_id)
+        row = session.scalar(
+            select(Assessment).where(Assessment.case_id == case_id, Assessment.role == role)
+        )
+        return _conflict(session, case, row, role)

@@ -51,6 +51,7 @@ def record(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
     detail: str | None = None,
+    at: dt.datetime | None = None,
 ) -> AuditEvent:
     """Append one audit event to the current transaction.
 
@@ -70,6 +71,9 @@ def record(
         The changed fields before and after (only the fields that changed).
     detail:
         Optional free text (for example a reason).
+    at:
+        When it happened: the action's own clock (``now=`` of the write services, which
+        the demo board sets to write its history back-dated); now when ``None``.
 
     Returns
     -------
@@ -88,6 +92,8 @@ def record(
         after=jsonable(dict(after)) if after is not None else None,
         detail=detail,
     )
+    if at is not None:
+        event.occurred_at = at
     session.add(event)
     session.flush()
     return event

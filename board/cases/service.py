@@ -1,4 +1,4 @@
-"""Case services: create and edit cases, append notes, the worklist and the case page.
+"""Case services: create and edit cases, append notes, the case page's summary.
 
 Every function opens one session for the action, checks the actor's permission, and
 writes one audit event per change in the same transaction. Pages get frozen
@@ -9,74 +9,30 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from board.assessments.readiness import form_readiness
 from board.audit.service import diff, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
-from board.auth.roles import Role
-from board.cases.enums import CaseStatus, NoteKind, Sex, Urgency
+from board.cases.enums import CaseStatus, NoteKind, Sex
 from board.cases.levels import parse_levels
-from board.cases.readiness import Readiness, ReadinessFacts, assess_readiness
-from board.cases.redflags import SymptomFacts, assess_red_flags
-from board.cases.views import (
-    CaseDetail,
-    CaseInput,
-    MeetingOption,
-    NextMeeting,
-    NoteView,
-    WorklistFilter,
-    WorklistPage,
-    WorklistRow,
-)
+from board.cases.queries import next_meetings, open_action_counts, readiness_of
+from board.cases.steps import apply_urgency, high_grade_escc
+from board.cases.views import CaseDetail, CaseInput, NoteView
 from board.db.engine import Database
-from board.db.models import (
-    ActionItem,
-    AgendaItem,
-    Assessment,
-    Biopsy,
-    Case,
-    ImagingStudy,
-    Lesion,
-    Meeting,
-    Note,
-    Patient,
-    User,
-    utcnow,
-)
+from board.db.models import Case, Lesion, Note, Patient, User, utcnow
 from board.errors import ConflictError, NotFoundError, ValidationError
-from board.followup.due import due_follow_ups_for, has_due_follow_up
-from board.imaging.enums import BodyRegion
-from board.meetings.enums import MeetingStatus
-from board.pathology.enums import BiopsyStatus
 from board.scoring.primary import PrimarySite
-
-_SelectT = TypeVar("_SelectT", bound=Select)
 
 PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 PSEUDONYM_PREFIX = "TB-"
 MAX_NOTE_LENGTH = 20_000
 MAX_REFERRAL_LENGTH = 5_000
-#: Body regions of an MRI that count as "MRI of the spine" for readiness.
-SPINE_REGIONS = tuple(
-    region.value
-    for region in (
-        BodyRegion.CERVICAL,
-        BodyRegion.THORACIC,
-        BodyRegion.LUMBAR,
-        BodyRegion.SACRAL,
-        BodyRegion.WHOLE_SPINE,
-        BodyRegion.SPINE,
-        BodyRegion.WHOLE_BODY,
-    )
-)
 PAIN_CHARACTERS = ("mechanical", "biological", "radicular")
 
 # Fields of a case compared for the audit trail and applied by edits.
@@ -225,73 +181,6 @@ def _new_pseudonym(session: Session) -> str:
     raise RuntimeError("could not generate a unique pseudonym")  # pragma: no cover
 
 
-def _apply_urgency(case: Case, high_grade_escc: bool | None = None) -> None:
-    result = assess_red_flags(
-        SymptomFacts(
-            known_cancer=case.known_cancer,
-            pain_score=case.pain_score,
-            pain_new_or_worse=case.pain_new_or_worse,
-            weakness=case.weakness,
-            numbness=case.numbness,
-            gait_disturbance=case.gait_disturbance,
-            bladder_bowel_dysfunction=case.bladder_bowel_dysfunction,
-            radicular_pain=case.radicular_pain,
-            high_grade_escc=high_grade_escc,
-        )
-    )
-    case.urgency = Urgency.URGENT if result.urgent else Urgency.ROUTINE
-    case.priority = 1 if result.urgent else 0
-    case.urgency_reasons = list(result.reasons)
-
-
-def _high_grade_escc(session: Session, case: Case) -> bool | None:
-    """``True`` when the radiologist (or a lesion's findings) records ESCC 2 or 3."""
-    grades: list[str] = []
-    data = session.scalar(
-        select(Assessment.data).where(
-            Assessment.case_id == case.id, Assessment.role == Role.RADIOLOGIST
-        )
-    )
-    if isinstance(data, dict):
-        for lesion in data.get("lesions") or []:
-            if isinstance(lesion, dict):
-                grades.append(str(lesion.get("escc")))
-    for lesion in case.lesions:
-        grades.append(str((lesion.findings or {}).get("escc")))
-    return True if any(grade in ("2", "3") for grade in grades) else None
-
-
-def refresh_urgency(session: Session, actor: Actor, case: Case) -> bool:
-    """Re-apply the red-flag rule to a case (after the radiologist records ESCC).
-
-    Parameters
-    ----------
-    session:
-        The session of the action (the change is audited in it).
-    actor:
-        Who made the change that prompted it.
-    case:
-        The case.
-
-    Returns
-    -------
-    bool
-        Whether the urgency or its reasons changed.
-    """
-    before = {"urgency": case.urgency, "urgency_reasons": list(case.urgency_reasons or ())}
-    _apply_urgency(case, _high_grade_escc(session, case))
-    after = {"urgency": case.urgency, "urgency_reasons": list(case.urgency_reasons or ())}
-    if before == after:
-        return False
-    case.updated_at = utcnow()
-    case.updated_by_id = actor.user_id
-    session.flush()
-    record(
-        session, actor, "case.urgency", "case", case.id, case_id=case.id, before=before, after=after
-    )
-    return True
-
-
 def _sync_lesions(case: Case, levels_text: str) -> None:
     wanted = [lvl for lvl in levels_text.split(",") if lvl]
     existing = {lesion.level: lesion for lesion in case.lesions}
@@ -359,7 +248,7 @@ def create_case(
             updated_by_id=actor.user_id,
             **{name: values[name] for name in _CASE_FIELDS},
         )
-        _apply_urgency(case)
+        apply_urgency(case)
         session.add(case)
         session.flush()
         _sync_lesions(case, case.levels)
@@ -423,7 +312,7 @@ def update_case(
                     setattr(case, name, values[name])
                 for name in _PATIENT_FIELDS:
                     setattr(patient, name, values[name])
-                _apply_urgency(case, _high_grade_escc(session, case))
+                apply_urgency(case, high_grade_escc(session, case))
                 _sync_lesions(case, case.levels)
                 changed_before, changed_after = diff(before, _case_snapshot(case, patient))
             if changed_after:
@@ -530,95 +419,6 @@ def _split_levels(text: str) -> tuple[str, ...]:
     return tuple(level for level in text.split(",") if level)
 
 
-def _readiness_for(session: Session, case_ids: list[int], today: dt.date) -> dict[int, Readiness]:
-    """Readiness of several cases in four batched queries."""
-    if not case_ids:
-        return {}
-    mri: dict[int, dt.date] = {}
-    for case_id, latest in session.execute(
-        select(ImagingStudy.case_id, func.max(ImagingStudy.study_date))
-        .where(
-            ImagingStudy.case_id.in_(case_ids),
-            ImagingStudy.modality == "MR",
-            or_(ImagingStudy.body_region.is_(None), ImagingStudy.body_region.in_(SPINE_REGIONS)),
-        )
-        .group_by(ImagingStudy.case_id)
-    ):
-        if latest is not None:
-            mri[case_id] = latest
-    histology: dict[int, bool] = {
-        cid: bool(h)
-        for cid, h in session.execute(select(Case.id, Case.histology).where(Case.id.in_(case_ids)))
-    }
-    pending: set[int] = set()
-    for case_id, status in session.execute(
-        select(Biopsy.case_id, Biopsy.status).where(Biopsy.case_id.in_(case_ids))
-    ):
-        if status is BiopsyStatus.FINAL:
-            histology[case_id] = True
-        else:
-            pending.add(case_id)
-    submitted: dict[int, set[Role]] = defaultdict(set)
-    forms: dict[int, dict[Role, Any]] = defaultdict(dict)
-    for case_id, role, data, submitted_at in session.execute(
-        select(Assessment.case_id, Assessment.role, Assessment.data, Assessment.submitted_at).where(
-            Assessment.case_id.in_(case_ids)
-        )
-    ):
-        if submitted_at is not None:
-            submitted[case_id].add(role)
-        forms[case_id][role] = data
-    pain_scores = dict(
-        session.execute(select(Case.id, Case.pain_score).where(Case.id.in_(case_ids))).all()
-    )
-    return {
-        cid: assess_readiness(
-            ReadinessFacts(
-                latest_spine_mri=mri.get(cid),
-                histology_known=histology.get(cid, False),
-                biopsy_pending=cid in pending,
-                submitted_roles=frozenset(submitted[cid]),
-                **form_readiness(forms[cid], pain_scores.get(cid)),
-            ),
-            today,
-        )
-        for cid in case_ids
-    }
-
-
-def _next_meetings(
-    session: Session, case_ids: list[int], now: dt.datetime
-) -> dict[int, NextMeeting]:
-    if not case_ids:
-        return {}
-    rows = session.execute(
-        select(AgendaItem.case_id, Meeting.id, Meeting.starts_at, Meeting.title)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(
-            AgendaItem.case_id.in_(case_ids),
-            Meeting.starts_at >= now - dt.timedelta(hours=12),
-            Meeting.status.in_([MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS]),
-        )
-        .order_by(Meeting.starts_at)
-    )
-    found: dict[int, NextMeeting] = {}
-    for case_id, meeting_id, starts_at, title in rows:
-        found.setdefault(case_id, NextMeeting(meeting_id, starts_at, title))
-    return found
-
-
-def _open_actions(session: Session, case_ids: list[int]) -> dict[int, int]:
-    if not case_ids:
-        return {}
-    return dict(
-        session.execute(
-            select(ActionItem.case_id, func.count())
-            .where(ActionItem.case_id.in_(case_ids), ActionItem.done_at.is_(None))
-            .group_by(ActionItem.case_id)
-        ).all()
-    )
-
-
 def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
     """The case page's summary: details, urgency, readiness, next meeting, notes.
 
@@ -643,7 +443,7 @@ def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
         notes = session.scalars(
             select(Note).where(Note.case_id == case_id).order_by(Note.created_at, Note.id)
         ).all()
-        readiness = _readiness_for(session, [case_id], now.date())[case_id]
+        readiness = readiness_of(session, [case_id], now.date())[case_id]
         return CaseDetail(
             id=case.id,
             version=case.version,
@@ -677,140 +477,10 @@ def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
             updated_at=case.updated_at,
             updated_by=users.get(case.updated_by_id) if case.updated_by_id else None,
             readiness=readiness,
-            next_meeting=_next_meetings(session, [case_id], now).get(case_id),
+            next_meeting=next_meetings(session, [case_id], now).get(case_id),
             notes=tuple(_note_view(n) for n in notes),
-            open_action_items=_open_actions(session, [case_id]).get(case_id, 0),
+            open_action_items=open_action_counts(session, [case_id]).get(case_id, 0),
         )
-
-
-def _filtered(query: _SelectT, filters: WorklistFilter) -> _SelectT:
-    if filters.statuses:
-        query = query.where(Case.status.in_(filters.statuses))
-    if filters.urgency is not None:
-        query = query.where(Case.urgency == filters.urgency)
-    if filters.meeting_id is not None:
-        query = query.where(
-            exists().where(
-                and_(AgendaItem.case_id == Case.id, AgendaItem.meeting_id == filters.meeting_id)
-            )
-        )
-    if filters.missing_role is not None:
-        query = query.where(
-            ~exists().where(
-                and_(
-                    Assessment.case_id == Case.id,
-                    Assessment.role == filters.missing_role,
-                    Assessment.submitted_at.is_not(None),
-                )
-            )
-        )
-    if filters.follow_up_due:
-        query = query.where(has_due_follow_up(utcnow().date()))
-    if filters.search:
-        term = filters.search.strip().upper()
-        query = query.where(
-            or_(
-                Patient.pseudonym.contains(term, autoescape=True),
-                Patient.hospital_number == filters.search.strip(),
-            )
-        )
-    return query
-
-
-def list_worklist(
-    db: Database,
-    actor: Actor,
-    filters: WorklistFilter | None = None,
-    page: int = 1,
-    page_size: int = 25,
-) -> WorklistPage:
-    """One page of the worklist: urgent cases first, then newest first.
-
-    Parameters
-    ----------
-    db:
-        The database.
-    actor:
-        Who is looking.
-    filters:
-        Status, urgency, meeting and role-still-to-contribute filters.
-    page:
-        1-based page number (clamped to the last page).
-    page_size:
-        Rows per page.
-
-    Returns
-    -------
-    WorklistPage
-        The rows of the page and the total count.
-
-    Raises
-    ------
-    PermissionDeniedError
-        If the actor may not view cases.
-    """
-    require(actor, Action.CASE_VIEW)
-    filters = filters or WorklistFilter()
-    page_size = max(1, min(page_size, 200))
-    now = utcnow()
-    with db.read() as session:
-        base = _filtered(select(Case.id).join(Patient, Patient.id == Case.patient_id), filters)
-        total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
-        pages = max(1, -(-total // page_size))
-        page = max(1, min(page, pages))
-        query = _filtered(
-            select(Case, Patient).join(Patient, Patient.id == Case.patient_id), filters
-        )
-        rows = session.execute(
-            query.order_by(Case.priority.desc(), Case.created_at.desc(), Case.id.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
-        ).all()
-        ids = [case.id for case, _ in rows]
-        readiness = _readiness_for(session, ids, now.date())
-        meetings = _next_meetings(session, ids, now)
-        actions = _open_actions(session, ids)
-        due = due_follow_ups_for(session, ids, now.date())
-        result = tuple(
-            WorklistRow(
-                id=case.id,
-                pseudonym=patient.pseudonym,
-                hospital_number=patient.hospital_number,
-                primary_site_label=primary_site_label(case.primary_site),
-                histology=case.histology,
-                levels=_split_levels(case.levels),
-                status=case.status,
-                urgency=case.urgency,
-                urgency_reasons=tuple(case.urgency_reasons or ()),
-                missing=readiness[case.id].missing,
-                missing_roles=readiness[case.id].missing_roles,
-                next_meeting=meetings.get(case.id),
-                open_action_items=actions.get(case.id, 0),
-                created_at=case.created_at,
-                follow_up=due.get(case.id),
-                rediscussion_requested=case.rediscussion_requested_at is not None,
-                died_on=case.died_on,
-            )
-            for case, patient in rows
-        )
-        return WorklistPage(rows=result, total=total, page=page, page_size=page_size)
-
-
-def upcoming_meetings(db: Database, actor: Actor, limit: int = 20) -> list[MeetingOption]:
-    """Scheduled meetings from today on, for the worklist's meeting filter."""
-    require(actor, Action.CASE_VIEW)
-    start = utcnow() - dt.timedelta(hours=12)
-    with db.read() as session:
-        meetings = session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.starts_at >= start,
-                Meeting.status.in_([MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS]),
-            )
-            .order_by(Meeting.starts_at)
-            .limit(limit)
-        ).all()
-        return [MeetingOption(m.id, m.starts_at, m.title) for m in meetings]
 
 
 def case_exists(db: Database, case_id: int) -> bool:

@@ -23,8 +23,9 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed, require
 from board.auth.roles import REQUIRED_ROLES, Role
 from board.cases.enums import CaseStatus, Urgency
+from board.cases.queries import readiness_of
 from board.cases.readiness import Readiness
-from board.cases.service import _readiness_for, primary_site_label
+from board.cases.service import primary_site_label
 from board.db.engine import Database
 from board.db.models import (
     AgendaItem,
@@ -233,7 +234,7 @@ def _detail(session: Session, meeting: Meeting) -> MeetingDetail:
             .where(Case.id.in_(case_ids))
         ):
             cases[case.id] = (case, patient)
-    readiness: dict[int, Readiness] = _readiness_for(session, case_ids, now.date())
+    readiness: dict[int, Readiness] = readiness_of(session, case_ids, now.date())
     plans: dict[int, tuple[PlanStatus, int]] = {}
     if case_ids:
         for version in session.scalars(
@@ -442,7 +443,7 @@ def _candidates(session: Session, meeting_id: int) -> list[AgendaCandidate]:
             Case.id.not_in(on_agenda),
         )
     ).all()
-    readiness = _readiness_for(session, [c.id for c, _ in rows], utcnow().date())
+    readiness = readiness_of(session, [c.id for c, _ in rows], utcnow().date())
     found = [
         AgendaCandidate(
             case_id=case.id,
@@ -843,7 +844,7 @@ def _sort(session: Session, actor: Actor, meeting: Meeting) -> None:
     if not items:
         return
     ids = [i.case_id for i in items]
-    readiness = _readiness_for(session, ids, utcnow().date())
+    readiness = readiness_of(session, ids, utcnow().date())
     cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))}
     items.sort(
         key=lambda i: agenda_order_key(

@@ -38,7 +38,7 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.auth.roles import REQUIRED_ROLES, Role
 from board.cases.enums import CaseStatus
-from board.cases.service import _readiness_for
+from board.cases.queries import readiness_of
 from board.cases.workflow import apply_transition
 from board.db.engine import Database
 from board.db.models import (
@@ -543,7 +543,7 @@ def _mark_discussed(session: Session, actor: Actor, item: AgendaItem) -> None:
         return
     item.discussed_at = utcnow()
     item.updated_by_id = actor.user_id
-    readiness = _readiness_for(session, [item.case_id], item.discussed_at.date())
+    readiness = readiness_of(session, [item.case_id], item.discussed_at.date())
     item.missing_at_discussion = list(readiness[item.case_id].missing)
 
 

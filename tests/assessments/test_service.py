@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from board.assessments.forms import RadiologistForm, parse_form
-from board.assessments.service import get_assessment, list_assessments, save_assessment
+from board.assessments.service import get_assessment, list_assessments
 from board.auth.actor import Actor
 from board.auth.roles import CONTRIBUTING_ROLES, Role
 from board.cases.service import add_note, create_case, get_case
+from board.cases.specialist_input import save_assessment
 from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.db.models import AuditEvent

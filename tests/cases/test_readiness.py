@@ -10,12 +10,13 @@ import pytest
 from board.auth.actor import Actor
 from board.auth.roles import REQUIRED_ROLES, Role
 from board.cases.readiness import MRI_MAX_AGE_DAYS, ReadinessFacts, assess_readiness
-from board.cases.service import create_case, get_case, list_worklist
+from board.cases.service import create_case, get_case
 from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.db.models import Assessment, Biopsy, ImagingStudy, utcnow
 from board.imaging.enums import BodyRegion
 from board.pathology.enums import BiopsyKind, BiopsyStatus
+from board.worklist.service import list_worklist
 
 TODAY = dt.date(2026, 3, 10)
 ALL_REQUIRED = frozenset(REQUIRED_ROLES)
@@ -246,7 +247,7 @@ def test_draft_assessment_is_still_missing(
 def test_form_items_follow_the_saved_forms(
     db: Database, admin: Actor, make_user: Callable[..., Actor], new_case: Callable[..., CaseInput]
 ) -> None:
-    from board.assessments.service import save_assessment
+    from board.cases.specialist_input import save_assessment
 
     case = create_case(db, admin, new_case(pain_score=None)).id
     items = _items(db, admin, case)
@@ -277,8 +278,8 @@ def test_form_items_follow_the_saved_forms(
 def test_high_grade_escc_from_the_radiologist_makes_the_case_urgent(
     db: Database, admin: Actor, make_user: Callable[..., Actor], new_case: Callable[..., CaseInput]
 ) -> None:
-    from board.assessments.service import save_assessment
     from board.cases.enums import Urgency
+    from board.cases.specialist_input import save_assessment
 
     case = create_case(db, admin, new_case()).id
     assert get_case(db, admin, case).urgency is Urgency.ROUTINE

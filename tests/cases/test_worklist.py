@@ -12,17 +12,13 @@ from sqlalchemy import update
 from board.auth.actor import Actor
 from board.auth.roles import REQUIRED_ROLES, Role
 from board.cases.enums import CaseStatus, Urgency
-from board.cases.service import (
-    create_case,
-    get_case,
-    list_worklist,
-    upcoming_meetings,
-    update_case,
-)
-from board.cases.views import CaseDetail, CaseInput, WorklistFilter
+from board.cases.service import create_case, get_case, update_case
+from board.cases.views import CaseDetail, CaseInput
 from board.db.engine import Database
 from board.db.models import AgendaItem, Assessment, Case, Meeting, utcnow
 from board.meetings.enums import MeetingStatus
+from board.worklist.service import list_worklist, upcoming_meetings
+from board.worklist.views import WorklistFilter
 
 NewCase = Callable[..., CaseInput]
 

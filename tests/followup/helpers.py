@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from board.assessments.service import save_assessment
 from board.auth.roles import Role
+from board.cases.specialist_input import save_assessment
 from board.plans.enums import PlanComponent, PlanIntent
 from board.plans.service import (
     add_plan_item,

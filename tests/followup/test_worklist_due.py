@@ -6,12 +6,14 @@ import datetime as dt
 from collections.abc import Callable
 
 from board.auth.actor import Actor
-from board.cases.service import create_case, list_worklist
-from board.cases.views import CaseInput, WorklistFilter
+from board.cases.service import create_case
+from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.db.models import Case, FollowUp, utcnow
 from board.followup.due import DUE_WINDOW_DAYS, due_follow_ups_for
 from board.followup.enums import DueState, FollowUpKind, FollowUpStatus
+from board.worklist.service import list_worklist
+from board.worklist.views import WorklistFilter
 
 NewCase = Callable[..., CaseInput]
 

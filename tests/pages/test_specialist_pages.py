@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from board.accounts.users import authenticate
-from board.assessments.service import get_assessment, save_assessment
+from board.assessments.service import get_assessment
 from board.auth.roles import Role
+from board.cases.specialist_input import save_assessment
 from board.db.engine import Database
 from board.db.models import Assessment, AuditEvent, Biopsy, Case, Patient
 from board.demo import DEMO_PASSWORD

@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 
 from board.auth.roles import Role
 from board.cases.enums import CaseStatus
-from board.cases.service import get_case, list_worklist
-from board.cases.views import WorklistFilter
+from board.cases.service import get_case
 from board.db.models import PlanItem, PlanVersion, SignOff, utcnow
 from board.errors import (
     ConflictError,
@@ -41,6 +40,8 @@ from board.plans.service import (
     update_plan_header,
 )
 from board.plans.views import ActionItemInput, PlanHeaderInput, PlanItemInput, PlanVersionView
+from board.worklist.service import list_worklist
+from board.worklist.views import WorklistFilter
 from tests.meetings.helpers import Board, at_running_meeting, case_status, events
 
 CEBRT = PlanItemInput(PlanComponent.RADIATION, "cebrt", {"dose_gy": 8, "fractions": 1})

@@ -7,11 +7,12 @@ from typing import Any
 import streamlit as st
 
 from board.assessments.forms import LESION_SPECS, RadiologistForm
-from board.assessments.service import AssessmentView, list_assessments, save_assessment
+from board.assessments.service import AssessmentView, list_assessments
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
 from board.auth.roles import Role
 from board.cases.service import add_note
+from board.cases.specialist_input import save_assessment
 from board.cases.views import CaseDetail
 from board.db.engine import Database
 from board.ui.assessment_widgets import field_widget, lesion_rows, read_only_rows

@@ -15,10 +15,10 @@ import pandas as pd
 from board.audit.service import jsonable, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
-from board.cases.service import list_worklist
-from board.cases.views import WorklistFilter, WorklistRow
 from board.db.engine import Database
 from board.db.models import utcnow
+from board.worklist.service import list_worklist
+from board.worklist.views import WorklistFilter, WorklistRow
 
 PAGE = 200
 WORKLIST_COLUMNS = (

@@ -13,11 +13,12 @@ from board.auth.permissions import PERMISSIONS, Action
 from board.auth.roles import Role
 from board.cases.enums import Urgency
 from board.cases.service import create_case
-from board.cases.views import CaseInput, WorklistFilter
+from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.errors import PermissionDeniedError
-from board.reports import csv_export
-from board.reports.csv_export import WORKLIST_COLUMNS, export_worklist_csv, neutralise
+from board.worklist import csv_export
+from board.worklist.csv_export import WORKLIST_COLUMNS, export_worklist_csv, neutralise
+from board.worklist.views import WorklistFilter
 from tests.meetings.helpers import events
 
 

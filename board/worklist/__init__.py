@@ -1,0 +1,1 @@
+"""The worklist: the board's cases, what each still needs, filters and the CSV export."""
