@@ -148,3 +148,251 @@ def test_every_ui_module_imports_first_in_a_fresh_interpreter() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------------------
+# Layers (ARCHITECTURE.md): every import of a board module, wherever it is made (top
+# level, inside a function, under TYPE_CHECKING), goes to the same package or to a
+# lower layer. Vocabulary modules are the base every layer may use.
+# ---------------------------------------------------------------------------
+
+#: Modules that name things (enums, levels, roles, the actor, the permission matrix,
+#: the catalogue of plan components) and import nothing but other vocabulary.
+VOCABULARY_MODULES = frozenset(
+    {
+        "board.errors",
+        "board.auth",
+        "board.auth.roles",
+        "board.auth.actor",
+        "board.auth.permissions",
+        "board.cases.levels",
+        "board.plans.catalogue",
+    }
+)
+
+#: board's packages and top-level modules, lowest first. A module may import its own
+#: package, vocabulary, and anything in a lower layer; never a higher or equal one.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("board.settings", "board.db"),
+    ("board.scoring", "board.installation"),
+    ("board.audit",),
+    ("board.accounts",),
+    ("board.assessments", "board.imaging", "board.pathology"),
+    ("board.cases",),
+    ("board.meetings",),
+    ("board.followup", "board.reports"),
+    ("board.plans",),
+    ("board.worklist",),
+    ("board.analytics",),
+    ("board.demo", "board.web"),
+    ("board.cli", "board.ui"),
+    ("board.__main__", "board"),
+)
+
+#: Imports of board modules made inside functions, each with its reason. Anything
+#: else is imported at the top of its module.
+LATE_IMPORTS: dict[tuple[str, str], str] = {
+    ("board.ui.downloads", "board.reports.fhir"): "fhir.resources loads on the click",
+    ("board.ui.downloads", "board.analytics.export"): "the CSV writer loads on the click",
+    ("board.ui.meeting_plan", "board.reports.service"): "PDF libraries load on the click",
+    ("board.ui.meeting_plan", "board.ui.downloads"): "PDF libraries load on the click",
+}
+MAX_LATE_IMPORTS = 5
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+BOARD_MODULES: dict[str, Path] = {
+    _module_name(p): p for p in _python_files(BOARD) if "migrations" not in p.parts
+}
+
+
+def _resolve(name: str) -> str | None:
+    """The board module an imported name lives in (``board.a.b.C`` -> ``board.a.b``)."""
+    while name:
+        if name in BOARD_MODULES:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def board_imports(module: str, source: str) -> list[tuple[str, bool]]:
+    """Every board module ``module`` imports, with whether the import is in a function.
+
+    Relative imports are resolved; ``from board.a import b`` counts ``board.a.b`` when
+    ``b`` is a module.
+    """
+    is_package = BOARD_MODULES.get(module, Path("x.py")).name == "__init__.py"
+    found: list[tuple[str, bool]] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+            names: list[str] = []
+            if isinstance(child, ast.Import):
+                names = [alias.name for alias in child.names]
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    package = module.split(".") if is_package else module.split(".")[:-1]
+                    package = package[: len(package) - (child.level - 1)]
+                    base = ".".join([*package, *([child.module] if child.module else [])])
+                names = [base, *(f"{base}.{alias.name}" for alias in child.names)]
+            for name in names:
+                target = _resolve(name) if name.startswith("board") else None
+                if target and target != module:
+                    found.append((target, in_function))
+            visit(child, inner)
+
+    visit(ast.parse(source), False)
+    return found
+
+
+GRAPH: dict[str, list[tuple[str, bool]]] = {
+    module: board_imports(module, path.read_text(encoding="utf-8"))
+    for module, path in BOARD_MODULES.items()
+}
+
+
+def _is_vocabulary(module: str) -> bool:
+    return module in VOCABULARY_MODULES or module.endswith(".enums")
+
+
+def _layer(module: str) -> tuple[int, str]:
+    """(layer index, unit) of a non-vocabulary module; the unit is its package."""
+    for index, units in enumerate(LAYERS):
+        for unit in sorted(units, key=len, reverse=True):
+            if module == unit or module.startswith(unit + "."):
+                return index, unit
+    raise AssertionError(f"{module} is in no layer: add its package to LAYERS")
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(edges.get(node, ())):
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            connect(node)
+    return found
+
+
+def test_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_import_finder_counts_imports_inside_functions() -> None:
+    source = (
+        "from board.cases import service\n"
+        "def f():\n    from board.plans.lifecycle import finalize_plan\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import board.reports.service\n"
+    )
+    found = dict(board_imports("board.meetings.x", source))
+    assert found.get("board.cases.service") is False
+    assert found.get("board.reports.service") is False
+    assert _resolve("board.cases.service.get_case") == "board.cases.service"
+    assert _resolve("board.cases") == "board.cases"
+
+
+def test_every_board_module_is_in_a_layer() -> None:
+    assert len(BOARD_MODULES) > 50
+    for module in BOARD_MODULES:
+        if not _is_vocabulary(module):
+            _layer(module)
+
+
+def test_no_import_cycle_between_files() -> None:
+    edges = {m: {t for t, _ in imports} for m, imports in GRAPH.items()}
+    assert _cycles(edges) == []
+
+
+def test_no_import_cycle_between_packages() -> None:
+    """board's subpackages and top-level modules; imports of vocabulary do not count."""
+
+    def package(module: str) -> str:
+        return ".".join(module.split(".")[:2])
+
+    edges: dict[str, set[str]] = {}
+    for module, imports in GRAPH.items():
+        for target, _ in imports:
+            if package(target) != package(module) and not _is_vocabulary(target):
+                edges.setdefault(package(module), set()).add(package(target))
+    assert _cycles(edges) == []
+
+
+def test_vocabulary_imports_only_vocabulary() -> None:
+    offenders = [
+        f"{module} -> {target}"
+        for module, imports in GRAPH.items()
+        if _is_vocabulary(module)
+        for target, _ in imports
+        if not _is_vocabulary(target)
+    ]
+    assert offenders == [], "vocabulary modules form the base layer: " + ", ".join(offenders)
+
+
+def test_imports_go_down_the_layers() -> None:
+    offenders = []
+    for module, imports in GRAPH.items():
+        if _is_vocabulary(module):
+            continue
+        level, unit = _layer(module)
+        for target, _ in imports:
+            if _is_vocabulary(target):
+                continue
+            target_level, target_unit = _layer(target)
+            if target_unit != unit and target_level >= level:
+                offenders.append(f"{module} -> {target}")
+    assert offenders == [], "imports against the layer order: " + ", ".join(sorted(offenders))
+
+
+def test_reports_do_not_depend_on_meetings() -> None:
+    offenders = [
+        f"{module} -> {target}"
+        for module, imports in GRAPH.items()
+        if module.startswith("board.reports")
+        for target, _ in imports
+        if target.startswith("board.meetings") and not _is_vocabulary(target)
+    ]
+    assert offenders == []
+
+
+def test_imports_inside_functions_are_few_and_explained() -> None:
+    late = sorted({(m, t) for m, imports in GRAPH.items() for t, inner in imports if inner})
+    unexplained = [pair for pair in late if pair not in LATE_IMPORTS]
+    assert unexplained == [], "import these at the top of the module (or explain): " + str(
+        unexplained
+    )
+    assert len(late) <= MAX_LATE_IMPORTS

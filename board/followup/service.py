@@ -55,6 +55,7 @@ from board.followup.views import (
     TimelineEvent,
 )
 from board.meetings.enums import MeetingStatus
+from board.meetings.steps import place_for_rediscussion, withdraw_after_death
 from board.plans.catalogue import COMPONENT_LABELS, describe_item
 from board.plans.enums import PlanComponent, PlanStatus
 from board.scoring.pain import PainResponse
@@ -513,8 +514,6 @@ def _after_entry(session: Session, actor: Actor, case: Case, row: FollowUp) -> N
             case.rediscussion_reason = None
         session.flush()
         # Imported here: the meeting service imports the case services this module uses.
-        from board.meetings.service import withdraw_after_death
-
         withdrawn = withdraw_after_death(session, actor, case)
         record(
             session,
@@ -532,8 +531,6 @@ def _after_entry(session: Session, actor: Actor, case: Case, row: FollowUp) -> N
         )
     if row.rediscussion_requested and case.rediscussion_requested_at is None:
         # Imported here: the meeting service imports the case services this module uses.
-        from board.meetings.service import place_for_rediscussion
-
         case.rediscussion_requested_at = utcnow()
         case.rediscussion_reason = row.rediscussion_reason
         case.updated_at = utcnow()

@@ -46,6 +46,13 @@ from board.errors import (
 )
 from board.meetings.enums import AgendaTriage, MeetingStatus
 from board.meetings.rules import agenda_order_key, check_meeting_move, quorum
+from board.meetings.steps import (
+    AGENDA_STATUSES,
+    agenda_items,
+    append_to_agenda,
+    renumber_agenda,
+    touch_item,
+)
 from board.meetings.views import (
     AgendaCandidate,
     AgendaRow,
@@ -59,10 +66,7 @@ from board.plans.enums import PlanStatus
 
 #: Roles that may sit on the quorum and sign plans (the specialists).
 SPECIALIST_ROLES: tuple[Role, ...] = tuple(r for r in Role if allowed(r, Action.PLAN_SIGN))
-#: Cases in these statuses can be put on an agenda.
-AGENDA_STATUSES = (CaseStatus.PREPARING, CaseStatus.READY, CaseStatus.DISCUSSED)
 OPEN_MEETING = (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)
-MAX_AGENDA = 60
 
 
 # ---------------------------------------------------------------------------
@@ -146,11 +150,6 @@ def _require_open(meeting: Meeting) -> None:
 def _touch_meeting(actor: Actor, meeting: Meeting) -> None:
     meeting.updated_at = utcnow()
     meeting.updated_by_id = actor.user_id
-
-
-def _touch_item(actor: Actor, item: AgendaItem) -> None:
-    item.updated_at = utcnow()
-    item.updated_by_id = actor.user_id
 
 
 def _validate(session: Session, data: MeetingInput, *, new: bool) -> dict[str, Any]:
@@ -602,141 +601,6 @@ def set_meeting_status(
 # ---------------------------------------------------------------------------
 
 
-def _append(
-    session: Session, actor: Actor, meeting: Meeting, case: Case, triage: AgendaTriage
-) -> AgendaItem:
-    if case.status not in AGENDA_STATUSES and case.rediscussion_requested_at is None:
-        raise InvalidStateError(
-            f"{case.patient.pseudonym} is '{case.status.label}': only cases still to be "
-            "discussed can go on an agenda."
-        )
-    exists = session.scalar(
-        select(AgendaItem.id).where(
-            AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case.id
-        )
-    )
-    if exists is not None:
-        raise InvalidStateError(f"{case.patient.pseudonym} is already on this agenda.")
-    count = session.scalar(
-        select(func.count()).select_from(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-    )
-    if (count or 0) >= MAX_AGENDA:
-        raise InvalidStateError(f"An agenda holds at most {MAX_AGENDA} cases.")
-    last = session.scalar(
-        select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
-    )
-    item = AgendaItem(
-        meeting_id=meeting.id,
-        case_id=case.id,
-        position=(last or 0) + 1,
-        triage=AgendaTriage(triage),
-        updated_by_id=actor.user_id,
-    )
-    session.add(item)
-    session.flush()
-    record(
-        session,
-        actor,
-        "agenda.add",
-        "agenda_item",
-        item.id,
-        case_id=case.id,
-        after={"meeting_id": meeting.id, "position": item.position, "triage": item.triage},
-    )
-    return item
-
-
-def place_for_rediscussion(session: Session, actor: Actor, case: Case) -> Meeting | None:
-    """Put a case whose re-discussion was requested on the next scheduled meeting.
-
-    Parameters
-    ----------
-    session:
-        The session of the follow-up being recorded (same transaction).
-    actor:
-        Who requested the re-discussion.
-    case:
-        The case (its ``rediscussion_requested_at`` already set).
-
-    Returns
-    -------
-    Meeting | None
-        The meeting it was put on (or already was on); ``None`` when no meeting is
-        scheduled yet: the case then waits among the agenda candidates and the next
-        agenda built takes it.
-    """
-    meeting = session.scalars(
-        select(Meeting)
-        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at >= utcnow())
-        .order_by(Meeting.starts_at, Meeting.id)
-    ).first()
-    if meeting is None:
-        return None
-    on_it = session.scalar(
-        select(AgendaItem.id).where(
-            AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case.id
-        )
-    )
-    if on_it is None:
-        count = session.scalar(
-            select(func.count()).select_from(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-        )
-        if (count or 0) >= MAX_AGENDA:
-            return None
-        _append(session, actor, meeting, case, AgendaTriage.FULL_DISCUSSION)
-    return meeting
-
-
-def withdraw_after_death(session: Session, actor: Actor, case: Case) -> list[int]:
-    """Take a case whose patient died off the agendas of meetings still to come.
-
-    Only items not yet discussed, on meetings that are scheduled (not started), are
-    removed; each removal is audited like a manual one.
-
-    Parameters
-    ----------
-    session:
-        The session of the follow-up entry that records the death (same transaction).
-    actor:
-        Who recorded the death.
-    case:
-        The case.
-
-    Returns
-    -------
-    list[int]
-        The ids of the meetings the case was taken off.
-    """
-    items = session.scalars(
-        select(AgendaItem)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(
-            AgendaItem.case_id == case.id,
-            AgendaItem.discussed_at.is_(None),
-            Meeting.status == MeetingStatus.SCHEDULED,
-        )
-        .order_by(AgendaItem.id)
-    ).all()
-    meetings: list[int] = []
-    for item in items:
-        meeting_id, position, item_id = item.meeting_id, item.position, item.id
-        session.delete(item)
-        session.flush()
-        _renumber(session, actor, _agenda_items(session, meeting_id))
-        record(
-            session,
-            actor,
-            "agenda.remove",
-            "agenda_item",
-            item_id,
-            case_id=case.id,
-            before={"meeting_id": meeting_id, "position": position},
-            detail="The patient died.",
-        )
-        meetings.append(meeting_id)
-    return meetings
-
-
 def add_to_agenda(
     db: Database,
     actor: Actor,
@@ -761,26 +625,8 @@ def add_to_agenda(
         case = session.get(Case, case_id)
         if case is None:
             raise NotFoundError(f"Case {case_id} does not exist.")
-        _append(session, actor, meeting, case, triage)
+        append_to_agenda(session, actor, meeting, case, triage)
         return _detail(session, meeting)
-
-
-def _renumber(session: Session, actor: Actor, items: list[AgendaItem]) -> None:
-    for position, item in enumerate(items, start=1):
-        if item.position != position:
-            item.position = position
-            _touch_item(actor, item)
-    session.flush()
-
-
-def _agenda_items(session: Session, meeting_id: int) -> list[AgendaItem]:
-    return list(
-        session.scalars(
-            select(AgendaItem)
-            .where(AgendaItem.meeting_id == meeting_id)
-            .order_by(AgendaItem.position, AgendaItem.id)
-        )
-    )
 
 
 def build_agenda(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail:
@@ -823,9 +669,10 @@ def build_agenda(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail:
             ):
                 case = session.get(Case, candidate.case_id)
                 assert case is not None
-                added.append(
-                    _append(session, actor, meeting, case, AgendaTriage.FULL_DISCUSSION).case_id
+                item = append_to_agenda(
+                    session, actor, meeting, case, AgendaTriage.FULL_DISCUSSION
                 )
+                added.append(item.case_id)
         _sort(session, actor, meeting)
         if added:
             record(
@@ -840,7 +687,7 @@ def build_agenda(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail:
 
 
 def _sort(session: Session, actor: Actor, meeting: Meeting) -> None:
-    items = _agenda_items(session, meeting.id)
+    items = agenda_items(session, meeting.id)
     if not items:
         return
     ids = [i.case_id for i in items]
@@ -854,7 +701,7 @@ def _sort(session: Session, actor: Actor, meeting: Meeting) -> None:
             i.case_id,
         )
     )
-    _renumber(session, actor, items)
+    renumber_agenda(session, actor, items)
 
 
 def sort_agenda(
@@ -875,9 +722,9 @@ def sort_agenda(
         if meeting.version != expected_version:
             raise _meeting_conflict(session, meeting)
         _require_open(meeting)
-        before = [i.case_id for i in _agenda_items(session, meeting_id)]
+        before = [i.case_id for i in agenda_items(session, meeting_id)]
         _sort(session, actor, meeting)
-        after = [i.case_id for i in _agenda_items(session, meeting_id)]
+        after = [i.case_id for i in agenda_items(session, meeting_id)]
         if before != after:
             _touch_meeting(actor, meeting)
             session.flush()
@@ -918,13 +765,13 @@ def move_agenda_item(
             raise _item_conflict(session, item)
         meeting = _load_meeting(session, item.meeting_id)
         _require_open(meeting)
-        items = _agenda_items(session, meeting.id)
+        items = agenda_items(session, meeting.id)
         index = next(i for i, row in enumerate(items) if row.id == item.id)
         target = index + offset
         if not 0 <= target < len(items):
             raise InvalidStateError("The case is already " + ("first." if offset < 0 else "last."))
         items[index], items[target] = items[target], items[index]
-        _renumber(session, actor, items)
+        renumber_agenda(session, actor, items)
         record(
             session,
             actor,
@@ -968,7 +815,7 @@ def set_triage(
         if item.triage is not value:
             before = item.triage
             item.triage = value
-            _touch_item(actor, item)
+            touch_item(actor, item)
             session.flush()
             record(
                 session,
@@ -1012,7 +859,7 @@ def remove_from_agenda(
         position = item.position
         session.delete(item)
         session.flush()
-        _renumber(session, actor, _agenda_items(session, meeting.id))
+        renumber_agenda(session, actor, agenda_items(session, meeting.id))
         record(
             session,
             actor,
@@ -1147,7 +994,7 @@ def _pause(session: Session, actor: Actor, item: AgendaItem, now: dt.datetime) -
     elapsed = max(0, int((now - item.timer_started_at).total_seconds()))
     item.discussion_seconds = (item.discussion_seconds or 0) + elapsed
     item.timer_started_at = None
-    _touch_item(actor, item)
+    touch_item(actor, item)
     session.flush()
     record(
         session,
@@ -1206,7 +1053,7 @@ def run_timer(db: Database, actor: Actor, item_id: int, running: bool) -> Meetin
             if item.timer_started_at is None:
                 _pause_all(session, actor, meeting.id)
                 item.timer_started_at = utcnow()
-                _touch_item(actor, item)
+                touch_item(actor, item)
                 session.flush()
                 record(
                     session,

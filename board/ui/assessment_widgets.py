@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from board.assessments.forms import FieldKind, FieldSpec, Form, LesionFinding
+from board.assessments.forms import LESION_SPECS, FieldKind, FieldSpec, Form, LesionFinding
 from board.ui.widgets import tri_state, tri_state_label
 
 UNKNOWN_LABEL = "Unknown"
@@ -122,7 +122,7 @@ def read_only_rows(form: Form) -> list[dict[str, str]]:
 
 def lesion_rows(lesions: tuple[LesionFinding, ...]) -> list[dict[str, str]]:
     """The radiologist's lesions as plain table rows."""
-    from board.assessments.forms import LESION_SPECS
+
 
     return [
         {"Level": lesion.level}
