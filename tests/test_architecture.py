@@ -193,9 +193,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 #: else is imported at the top of its module.
 LATE_IMPORTS: dict[tuple[str, str], str] = {
     ("board.ui.downloads", "board.reports.fhir"): "fhir.resources loads on the click",
-    ("board.ui.downloads", "board.analytics.export"): "the CSV writer loads on the click",
-    ("board.ui.meeting_plan", "board.reports.service"): "PDF libraries load on the click",
-    ("board.ui.meeting_plan", "board.ui.downloads"): "PDF libraries load on the click",
+    ("board.ui.meeting_plan", "board.reports.service"): "fpdf2 and the font load on the click",
+    ("board.ui.meeting_plan", "board.ui.downloads"): "fpdf2 and the font load on the click",
 }
 MAX_LATE_IMPORTS = 5
 

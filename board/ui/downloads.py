@@ -6,6 +6,7 @@ use them without importing each other.
 
 from __future__ import annotations
 
+from board.analytics.export import analytics_csv
 from board.analytics.service import AnalyticsPeriod
 from board.auth.actor import Actor
 from board.db.engine import Database
@@ -63,6 +64,5 @@ def analytics_csv_bytes(db: Database, actor: Actor, period: AnalyticsPeriod | No
     bytes
         The CSV.
     """
-    from board.analytics.export import analytics_csv
 
     return analytics_csv(db, actor, period, channel="app").data
