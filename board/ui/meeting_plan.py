@@ -19,6 +19,7 @@ from board.cases.enums import CaseStatus
 from board.cases.workflow import set_case_status
 from board.db.engine import Database
 from board.meetings.service import people
+from board.plans.action_items import add_action_item, complete_action_item
 from board.plans.catalogue import (
     CATALOGUE,
     COMPONENT_LABELS,
@@ -26,23 +27,19 @@ from board.plans.catalogue import (
     DetailField,
     find_option,
 )
-from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
-from board.plans.rules import warning_key
-from board.plans.service import (
+from board.plans.comparison import compare_versions
+from board.plans.dissent import add_dissent
+from board.plans.drafting import (
     acknowledge_prompt,
-    add_action_item,
-    add_dissent,
     add_plan_item,
-    amend_plan,
-    compare_versions,
-    complete_action_item,
-    finalize_plan,
-    get_plan_board,
     remove_plan_item,
-    sign_plan,
     start_plan,
     update_plan_header,
 )
+from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
+from board.plans.lifecycle import amend_plan, finalize_plan, sign_plan
+from board.plans.plan_board import get_plan_board
+from board.plans.rules import warning_key
 from board.plans.views import (
     ActionItemInput,
     PlanBoard,

@@ -26,7 +26,8 @@ from board.db.engine import Database
 from board.db.models import User
 from board.errors import PermissionDeniedError
 from board.meetings.service import build_agenda, run_timer
-from board.plans.service import amend_plan, finalize_plan, sign_plan, start_plan
+from board.plans.drafting import start_plan
+from board.plans.lifecycle import amend_plan, finalize_plan, sign_plan
 
 MISSING = 987_654
 

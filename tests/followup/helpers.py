@@ -6,14 +6,9 @@ from dataclasses import dataclass
 
 from board.auth.roles import Role
 from board.cases.specialist_input import save_assessment
+from board.plans.drafting import add_plan_item, start_plan, update_plan_header
 from board.plans.enums import PlanComponent, PlanIntent
-from board.plans.service import (
-    add_plan_item,
-    finalize_plan,
-    sign_plan,
-    start_plan,
-    update_plan_header,
-)
+from board.plans.lifecycle import finalize_plan, sign_plan
 from board.plans.views import PlanHeaderInput, PlanItemInput, PlanVersionView
 from tests.meetings.helpers import Board, at_running_meeting
 

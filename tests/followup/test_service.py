@@ -21,15 +21,9 @@ from board.followup.service import (
 )
 from board.followup.views import FollowUpInput
 from board.meetings.service import agenda_candidates, build_agenda
+from board.plans.drafting import add_plan_item, remove_plan_item, update_plan_header
 from board.plans.enums import PlanComponent, PlanIntent
-from board.plans.service import (
-    add_plan_item,
-    amend_plan,
-    finalize_plan,
-    remove_plan_item,
-    sign_plan,
-    update_plan_header,
-)
+from board.plans.lifecycle import amend_plan, finalize_plan, sign_plan
 from board.plans.views import PlanHeaderInput
 from board.scoring.pain import PainResponse
 from tests.followup.helpers import STRETCHING, Finalized, finalized_case

@@ -268,7 +268,7 @@ def test_reorder_triage_and_remove(board: Board) -> None:
 
 
 def test_a_discussed_case_stays_on_the_agenda(board: Board) -> None:
-    from board.plans.service import start_plan
+    from board.plans.drafting import start_plan
 
     case_id = board.case()
     meeting = board.meeting(start=True)

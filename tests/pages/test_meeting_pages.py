@@ -23,15 +23,10 @@ from board.meetings.service import (
     set_meeting_status,
     update_meeting,
 )
+from board.plans.dissent import add_dissent
+from board.plans.drafting import add_plan_item, start_plan, update_plan_header
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
-from board.plans.service import (
-    add_dissent,
-    add_plan_item,
-    finalize_plan,
-    sign_plan,
-    start_plan,
-    update_plan_header,
-)
+from board.plans.lifecycle import finalize_plan, sign_plan
 from board.plans.views import PlanHeaderInput, PlanItemInput
 from tests.pages.helpers import open_case, plain, signed_in
 

@@ -22,23 +22,20 @@ from board.errors import (
 from board.meetings.enums import MeetingStatus
 from board.meetings.service import add_to_agenda, set_meeting_status
 from board.meetings.views import MeetingDetail
-from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
-from board.plans.rules import warning_key
-from board.plans.service import (
+from board.plans.action_items import add_action_item, complete_action_item
+from board.plans.comparison import compare_versions
+from board.plans.dissent import add_dissent
+from board.plans.drafting import (
     acknowledge_prompt,
-    add_action_item,
-    add_dissent,
     add_plan_item,
-    amend_plan,
-    compare_versions,
-    complete_action_item,
-    finalize_plan,
-    get_plan_board,
     remove_plan_item,
-    sign_plan,
     start_plan,
     update_plan_header,
 )
+from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
+from board.plans.lifecycle import amend_plan, finalize_plan, sign_plan
+from board.plans.plan_board import get_plan_board
+from board.plans.rules import warning_key
 from board.plans.views import ActionItemInput, PlanHeaderInput, PlanItemInput, PlanVersionView
 from board.worklist.service import list_worklist
 from board.worklist.views import WorklistFilter

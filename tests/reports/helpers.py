@@ -27,16 +27,11 @@ from board.db.models import (
 )
 from board.meetings.enums import MeetingStatus
 from board.meetings.service import get_meeting, record_attendance, set_meeting_status
+from board.plans.action_items import add_action_item
+from board.plans.dissent import add_dissent
+from board.plans.drafting import add_plan_item, start_plan, update_plan_header
 from board.plans.enums import PlanComponent, PlanIntent
-from board.plans.service import (
-    add_action_item,
-    add_dissent,
-    add_plan_item,
-    finalize_plan,
-    sign_plan,
-    start_plan,
-    update_plan_header,
-)
+from board.plans.lifecycle import finalize_plan, sign_plan
 from board.plans.views import ActionItemInput, PlanHeaderInput, PlanItemInput
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,377 @@
+"""A plan's life after drafting: sign-off, finalization and amendment.
+
+Rules
+-----
+- A draft may be signed once it has an intent and a component, records why it departs
+  from the NOMS suggestion (when it does), and every safety prompt is acknowledged.
+  Signers must attend the plan's meeting.
+- The chair finalizes once every required role of the meeting has signed the current
+  revision (for an amendment outside a meeting: a signer of a required role). The case
+  moves to *plan finalized*; a finalized version is read-only.
+- An amendment is a new draft version with a reason, copied from the finalized one;
+  finalizing it supersedes the old version.
+
+Every function checks the permission, runs one transaction, writes one audit event
+per change and returns frozen dataclasses (:mod:`board.plans.views`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from board.accounts.users import display_names
+from board.audit.service import record
+from board.auth.actor import Actor
+from board.auth.permissions import Action, require
+from board.cases.enums import CaseStatus
+from board.cases.workflow import apply_transition
+from board.db.engine import Database
+from board.db.models import AgendaItem, Case, Meeting, PlanItem, PlanVersion, SignOff, utcnow
+from board.errors import InvalidStateError, NotFoundError, PermissionDeniedError
+from board.followup.baseline import capture_baseline
+from board.followup.schedule import schedule_follow_ups
+from board.meetings.case_facts import load_case_facts
+from board.plans.drafting import mark_discussed
+from board.plans.enums import PlanStatus
+from board.plans.rules import signature_state
+from board.plans.versions import (
+    MAX_REASON,
+    check_version,
+    checked_text,
+    draft_checks,
+    editing,
+    load_plan,
+    meeting_of,
+    present_ids,
+    require_draft,
+    required_roles_for,
+    snapshot_noms,
+    version_view,
+)
+from board.plans.views import PlanVersionView
+
+
+def sign_plan(db: Database, actor: Actor, plan_id: int, expected_version: int) -> PlanVersionView:
+    """Sign the current revision of a draft plan.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The signing specialist.
+    plan_id:
+        The draft plan version.
+    expected_version:
+        The version the signer saw: a signature always covers what was on screen.
+
+    Returns
+    -------
+    PlanVersionView
+        The plan with the signature.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor's role may not sign, or they are not recorded present at the
+        plan's meeting.
+    InvalidStateError
+        If the plan is not a draft, is not complete (see
+        :func:`board.plans.rules.blockers_to_sign`), or the actor already signed this
+        revision.
+    ConflictError
+        If the plan changed since ``expected_version``.
+    NotFoundError
+        If there is no such plan.
+    """
+    require(actor, Action.PLAN_SIGN)
+    with editing(db, plan_id) as session:
+        plan = load_plan(session, plan_id)
+        check_version(session, plan, expected_version)
+        require_draft(plan)
+        if plan.meeting_id is not None and actor.user_id not in present_ids(
+            session, plan.meeting_id
+        ):
+            raise PermissionDeniedError(
+                "Only specialists recorded present at the meeting may sign its plans: "
+                "record your attendance first."
+            )
+        facts = load_case_facts(session, plan.case_id)
+        _, _, blockers = draft_checks(plan, facts)
+        if blockers:
+            raise InvalidStateError("The plan cannot be signed yet: " + " ".join(blockers))
+        already = session.scalar(
+            select(SignOff.id).where(
+                SignOff.plan_version_id == plan.id,
+                SignOff.user_id == actor.user_id,
+                SignOff.plan_revision == plan.revision,
+            )
+        )
+        if already is not None:
+            raise InvalidStateError("You have already signed this version of the plan.")
+        if actor.user_id is None:
+            raise PermissionDeniedError("Only a person can sign a plan.")
+        sign_off = SignOff(
+            plan_version_id=plan.id,
+            user_id=actor.user_id,
+            role=actor.role,
+            plan_revision=plan.revision,
+        )
+        session.add(sign_off)
+        session.flush()
+        record(
+            session,
+            actor,
+            "plan.sign",
+            "sign_off",
+            sign_off.id,
+            case_id=plan.case_id,
+            after={"plan_version": plan.number, "revision": plan.revision, "role": actor.role},
+        )
+        return version_view(session, plan)
+
+
+def finalize_plan(
+    db: Database, actor: Actor, plan_id: int, expected_version: int
+) -> PlanVersionView:
+    """Finalize a signed draft: it becomes read-only and the case moves on.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The meeting's chair (for an amendment outside a meeting: a specialist of a
+        required role who signed it).
+    plan_id:
+        The draft plan version.
+    expected_version:
+        The version the chair saw.
+
+    Returns
+    -------
+    PlanVersionView
+        The finalized plan.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not finalize, or is not the chair.
+    InvalidStateError
+        If the plan is not a draft, is incomplete, or a required role has not signed
+        the current revision.
+    ConflictError
+        If the plan changed since ``expected_version``.
+    NotFoundError
+        If there is no such plan.
+    """
+    require(actor, Action.PLAN_FINALIZE)
+    with editing(db, plan_id) as session:
+        plan = load_plan(session, plan_id)
+        check_version(session, plan, expected_version)
+        require_draft(plan)
+        meeting = meeting_of(session, plan)
+        current_signers = {
+            s.user_id: s.role
+            for s in session.scalars(
+                select(SignOff).where(
+                    SignOff.plan_version_id == plan.id, SignOff.plan_revision == plan.revision
+                )
+            )
+        }
+        required = required_roles_for(meeting)
+        if meeting is not None and meeting.chair_id is not None:
+            if actor.user_id != meeting.chair_id:
+                chair = display_names(session, [meeting.chair_id]).get(
+                    meeting.chair_id, "the chair"
+                )
+                raise PermissionDeniedError(
+                    f"Only the meeting's chair ({chair}) may finalize its plans."
+                )
+        elif actor.user_id not in current_signers or current_signers[actor.user_id] not in required:
+            raise PermissionDeniedError(
+                "A plan without a chaired meeting is finalized by a specialist of a required "
+                "role who has signed it."
+            )
+        facts = load_case_facts(session, plan.case_id)
+        departures, _, blockers = draft_checks(plan, facts)
+        if blockers:
+            raise InvalidStateError("The plan cannot be finalized yet: " + " ".join(blockers))
+        state = signature_state(required, current_signers.values())
+        if not state.complete:
+            raise InvalidStateError(
+                "The plan cannot be finalized until every required role has signed this "
+                "version. Still missing: " + ", ".join(r.label for r in state.missing_roles) + "."
+            )
+        now = utcnow()
+        for older in session.scalars(
+            select(PlanVersion).where(
+                PlanVersion.case_id == plan.case_id,
+                PlanVersion.status == PlanStatus.FINALIZED,
+                PlanVersion.id != plan.id,
+            )
+        ):
+            older.status = PlanStatus.SUPERSEDED
+            older.updated_at = now
+            older.updated_by_id = actor.user_id
+            record(
+                session,
+                actor,
+                "plan.supersede",
+                "plan_version",
+                older.id,
+                case_id=plan.case_id,
+                before={"status": PlanStatus.FINALIZED},
+                after={"status": PlanStatus.SUPERSEDED, "by_version": plan.number},
+            )
+        snapshot_noms(plan, facts, departures)
+        plan.baseline = capture_baseline(session, plan.case_id).to_dict()
+        plan.status = PlanStatus.FINALIZED
+        plan.finalized_at = now
+        plan.finalized_by_id = actor.user_id
+        plan.updated_at = now
+        plan.updated_by_id = actor.user_id
+        session.flush()
+        record(
+            session,
+            actor,
+            "plan.finalize",
+            "plan_version",
+            plan.id,
+            case_id=plan.case_id,
+            before={"status": PlanStatus.DRAFT},
+            after={
+                "status": PlanStatus.FINALIZED,
+                "number": plan.number,
+                "signed_by_roles": sorted(r.value for r in set(current_signers.values())),
+            },
+        )
+        # The report that leaves the room: stored so the same bytes can be fetched later.
+        # (Imported here so pages that never finalize do not load the PDF libraries.)
+        from board.reports.service import store_finalized_report
+
+        store_finalized_report(session, plan, now)
+        case = session.get(Case, plan.case_id)
+        assert case is not None
+        schedule_follow_ups(session, actor, plan)
+        if case.rediscussion_requested_at is not None:
+            record(
+                session,
+                actor,
+                "case.rediscussion_done",
+                "case",
+                case.id,
+                case_id=case.id,
+                before={"rediscussion_requested_at": case.rediscussion_requested_at},
+                after={"rediscussion_requested_at": None, "plan_version": plan.number},
+            )
+            case.rediscussion_requested_at = None
+            case.rediscussion_reason = None
+        if case.status is CaseStatus.DISCUSSED:
+            apply_transition(
+                session, actor, case, CaseStatus.PLAN_FINALIZED, reason=f"plan v{plan.number}"
+            )
+        return version_view(session, plan)
+
+
+def amend_plan(
+    db: Database, actor: Actor, plan_id: int, reason: str, meeting_id: int | None = None
+) -> PlanVersionView:
+    """Start an amendment: a new draft version copied from the finalized one.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The specialist amending the plan.
+    plan_id:
+        The finalized version in force.
+    reason:
+        Why the plan is amended (required).
+    meeting_id:
+        The meeting the amendment is made at, if any (its chair then finalizes it).
+
+    Returns
+    -------
+    PlanVersionView
+        The new draft version.
+
+    Raises
+    ------
+    ValidationError
+        If the reason is missing or too long.
+    InvalidStateError
+        If the version is not the finalized one in force, or an amendment is already
+        open.
+    PermissionDeniedError, NotFoundError
+        As their names say.
+    """
+    require(actor, Action.PLAN_AMEND)
+    why = checked_text(reason, "The reason for the amendment", "reason", MAX_REASON, required=True)
+    with db.write() as session:
+        plan = load_plan(session, plan_id)
+        if plan.status is not PlanStatus.FINALIZED:
+            raise InvalidStateError(
+                "Only the finalized plan in force can be amended; a draft is edited directly."
+            )
+        latest = session.scalars(
+            select(PlanVersion)
+            .where(PlanVersion.case_id == plan.case_id)
+            .order_by(PlanVersion.number.desc())
+        ).first()
+        assert latest is not None
+        if latest.id != plan.id:
+            raise InvalidStateError(
+                f"An amendment (version {latest.number}) is already open: edit it instead."
+            )
+        if meeting_id is not None and session.get(Meeting, meeting_id) is None:
+            raise NotFoundError(f"Meeting {meeting_id} does not exist.")
+        if meeting_id is not None:
+            agenda_item = session.scalars(
+                select(AgendaItem).where(
+                    AgendaItem.meeting_id == meeting_id, AgendaItem.case_id == plan.case_id
+                )
+            ).first()
+            if agenda_item is not None:
+                mark_discussed(session, actor, agenda_item)
+        amendment = PlanVersion(
+            case_id=plan.case_id,
+            number=plan.number + 1,
+            status=PlanStatus.DRAFT,
+            meeting_id=meeting_id,
+            intent=plan.intent,
+            summary=plan.summary,
+            deviation_reason=plan.deviation_reason,
+            amendment_reason=why,
+            acknowledged_warnings=list(plan.acknowledged_warnings or []),
+            noms_suggestion=dict(plan.noms_suggestion or {}),
+            revision=1,
+            created_by_id=actor.user_id,
+            updated_by_id=actor.user_id,
+        )
+        session.add(amendment)
+        session.flush()
+        for position, item in enumerate(plan.items, start=1):
+            session.add(
+                PlanItem(
+                    plan_version_id=amendment.id,
+                    component=item.component,
+                    option=item.option,
+                    details=dict(item.details or {}),
+                    position=position,
+                )
+            )
+        session.flush()
+        session.refresh(amendment, attribute_names=["items"])
+        record(
+            session,
+            actor,
+            "plan.amend",
+            "plan_version",
+            amendment.id,
+            case_id=plan.case_id,
+            after={"number": amendment.number, "amends": plan.number},
+            detail=why,
+        )
+        return version_view(session, amendment)
