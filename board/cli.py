@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
-import os
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -17,11 +16,11 @@ from board.auth.roles import Role
 from board.db.engine import Database
 from board.db.migrate import upgrade_to_head
 from board.errors import BoardError
-from board.settings import load_settings
+from board.settings import Settings, load_settings
 
 
-def _database() -> Database:
-    db = Database.from_url(load_settings().database_url)
+def _database(settings: Settings | None = None) -> Database:
+    db = Database.from_url((settings or load_settings()).database_url)
     upgrade_to_head(db.engine)
     return db
 
@@ -46,13 +45,14 @@ def _cmd_create_user(args: argparse.Namespace) -> int:
     from board.accounts.users import count_users, create_first_admin, create_user
     from board.auth.actor import Actor
 
-    password = args.password or os.environ.get("TUMORBOARD_NEW_PASSWORD")
+    settings = load_settings()
+    password = args.password or settings.new_password
     if not password:
         if not sys.stdin.isatty():
             print("error: give --password or set TUMORBOARD_NEW_PASSWORD", file=sys.stderr)
             return 2
         password = getpass.getpass("Password (at least 10 characters): ")
-    db = _database()
+    db = _database(settings)
     role = Role(args.role)
     if count_users(db) == 0:
         if role is not Role.ADMIN:

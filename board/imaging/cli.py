@@ -52,7 +52,8 @@ def run_import_dicom(
     BoardError
         For a missing case, or a bad setting (shown as one line by the caller).
     """
-    from board.imaging.service import derive_key, import_paths
+    from board.imaging.importer import import_paths
+    from board.imaging.links import derive_key
     from board.settings import load_settings
 
     settings = load_settings()
