@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -46,12 +47,13 @@ def installation_state(db: Database) -> InstallationState:
         return InstallationState(users, cases, bool(setting and setting.value))
 
 
-def set_demo_mode(db: Database, enabled: bool) -> None:
-    """Mark (or unmark) the installation as a demonstration board."""
+def set_demo_mode(db: Database, enabled: bool, *, now: dt.datetime | None = None) -> None:
+    """Mark (or unmark) the installation as a demonstration board (at ``now``)."""
+    now = now or utcnow()
     with db.write() as session:
         setting = session.get(AppSetting, DEMO_MODE_KEY)
         if setting is None:
-            session.add(AppSetting(key=DEMO_MODE_KEY, value=enabled))
+            session.add(AppSetting(key=DEMO_MODE_KEY, value=enabled, updated_at=now))
         else:
             setting.value = enabled
-            setting.updated_at = utcnow()
+            setting.updated_at = now

@@ -121,7 +121,13 @@ def count_users(db: Database) -> int:
 
 
 def _insert_user(
-    session: Session, actor: Actor, username: str, display_name: str, role: Role, password: str
+    session: Session,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    now: dt.datetime | None,
 ) -> User:
     name = validate_new_user(username, display_name, password)
     if session.scalar(select(User.id).where(User.username == name)) is not None:
@@ -132,6 +138,8 @@ def _insert_user(
         role=role,
         password_hash=hash_password(password),
         is_active=True,
+        created_at=now or utcnow(),
+        updated_at=now or utcnow(),
         updated_by_id=actor.user_id,
     )
     session.add(user)
@@ -143,12 +151,22 @@ def _insert_user(
         "user",
         user.id,
         after={"username": name, "display_name": user.display_name, "role": role},
+        at=now,
     )
     return user
 
 
-def create_first_admin(db: Database, username: str, display_name: str, password: str) -> UserView:
+def create_first_admin(
+    db: Database,
+    username: str,
+    display_name: str,
+    password: str,
+    *,
+    now: dt.datetime | None = None,
+) -> UserView:
     """Create the first administrator; only allowed while no account exists.
+
+    ``now`` is the time of creation (the demo board writes back-dated); now when ``None``.
 
     Raises
     ------
@@ -163,15 +181,28 @@ def create_first_admin(db: Database, username: str, display_name: str, password:
                 "An administrator already exists: sign in, or ask an administrator for an account."
             )
         user = _insert_user(
-            session, Actor.system("first start"), username, display_name, Role.ADMIN, password
+            session,
+            Actor.system("first start"),
+            username,
+            display_name,
+            Role.ADMIN,
+            password,
+            now,
         )
         return _view(user)
 
 
 def create_user(
-    db: Database, actor: Actor, username: str, display_name: str, role: Role, password: str
+    db: Database,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+    *,
+    now: dt.datetime | None = None,
 ) -> UserView:
-    """Create a local account (administrators only).
+    """Create a local account (administrators only), at ``now`` (now when ``None``).
 
     Raises
     ------
@@ -182,7 +213,7 @@ def create_user(
     """
     require(actor, Action.USERS_ADMINISTER)
     with db.write() as session:
-        return _view(_insert_user(session, actor, username, display_name, role, password))
+        return _view(_insert_user(session, actor, username, display_name, role, password, now))
 
 
 #: Failed sign-ins per username allowed before each further attempt must wait.

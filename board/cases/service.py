@@ -205,7 +205,12 @@ def _case_snapshot(case: Case, patient: Patient) -> dict[str, Any]:
 
 
 def create_case(
-    db: Database, actor: Actor, data: CaseInput, *, pseudonym: str | None = None
+    db: Database,
+    actor: Actor,
+    data: CaseInput,
+    *,
+    pseudonym: str | None = None,
+    now: dt.datetime | None = None,
 ) -> CaseDetail:
     """Register a new case (and its pseudonymised patient).
 
@@ -219,6 +224,9 @@ def create_case(
         The new-case form.
     pseudonym:
         Only for the demo loader and tests; generated when omitted.
+    now:
+        The time of the registration (the demo board writes back-dated); now when
+        ``None``. Symptom onset is checked against its date.
 
     Returns
     -------
@@ -233,10 +241,12 @@ def create_case(
         If a field is not as expected (nothing is saved).
     """
     require(actor, Action.CASE_CREATE)
-    values = validate_case_input(data, utcnow().date())
+    now = now or utcnow()
+    values = validate_case_input(data, now.date())
     with db.write() as session:
         patient = Patient(
             pseudonym=pseudonym or _new_pseudonym(session),
+            created_at=now,
             **{name: values[name] for name in _PATIENT_FIELDS},
         )
         session.add(patient)
@@ -244,7 +254,9 @@ def create_case(
         case = Case(
             patient_id=patient.id,
             status=CaseStatus.PREPARING,
+            created_at=now,
             created_by_id=actor.user_id,
+            updated_at=now,
             updated_by_id=actor.user_id,
             **{name: values[name] for name in _CASE_FIELDS},
         )
@@ -261,13 +273,20 @@ def create_case(
             case.id,
             case_id=case.id,
             after={"pseudonym": patient.pseudonym, **_case_snapshot(case, patient)},
+            at=now,
         )
         case_id = case.id
     return get_case(db, actor, case_id)
 
 
 def update_case(
-    db: Database, actor: Actor, case_id: int, expected_version: int, data: CaseInput
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    expected_version: int,
+    data: CaseInput,
+    *,
+    now: dt.datetime | None = None,
 ) -> CaseDetail:
     """Edit a case's details, refusing a stale edit.
 
@@ -283,6 +302,8 @@ def update_case(
         The version the editor loaded (``CaseDetail.version``).
     data:
         The edited form.
+    now:
+        The time of the edit; now when ``None``.
 
     Returns
     -------
@@ -297,7 +318,8 @@ def update_case(
         As their names say.
     """
     require(actor, Action.CASE_EDIT)
-    values = validate_case_input(data, utcnow().date())
+    now = now or utcnow()
+    values = validate_case_input(data, now.date())
     try:
         with db.write() as session:
             case = _load_case(session, case_id)
@@ -316,7 +338,7 @@ def update_case(
                 _sync_lesions(case, case.levels)
                 changed_before, changed_after = diff(before, _case_snapshot(case, patient))
             if changed_after:
-                case.updated_at = utcnow()
+                case.updated_at = now
                 case.updated_by_id = actor.user_id
                 session.flush()
                 record(
@@ -328,6 +350,7 @@ def update_case(
                     case_id=case.id,
                     before=changed_before,
                     after=changed_after,
+                    at=now,
                 )
     except StaleDataError:
         # Another transaction committed between our read and our write.
@@ -338,9 +361,17 @@ def update_case(
 
 
 def add_note(
-    db: Database, actor: Actor, case_id: int, body: str, kind: NoteKind = NoteKind.PRE_MEETING
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    body: str,
+    kind: NoteKind = NoteKind.PRE_MEETING,
+    *,
+    now: dt.datetime | None = None,
 ) -> NoteView:
     """Append a note to a case (notes are never edited or deleted).
+
+    ``now`` is the time of the note (the demo board writes back-dated); now when ``None``.
 
     Raises
     ------
@@ -368,6 +399,7 @@ def add_note(
             author_role=actor.role,
             kind=kind,
             body=text,
+            created_at=now or utcnow(),
         )
         session.add(note)
         session.flush()
@@ -379,6 +411,7 @@ def add_note(
             note.id,
             case_id=case_id,
             after={"kind": kind, "length": len(text)},
+            at=note.created_at,
         )
         return _note_view(note)
 

@@ -11,6 +11,7 @@ every service that moves a case (meetings, plans, follow-up) goes through one pl
 
 from __future__ import annotations
 
+import datetime as dt
 from types import MappingProxyType
 
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.cases.enums import CaseStatus
-from board.cases.service import get_case
+from board.cases.queries import readiness_of
 from board.db.engine import Database
 from board.db.models import Case, User, utcnow
 from board.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
@@ -118,6 +119,7 @@ def apply_transition(
     target: CaseStatus,
     *,
     reason: str | None = None,
+    now: dt.datetime | None = None,
 ) -> None:
     """Move a case to ``target`` inside the caller's transaction and audit it.
 
@@ -133,6 +135,8 @@ def apply_transition(
         The new status.
     reason:
         Optional reason recorded with the audit event.
+    now:
+        The time of the action that moves the case; now when ``None``.
 
     Raises
     ------
@@ -141,11 +145,12 @@ def apply_transition(
     """
     current = case.status
     check_transition(current, target)
+    now = now or utcnow()
     case.status = target
-    case.updated_at = utcnow()
+    case.updated_at = now
     case.updated_by_id = actor.user_id
     if target is CaseStatus.CLOSED:
-        case.closed_at = utcnow()
+        case.closed_at = now
     session.flush()
     record(
         session,
@@ -157,6 +162,7 @@ def apply_transition(
         before={"status": current},
         after={"status": target},
         detail=reason,
+        at=now,
     )
 
 
@@ -173,6 +179,7 @@ def set_case_status(
     *,
     expected_version: int | None = None,
     reason: str | None = None,
+    now: dt.datetime | None = None,
 ) -> CaseStatus:
     """Move a case by hand: mark it ready (or back to preparing), start follow-up, close it.
 
@@ -194,6 +201,8 @@ def set_case_status(
     reason:
         Why; required to mark a case ready while its readiness checklist still has
         missing items (for example an urgent case discussed before every input is in).
+    now:
+        The time of the move (readiness is judged on its date); now when ``None``.
 
     Returns
     -------
@@ -224,22 +233,25 @@ def set_case_status(
         raise ValidationError(
             f"The reason is too long: at most {MAX_REASON_LENGTH} characters.", field="reason"
         )
-    detail = get_case(db, actor, case_id)
-    if target is CaseStatus.READY and not detail.readiness.ready and text is None:
-        raise ValidationError(
-            "This case is not ready yet (missing: "
-            + "; ".join(detail.readiness.missing)
-            + "). Give a reason to mark it ready anyway, for example an urgent case.",
-            field="reason",
-        )
+    now = now or utcnow()
     try:
         with db.write() as session:
             case = session.get(Case, case_id)
             if case is None:
                 raise NotFoundError(f"Case {case_id} does not exist.")
+            if target is CaseStatus.READY and text is None:
+                readiness = readiness_of(session, [case_id], now.date())[case_id]
+                if not readiness.ready:
+                    raise ValidationError(
+                        "This case is not ready yet (missing: "
+                        + "; ".join(readiness.missing)
+                        + "). Give a reason to mark it ready anyway, for example an urgent "
+                        "case.",
+                        field="reason",
+                    )
             if expected_version is not None and case.version != expected_version:
                 raise _case_conflict(session, case)
-            apply_transition(session, actor, case, target, reason=text)
+            apply_transition(session, actor, case, target, reason=text, now=now)
             return case.status
     except StaleDataError:
         with db.read() as session:

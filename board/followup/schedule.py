@@ -8,6 +8,8 @@ scheduled for a patient whose death is recorded.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +22,9 @@ from board.plans.catalogue import describe_item
 from board.plans.enums import PlanComponent
 
 
-def schedule_follow_ups(session: Session, actor: Actor, plan: PlanVersion) -> int:
+def schedule_follow_ups(
+    session: Session, actor: Actor, plan: PlanVersion, *, now: dt.datetime | None = None
+) -> int:
     """Schedule the follow-ups a just-finalized plan asks for.
 
     Parameters
@@ -31,6 +35,8 @@ def schedule_follow_ups(session: Session, actor: Actor, plan: PlanVersion) -> in
         Who finalized the plan.
     plan:
         The finalized plan version (``finalized_at`` set).
+    now:
+        The time of the finalization; now when ``None``.
 
     Returns
     -------
@@ -40,7 +46,7 @@ def schedule_follow_ups(session: Session, actor: Actor, plan: PlanVersion) -> in
     assert plan.finalized_at is not None
     case = session.get(Case, plan.case_id)
     assert case is not None
-    now = utcnow()
+    now = now or utcnow()
     replaced = list(
         session.scalars(
             select(FollowUp).where(
@@ -79,6 +85,7 @@ def schedule_follow_ups(session: Session, actor: Actor, plan: PlanVersion) -> in
                 due_on=entry.due_on,
                 notes=f"From the plan: {entry.source}.",
                 outcome={},
+                updated_at=now,
                 updated_by_id=actor.user_id,
             )
         )
@@ -96,5 +103,6 @@ def schedule_follow_ups(session: Session, actor: Actor, plan: PlanVersion) -> in
                 "plan_version": plan.number,
                 "scheduled": [f"{p.kind.value} {p.due_on.isoformat()}" for p in planned],
             },
+            at=now,
         )
     return len(planned)

@@ -442,12 +442,14 @@ def _apply_entry(
     row: FollowUp,
     data: FollowUpInput,
     plans: Sequence[PlanVersion],
+    now: dt.datetime,
 ) -> dict[str, Any]:
-    """Check ``data`` and write it onto ``row``; returns the values written."""
+    """Check ``data`` (no date after ``now``) and write it onto ``row``; returns the values
+    written."""
     decided = plans[0].finalized_at
     assert decided is not None
     values = check_entry(
-        data, today=_today(), referred_on=case.created_at.date(), decided_on=decided.date()
+        data, today=now.date(), referred_on=case.created_at.date(), decided_on=decided.date()
     )
     if row.died_on is not None and values["died_on"] is None:
         raise ValidationError(
@@ -477,7 +479,6 @@ def _apply_entry(
     for key, value in values.items():
         setattr(row, key, value)
     row.status = FollowUpStatus.DONE
-    now = utcnow()
     if row.recorded_at is None:
         row.recorded_at = now
         row.recorded_by_id = actor.user_id
@@ -486,16 +487,24 @@ def _apply_entry(
     return values
 
 
-def _after_entry(session: Session, actor: Actor, case: Case, row: FollowUp) -> None:
-    """Effects of an entry on the case: follow-up status, death, re-discussion."""
+def _after_entry(
+    session: Session, actor: Actor, case: Case, row: FollowUp, now: dt.datetime
+) -> None:
+    """Effects of an entry recorded at ``now`` on the case: follow-up status, death,
+    re-discussion."""
     if case.status is CaseStatus.PLAN_FINALIZED:
         apply_transition(
-            session, actor, case, CaseStatus.IN_FOLLOW_UP, reason="first follow-up recorded"
+            session,
+            actor,
+            case,
+            CaseStatus.IN_FOLLOW_UP,
+            reason="first follow-up recorded",
+            now=now,
         )
     if row.died_on is not None and case.died_on != row.died_on:
         before = case.died_on
         case.died_on = row.died_on
-        case.updated_at = utcnow()
+        case.updated_at = now
         case.updated_by_id = actor.user_id
         cancelled = list(
             session.scalars(
@@ -507,14 +516,13 @@ def _after_entry(session: Session, actor: Actor, case: Case, row: FollowUp) -> N
         for other in cancelled:
             other.status = FollowUpStatus.CANCELLED
             other.notes = f"Cancelled: the patient died on {row.died_on:%Y-%m-%d}."
-            other.updated_at = utcnow()
+            other.updated_at = now
             other.updated_by_id = actor.user_id
         if case.rediscussion_requested_at is not None:
             case.rediscussion_requested_at = None
             case.rediscussion_reason = None
         session.flush()
-        # Imported here: the meeting service imports the case services this module uses.
-        withdrawn = withdraw_after_death(session, actor, case)
+        withdrawn = withdraw_after_death(session, actor, case, now=now)
         record(
             session,
             actor,
@@ -528,15 +536,15 @@ def _after_entry(session: Session, actor: Actor, case: Case, row: FollowUp) -> N
                 "cancelled_follow_up_ids": [o.id for o in cancelled],
                 "removed_from_meeting_ids": withdrawn,
             },
+            at=now,
         )
     if row.rediscussion_requested and case.rediscussion_requested_at is None:
-        # Imported here: the meeting service imports the case services this module uses.
-        case.rediscussion_requested_at = utcnow()
+        case.rediscussion_requested_at = now
         case.rediscussion_reason = row.rediscussion_reason
-        case.updated_at = utcnow()
+        case.updated_at = now
         case.updated_by_id = actor.user_id
         session.flush()
-        meeting = place_for_rediscussion(session, actor, case)
+        meeting = place_for_rediscussion(session, actor, case, now=now)
         record(
             session,
             actor,
@@ -548,6 +556,7 @@ def _after_entry(session: Session, actor: Actor, case: Case, row: FollowUp) -> N
                 "reason": row.rediscussion_reason,
                 "meeting_id": None if meeting is None else meeting.id,
             },
+            at=now,
         )
 
 
@@ -559,6 +568,7 @@ def record_follow_up(
     *,
     scheduled_id: int | None = None,
     expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> FollowUpBoard:
     """Record a follow-up contact.
 
@@ -576,6 +586,9 @@ def record_follow_up(
         The scheduled follow-up this contact answers; ``None`` adds an unscheduled one.
     expected_version:
         The version of the scheduled follow-up the person saw.
+    now:
+        The time it is recorded (the demo board writes back-dated): no date of the
+        entry may lie after it. Now when ``None``.
 
     Returns
     -------
@@ -597,6 +610,7 @@ def record_follow_up(
         If the scheduled follow-up changed since ``expected_version``.
     """
     require(actor, Action.FOLLOW_UP_RECORD)
+    now = now or utcnow()
     with _writing(db, scheduled_id) as session:
         case = _load_case(session, case_id)
         plans = _finalized_plans(session, case_id)
@@ -619,7 +633,7 @@ def record_follow_up(
                 outcome={},
             )
             before = None
-        _apply_entry(session, actor, case, row, data, plans)
+        _apply_entry(session, actor, case, row, data, plans, now)
         if scheduled_id is None:
             assert row.done_on is not None  # checked by _apply_entry
             row.due_on = row.done_on  # an unscheduled contact is due when it happened
@@ -637,14 +651,21 @@ def record_follow_up(
             case_id=case_id,
             before=before,
             after=after,
+            at=now,
         )
-        _after_entry(session, actor, case, row)
+        _after_entry(session, actor, case, row, now)
         session.flush()
-        return _board(session, case, _today())
+        return _board(session, case, now.date())
 
 
 def correct_follow_up(
-    db: Database, actor: Actor, follow_up_id: int, expected_version: int, data: FollowUpInput
+    db: Database,
+    actor: Actor,
+    follow_up_id: int,
+    expected_version: int,
+    data: FollowUpInput,
+    *,
+    now: dt.datetime | None = None,
 ) -> FollowUpBoard:
     """Correct a recorded follow-up entry (the change and the earlier values are audited).
 
@@ -660,6 +681,8 @@ def correct_follow_up(
         The version the person saw.
     data:
         The corrected findings.
+    now:
+        The time of the correction; now when ``None``.
 
     Returns
     -------
@@ -678,6 +701,7 @@ def correct_follow_up(
         If the entry changed since ``expected_version``.
     """
     require(actor, Action.FOLLOW_UP_RECORD)
+    now = now or utcnow()
     with _writing(db, follow_up_id) as session:
         row, case = _entry(session, follow_up_id, expected_version, FollowUpStatus.DONE)
         if case.status not in RECORDABLE:
@@ -686,13 +710,13 @@ def correct_follow_up(
             )
         plans = _finalized_plans(session, case.id)
         before = _snapshot(row)
-        _apply_entry(session, actor, case, row, data, plans)
+        _apply_entry(session, actor, case, row, data, plans, now)
         if row.due_on > (row.done_on or row.due_on) or row.plan_version_id is None:
             row.due_on = row.done_on or row.due_on
         session.flush()
         old, new = diff(before, _snapshot(row))
         if not new:
-            return _board(session, case, _today())
+            return _board(session, case, now.date())
         record(
             session,
             actor,
@@ -702,10 +726,11 @@ def correct_follow_up(
             case_id=case.id,
             before=old,
             after=new,
+            at=now,
         )
-        _after_entry(session, actor, case, row)
+        _after_entry(session, actor, case, row, now)
         session.flush()
-        return _board(session, case, _today())
+        return _board(session, case, now.date())
 
 
 def set_follow_up_status(
@@ -715,6 +740,8 @@ def set_follow_up_status(
     expected_version: int,
     status: FollowUpStatus,
     reason: str,
+    *,
+    now: dt.datetime | None = None,
 ) -> FollowUpBoard:
     """Mark a scheduled follow-up missed or cancelled, with the reason.
 
@@ -732,6 +759,8 @@ def set_follow_up_status(
         ``missed`` or ``cancelled``.
     reason:
         Why (required).
+    now:
+        The time it is marked; now when ``None``.
 
     Returns
     -------
@@ -761,11 +790,12 @@ def set_follow_up_status(
         raise ValidationError(
             f"The reason is too long: at most {MAX_REASON} characters.", field="reason"
         )
+    now = now or utcnow()
     with _writing(db, follow_up_id) as session:
         row, case = _entry(session, follow_up_id, expected_version, FollowUpStatus.SCHEDULED)
         row.status = status
         row.notes = why
-        row.updated_at = utcnow()
+        row.updated_at = now
         row.updated_by_id = actor.user_id
         session.flush()
         record(
@@ -778,8 +808,9 @@ def set_follow_up_status(
             before={"status": FollowUpStatus.SCHEDULED},
             after={"status": status, "due_on": jsonable(row.due_on)},
             detail=why,
+            at=now,
         )
-        return _board(session, case, _today())
+        return _board(session, case, now.date())
 
 
 __all__ = [

@@ -3,13 +3,13 @@ checked, written and audited in one transaction."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.db.engine import Database
-from board.db.models import Case, ImagingStudy
+from board.db.models import Case, ImagingStudy, utcnow
 from board.errors import NotFoundError, ValidationError
 from board.imaging.common import MAX_DESCRIPTION_LENGTH
 from board.imaging.enums import BodyRegion, Modality, StudySource
@@ -21,7 +21,13 @@ MAX_REPORT_LENGTH = 50_000
 
 
 def add_manual_study(
-    db: Database, actor: Actor, case_id: int, data: ManualStudyInput, *, today: Any = None
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    data: ManualStudyInput,
+    *,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> int:
     """Attach a study entered by hand (outside-hospital imaging with only a report).
 
@@ -36,7 +42,10 @@ def add_manual_study(
     data:
         Modality, date, region, description and report.
     today:
-        Reference date for the "not in the future" check (default: today).
+        Reference date for the "not in the future" check (default: the date of ``now``,
+        else today).
+    now:
+        The time of the entry (the demo board writes back-dated); now when ``None``.
 
     Returns
     -------
@@ -52,14 +61,13 @@ def add_manual_study(
     ValidationError
         Naming the field that is not as expected.
     """
-    import datetime as dt
-
     require(actor, Action.IMAGING_ATTACH)
     if not isinstance(data.modality, Modality):
         raise ValidationError("Choose the modality (MR, CT, PET, ...).", field="modality")
     if not isinstance(data.body_region, BodyRegion):
         raise ValidationError("Choose the body region.", field="body_region")
-    reference = today or dt.date.today()
+    reference = today or (dt.date.today() if now is None else now.date())
+    now = now or utcnow()
     if data.study_date is not None and data.study_date > reference:
         raise ValidationError("The study date cannot be in the future.", field="study_date")
     description = (data.description or "").strip()
@@ -90,6 +98,7 @@ def add_manual_study(
             description=description,
             body_region=data.body_region.value,
             report_text=report or None,
+            created_at=now,
             created_by_id=actor.user_id,
         )
         session.add(study)
@@ -107,5 +116,6 @@ def add_manual_study(
                 "body_region": study.body_region,
                 "description": description,
             },
+            at=now,
         )
         return study.id

@@ -147,16 +147,18 @@ def _require_open(meeting: Meeting) -> None:
         )
 
 
-def _touch_meeting(actor: Actor, meeting: Meeting) -> None:
-    meeting.updated_at = utcnow()
+def _touch_meeting(actor: Actor, meeting: Meeting, now: dt.datetime) -> None:
+    meeting.updated_at = now
     meeting.updated_by_id = actor.user_id
 
 
-def _validate(session: Session, data: MeetingInput, *, new: bool) -> dict[str, Any]:
+def _validate(
+    session: Session, data: MeetingInput, *, new: bool, now: dt.datetime
+) -> dict[str, Any]:
     starts_at = data.starts_at
     if not isinstance(starts_at, dt.datetime) or starts_at.tzinfo is None:
         raise ValidationError("Give the meeting's date and time (with its time zone).", "starts_at")
-    if new and starts_at < utcnow() - dt.timedelta(hours=12):
+    if new and starts_at < now - dt.timedelta(hours=12):
         raise ValidationError("A new meeting cannot start in the past.", field="starts_at")
     title = (data.title or "").strip()
     if not title:
@@ -429,10 +431,10 @@ def agenda_candidates(db: Database, actor: Actor, meeting_id: int) -> list[Agend
     require(actor, Action.CASE_VIEW)
     with db.read() as session:
         _load_meeting(session, meeting_id)
-        return _candidates(session, meeting_id)
+        return _candidates(session, meeting_id, utcnow().date())
 
 
-def _candidates(session: Session, meeting_id: int) -> list[AgendaCandidate]:
+def _candidates(session: Session, meeting_id: int, today: dt.date) -> list[AgendaCandidate]:
     on_agenda = select(AgendaItem.case_id).where(AgendaItem.meeting_id == meeting_id)
     rows = session.execute(
         select(Case, Patient)
@@ -442,7 +444,7 @@ def _candidates(session: Session, meeting_id: int) -> list[AgendaCandidate]:
             Case.id.not_in(on_agenda),
         )
     ).all()
-    readiness = readiness_of(session, [c.id for c, _ in rows], utcnow().date())
+    readiness = readiness_of(session, [c.id for c, _ in rows], today)
     found = [
         AgendaCandidate(
             case_id=case.id,
@@ -466,7 +468,9 @@ def _candidates(session: Session, meeting_id: int) -> list[AgendaCandidate]:
 # ---------------------------------------------------------------------------
 
 
-def schedule_meeting(db: Database, actor: Actor, data: MeetingInput) -> MeetingDetail:
+def schedule_meeting(
+    db: Database, actor: Actor, data: MeetingInput, *, now: dt.datetime | None = None
+) -> MeetingDetail:
     """Schedule a meeting.
 
     Parameters
@@ -477,6 +481,9 @@ def schedule_meeting(db: Database, actor: Actor, data: MeetingInput) -> MeetingD
         The coordinator (or an administrator).
     data:
         Date and time, title, place and/or video link, chair, required specialties.
+    now:
+        The time of scheduling (the demo board writes back-dated): a new meeting may not
+        start more than 12 hours before it. Now when ``None``.
 
     Returns
     -------
@@ -491,9 +498,12 @@ def schedule_meeting(db: Database, actor: Actor, data: MeetingInput) -> MeetingD
         Naming the first field that is not as expected.
     """
     require(actor, Action.MEETING_SCHEDULE)
+    now = now or utcnow()
     with db.write() as session:
-        values = _validate(session, data, new=True)
-        meeting = Meeting(status=MeetingStatus.SCHEDULED, updated_by_id=actor.user_id, **values)
+        values = _validate(session, data, new=True, now=now)
+        meeting = Meeting(
+            status=MeetingStatus.SCHEDULED, updated_at=now, updated_by_id=actor.user_id, **values
+        )
         session.add(meeting)
         session.flush()
         record(
@@ -503,14 +513,24 @@ def schedule_meeting(db: Database, actor: Actor, data: MeetingInput) -> MeetingD
             "meeting",
             meeting.id,
             after=_meeting_snapshot(meeting),
+            at=now,
         )
         return _detail(session, meeting)
 
 
 def update_meeting(
-    db: Database, actor: Actor, meeting_id: int, expected_version: int, data: MeetingInput
+    db: Database,
+    actor: Actor,
+    meeting_id: int,
+    expected_version: int,
+    data: MeetingInput,
+    *,
+    now: dt.datetime | None = None,
 ) -> MeetingDetail:
     """Change a meeting's time, place, link, chair or required specialties.
+
+    ``now`` is the time of the change (a moved meeting may not start more than 12 hours
+    before it); now when ``None``.
 
     Raises
     ------
@@ -522,18 +542,19 @@ def update_meeting(
         As their names say.
     """
     require(actor, Action.MEETING_SCHEDULE)
+    now = now or utcnow()
     with _guarded(db, meeting_id=meeting_id) as session:
         meeting = _load_meeting(session, meeting_id)
         if meeting.version != expected_version:
             raise _meeting_conflict(session, meeting)
         _require_open(meeting)
-        values = _validate(session, data, new=values_changed_time(meeting, data))
+        values = _validate(session, data, new=values_changed_time(meeting, data), now=now)
         before = _meeting_snapshot(meeting)
         for key, value in values.items():
             setattr(meeting, key, value)
         changed_before, changed_after = diff(before, _meeting_snapshot(meeting))
         if changed_after:
-            _touch_meeting(actor, meeting)
+            _touch_meeting(actor, meeting, now)
             session.flush()
             record(
                 session,
@@ -543,6 +564,7 @@ def update_meeting(
                 meeting.id,
                 before=changed_before,
                 after=changed_after,
+                at=now,
             )
         return _detail(session, meeting)
 
@@ -553,12 +575,19 @@ def values_changed_time(meeting: Meeting, data: MeetingInput) -> bool:
 
 
 def set_meeting_status(
-    db: Database, actor: Actor, meeting_id: int, expected_version: int, target: MeetingStatus
+    db: Database,
+    actor: Actor,
+    meeting_id: int,
+    expected_version: int,
+    target: MeetingStatus,
+    *,
+    now: dt.datetime | None = None,
 ) -> MeetingDetail:
     """Start, close or cancel a meeting.
 
     Starting and closing need the right to run meetings; cancelling needs the right to
-    schedule them. Closing pauses any running case timer.
+    schedule them. Closing pauses any running case timer. ``now`` is the time of the
+    move (the demo board writes back-dated); now when ``None``.
 
     Raises
     ------
@@ -573,6 +602,7 @@ def set_meeting_status(
         actor,
         Action.MEETING_SCHEDULE if target is MeetingStatus.CANCELLED else Action.MEETING_RUN,
     )
+    now = now or utcnow()
     with _guarded(db, meeting_id=meeting_id) as session:
         meeting = _load_meeting(session, meeting_id)
         if meeting.version != expected_version:
@@ -580,9 +610,9 @@ def set_meeting_status(
         current = meeting.status
         check_meeting_move(current, target)
         if target is MeetingStatus.CLOSED:
-            _pause_all(session, actor, meeting.id)
+            _pause_all(session, actor, meeting.id, now)
         meeting.status = target
-        _touch_meeting(actor, meeting)
+        _touch_meeting(actor, meeting, now)
         session.flush()
         record(
             session,
@@ -592,6 +622,7 @@ def set_meeting_status(
             meeting.id,
             before={"status": current},
             after={"status": target},
+            at=now,
         )
         return _detail(session, meeting)
 
@@ -607,8 +638,10 @@ def add_to_agenda(
     meeting_id: int,
     case_id: int,
     triage: AgendaTriage = AgendaTriage.FULL_DISCUSSION,
+    *,
+    now: dt.datetime | None = None,
 ) -> MeetingDetail:
-    """Put a case at the end of a meeting's agenda.
+    """Put a case at the end of a meeting's agenda (at ``now``; now when ``None``).
 
     Raises
     ------
@@ -625,11 +658,13 @@ def add_to_agenda(
         case = session.get(Case, case_id)
         if case is None:
             raise NotFoundError(f"Case {case_id} does not exist.")
-        append_to_agenda(session, actor, meeting, case, triage)
+        append_to_agenda(session, actor, meeting, case, triage, now=now)
         return _detail(session, meeting)
 
 
-def build_agenda(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail:
+def build_agenda(
+    db: Database, actor: Actor, meeting_id: int, *, now: dt.datetime | None = None
+) -> MeetingDetail:
     """Add every ready case (and every urgent case) and sort the agenda.
 
     The order is urgent first, then by readiness (ready cases, then those with fewer
@@ -643,6 +678,8 @@ def build_agenda(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail:
         The coordinator.
     meeting_id:
         The meeting.
+    now:
+        The time of the action (readiness is judged on its date); now when ``None``.
 
     Returns
     -------
@@ -657,11 +694,12 @@ def build_agenda(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail:
         As their names say.
     """
     require(actor, Action.MEETING_SCHEDULE)
+    now = now or utcnow()
     with _guarded(db, meeting_id=meeting_id) as session:
         meeting = _load_meeting(session, meeting_id)
         _require_open(meeting)
         added = []
-        for candidate in _candidates(session, meeting_id):
+        for candidate in _candidates(session, meeting_id, now.date()):
             if (
                 candidate.status is CaseStatus.READY
                 or candidate.urgency is Urgency.URGENT
@@ -670,10 +708,10 @@ def build_agenda(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail:
                 case = session.get(Case, candidate.case_id)
                 assert case is not None
                 item = append_to_agenda(
-                    session, actor, meeting, case, AgendaTriage.FULL_DISCUSSION
+                    session, actor, meeting, case, AgendaTriage.FULL_DISCUSSION, now=now
                 )
                 added.append(item.case_id)
-        _sort(session, actor, meeting)
+        _sort(session, actor, meeting, now)
         if added:
             record(
                 session,
@@ -682,16 +720,17 @@ def build_agenda(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail:
                 "meeting",
                 meeting.id,
                 after={"added_case_ids": added},
+                at=now,
             )
         return _detail(session, meeting)
 
 
-def _sort(session: Session, actor: Actor, meeting: Meeting) -> None:
+def _sort(session: Session, actor: Actor, meeting: Meeting, now: dt.datetime) -> None:
     items = agenda_items(session, meeting.id)
     if not items:
         return
     ids = [i.case_id for i in items]
-    readiness = readiness_of(session, ids, utcnow().date())
+    readiness = readiness_of(session, ids, now.date())
     cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))}
     items.sort(
         key=lambda i: agenda_order_key(
@@ -701,13 +740,18 @@ def _sort(session: Session, actor: Actor, meeting: Meeting) -> None:
             i.case_id,
         )
     )
-    renumber_agenda(session, actor, items)
+    renumber_agenda(session, actor, items, now=now)
 
 
 def sort_agenda(
-    db: Database, actor: Actor, meeting_id: int, expected_version: int
+    db: Database,
+    actor: Actor,
+    meeting_id: int,
+    expected_version: int,
+    *,
+    now: dt.datetime | None = None,
 ) -> MeetingDetail:
-    """Re-sort the agenda: urgent first, then by readiness.
+    """Re-sort the agenda: urgent first, then by readiness (on the date of ``now``).
 
     Raises
     ------
@@ -717,16 +761,17 @@ def sort_agenda(
         As their names say.
     """
     require(actor, Action.MEETING_SCHEDULE)
+    now = now or utcnow()
     with _guarded(db, meeting_id=meeting_id) as session:
         meeting = _load_meeting(session, meeting_id)
         if meeting.version != expected_version:
             raise _meeting_conflict(session, meeting)
         _require_open(meeting)
         before = [i.case_id for i in agenda_items(session, meeting_id)]
-        _sort(session, actor, meeting)
+        _sort(session, actor, meeting, now)
         after = [i.case_id for i in agenda_items(session, meeting_id)]
         if before != after:
-            _touch_meeting(actor, meeting)
+            _touch_meeting(actor, meeting, now)
             session.flush()
             record(
                 session,
@@ -736,14 +781,21 @@ def sort_agenda(
                 meeting.id,
                 before={"order": before},
                 after={"order": after},
+                at=now,
             )
         return _detail(session, meeting)
 
 
 def move_agenda_item(
-    db: Database, actor: Actor, item_id: int, expected_version: int, offset: int
+    db: Database,
+    actor: Actor,
+    item_id: int,
+    expected_version: int,
+    offset: int,
+    *,
+    now: dt.datetime | None = None,
 ) -> MeetingDetail:
-    """Move a case up (``offset`` -1) or down (+1) the agenda.
+    """Move a case up (``offset`` -1) or down (+1) the agenda (at ``now``; now when ``None``).
 
     Raises
     ------
@@ -771,7 +823,7 @@ def move_agenda_item(
         if not 0 <= target < len(items):
             raise InvalidStateError("The case is already " + ("first." if offset < 0 else "last."))
         items[index], items[target] = items[target], items[index]
-        renumber_agenda(session, actor, items)
+        renumber_agenda(session, actor, items, now=now)
         record(
             session,
             actor,
@@ -781,14 +833,21 @@ def move_agenda_item(
             case_id=item.case_id,
             before={"position": index + 1},
             after={"position": target + 1},
+            at=now,
         )
         return _detail(session, meeting)
 
 
 def set_triage(
-    db: Database, actor: Actor, item_id: int, expected_version: int, triage: AgendaTriage
+    db: Database,
+    actor: Actor,
+    item_id: int,
+    expected_version: int,
+    triage: AgendaTriage,
+    *,
+    now: dt.datetime | None = None,
 ) -> MeetingDetail:
-    """Flag a case for full discussion or as standard of care, list only.
+    """Flag a case for full discussion or as standard of care, list only (at ``now``).
 
     Raises
     ------
@@ -815,7 +874,7 @@ def set_triage(
         if item.triage is not value:
             before = item.triage
             item.triage = value
-            touch_item(actor, item)
+            touch_item(actor, item, now)
             session.flush()
             record(
                 session,
@@ -826,14 +885,22 @@ def set_triage(
                 case_id=item.case_id,
                 before={"triage": before},
                 after={"triage": value},
+                at=now,
             )
         return _detail(session, meeting)
 
 
 def remove_from_agenda(
-    db: Database, actor: Actor, item_id: int, expected_version: int
+    db: Database,
+    actor: Actor,
+    item_id: int,
+    expected_version: int,
+    *,
+    now: dt.datetime | None = None,
 ) -> MeetingDetail:
     """Take a case off the agenda (not once its plan was started at this meeting).
+
+    ``now`` is the time of the removal; now when ``None``.
 
     Raises
     ------
@@ -859,7 +926,7 @@ def remove_from_agenda(
         position = item.position
         session.delete(item)
         session.flush()
-        renumber_agenda(session, actor, agenda_items(session, meeting.id))
+        renumber_agenda(session, actor, agenda_items(session, meeting.id), now=now)
         record(
             session,
             actor,
@@ -868,6 +935,7 @@ def remove_from_agenda(
             item_id,
             case_id=case_id,
             before={"meeting_id": meeting.id, "position": position},
+            at=now,
         )
         return _detail(session, meeting)
 
@@ -885,6 +953,7 @@ def record_attendance(
     *,
     present: bool = True,
     role: Role | None = None,
+    now: dt.datetime | None = None,
 ) -> MeetingDetail:
     """Record that a person attends (or has left) a meeting, in a role.
 
@@ -902,6 +971,8 @@ def record_attendance(
         ``False`` records that they left or sent apologies.
     role:
         The role they attend in; their own role by default.
+    now:
+        The time it is recorded (the demo board writes back-dated); now when ``None``.
 
     Returns
     -------
@@ -919,6 +990,7 @@ def record_attendance(
     """
     if actor.user_id != user_id:
         require(actor, Action.MEETING_RUN)
+    now = now or utcnow()
     with db.write() as session:
         meeting = _load_meeting(session, meeting_id)
         _require_open(meeting)
@@ -934,13 +1006,17 @@ def record_attendance(
         before = None if row is None else {"present": row.present, "role": row.role}
         if row is None:
             row = Attendance(
-                meeting_id=meeting_id, user_id=user_id, role=attend_role, present=present
+                meeting_id=meeting_id,
+                user_id=user_id,
+                role=attend_role,
+                present=present,
+                recorded_at=now,
             )
             session.add(row)
         else:
             row.present = present
             row.role = attend_role
-            row.recorded_at = utcnow()
+            row.recorded_at = now
         session.flush()
         record(
             session,
@@ -955,12 +1031,15 @@ def record_attendance(
                 "present": present,
                 "role": attend_role,
             },
+            at=now,
         )
         return _detail(session, meeting)
 
 
-def remove_attendance(db: Database, actor: Actor, attendance_id: int) -> MeetingDetail:
-    """Delete an attendance row recorded by mistake.
+def remove_attendance(
+    db: Database, actor: Actor, attendance_id: int, *, now: dt.datetime | None = None
+) -> MeetingDetail:
+    """Delete an attendance row recorded by mistake (at ``now``; now when ``None``).
 
     Raises
     ------
@@ -979,7 +1058,15 @@ def remove_attendance(db: Database, actor: Actor, attendance_id: int) -> Meeting
         before = {"meeting_id": row.meeting_id, "user_id": row.user_id, "role": row.role}
         session.delete(row)
         session.flush()
-        record(session, actor, "attendance.remove", "attendance", attendance_id, before=before)
+        record(
+            session,
+            actor,
+            "attendance.remove",
+            "attendance",
+            attendance_id,
+            before=before,
+            at=now,
+        )
         return _detail(session, meeting)
 
 
@@ -994,7 +1081,7 @@ def _pause(session: Session, actor: Actor, item: AgendaItem, now: dt.datetime) -
     elapsed = max(0, int((now - item.timer_started_at).total_seconds()))
     item.discussion_seconds = (item.discussion_seconds or 0) + elapsed
     item.timer_started_at = None
-    touch_item(actor, item)
+    touch_item(actor, item, now)
     session.flush()
     record(
         session,
@@ -1004,11 +1091,11 @@ def _pause(session: Session, actor: Actor, item: AgendaItem, now: dt.datetime) -
         item.id,
         case_id=item.case_id,
         after={"discussion_seconds": item.discussion_seconds},
+        at=now,
     )
 
 
-def _pause_all(session: Session, actor: Actor, meeting_id: int) -> None:
-    now = utcnow()
+def _pause_all(session: Session, actor: Actor, meeting_id: int, now: dt.datetime) -> None:
     for item in session.scalars(
         select(AgendaItem).where(
             AgendaItem.meeting_id == meeting_id, AgendaItem.timer_started_at.is_not(None)
@@ -1017,7 +1104,9 @@ def _pause_all(session: Session, actor: Actor, meeting_id: int) -> None:
         _pause(session, actor, item, now)
 
 
-def run_timer(db: Database, actor: Actor, item_id: int, running: bool) -> MeetingDetail:
+def run_timer(
+    db: Database, actor: Actor, item_id: int, running: bool, *, now: dt.datetime | None = None
+) -> MeetingDetail:
     """Start (pausing any other running timer of the meeting) or pause a case's timer.
 
     Parameters
@@ -1030,6 +1119,8 @@ def run_timer(db: Database, actor: Actor, item_id: int, running: bool) -> Meetin
         The agenda item.
     running:
         ``True`` to start, ``False`` to pause.
+    now:
+        The time of the click (the demo board writes back-dated); now when ``None``.
 
     Returns
     -------
@@ -1044,6 +1135,7 @@ def run_timer(db: Database, actor: Actor, item_id: int, running: bool) -> Meetin
         As their names say.
     """
     require(actor, Action.MEETING_RUN)
+    now = now or utcnow()
     with _guarded(db, item_id=item_id) as session:
         item = _load_item(session, item_id)
         meeting = _load_meeting(session, item.meeting_id)
@@ -1051,9 +1143,9 @@ def run_timer(db: Database, actor: Actor, item_id: int, running: bool) -> Meetin
             raise InvalidStateError("Start the meeting to run the case timers.")
         if running:
             if item.timer_started_at is None:
-                _pause_all(session, actor, meeting.id)
-                item.timer_started_at = utcnow()
-                touch_item(actor, item)
+                _pause_all(session, actor, meeting.id, now)
+                item.timer_started_at = now
+                touch_item(actor, item, now)
                 session.flush()
                 record(
                     session,
@@ -1062,9 +1154,10 @@ def run_timer(db: Database, actor: Actor, item_id: int, running: bool) -> Meetin
                     "agenda_item",
                     item.id,
                     case_id=item.case_id,
+                    at=now,
                 )
         else:
-            _pause(session, actor, item, utcnow())
+            _pause(session, actor, item, now)
         return _detail(session, meeting)
 
 

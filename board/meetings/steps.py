@@ -26,9 +26,17 @@ MAX_AGENDA = 60
 
 
 def append_to_agenda(
-    session: Session, actor: Actor, meeting: Meeting, case: Case, triage: AgendaTriage
+    session: Session,
+    actor: Actor,
+    meeting: Meeting,
+    case: Case,
+    triage: AgendaTriage,
+    *,
+    now: dt.datetime | None = None,
 ) -> AgendaItem:
     """Put a case at the end of a meeting's agenda (audited as ``agenda.add``).
+
+    ``now`` is the time of the action that puts it there; now when ``None``.
 
     Raises
     ------
@@ -60,6 +68,7 @@ def append_to_agenda(
         case_id=case.id,
         position=(last or 0) + 1,
         triage=AgendaTriage(triage),
+        updated_at=now or utcnow(),
         updated_by_id=actor.user_id,
     )
     session.add(item)
@@ -72,22 +81,25 @@ def append_to_agenda(
         item.id,
         case_id=case.id,
         after={"meeting_id": meeting.id, "position": item.position, "triage": item.triage},
+        at=now,
     )
     return item
 
 
-def touch_item(actor: Actor, item: AgendaItem) -> None:
-    """Stamp an agenda item as changed by the actor now."""
-    item.updated_at = utcnow()
+def touch_item(actor: Actor, item: AgendaItem, now: dt.datetime | None = None) -> None:
+    """Stamp an agenda item as changed by the actor at ``now`` (now when ``None``)."""
+    item.updated_at = now or utcnow()
     item.updated_by_id = actor.user_id
 
 
-def renumber_agenda(session: Session, actor: Actor, items: list[AgendaItem]) -> None:
-    """Number an agenda's items 1, 2, ... in the order given."""
+def renumber_agenda(
+    session: Session, actor: Actor, items: list[AgendaItem], *, now: dt.datetime | None = None
+) -> None:
+    """Number an agenda's items 1, 2, ... in the order given (changes stamped ``now``)."""
     for position, item in enumerate(items, start=1):
         if item.position != position:
             item.position = position
-            touch_item(actor, item)
+            touch_item(actor, item, now)
     session.flush()
 
 
@@ -125,9 +137,10 @@ def place_for_rediscussion(
         scheduled yet: the case then waits among the agenda candidates and the next
         agenda built takes it.
     """
+    now = now or utcnow()
     meeting = session.scalars(
         select(Meeting)
-        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at >= (now or utcnow()))
+        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at >= now)
         .order_by(Meeting.starts_at, Meeting.id)
     ).first()
     if meeting is None:
@@ -143,11 +156,13 @@ def place_for_rediscussion(
         )
         if (count or 0) >= MAX_AGENDA:
             return None
-        append_to_agenda(session, actor, meeting, case, AgendaTriage.FULL_DISCUSSION)
+        append_to_agenda(session, actor, meeting, case, AgendaTriage.FULL_DISCUSSION, now=now)
     return meeting
 
 
-def withdraw_after_death(session: Session, actor: Actor, case: Case) -> list[int]:
+def withdraw_after_death(
+    session: Session, actor: Actor, case: Case, *, now: dt.datetime | None = None
+) -> list[int]:
     """Take a case whose patient died off the agendas of meetings still to come.
 
     Only items not yet discussed, on meetings that are scheduled (not started), are
@@ -161,6 +176,8 @@ def withdraw_after_death(session: Session, actor: Actor, case: Case) -> list[int
         Who recorded the death.
     case:
         The case.
+    now:
+        The time of the follow-up entry; now when ``None``.
 
     Returns
     -------
@@ -182,7 +199,7 @@ def withdraw_after_death(session: Session, actor: Actor, case: Case) -> list[int
         meeting_id, position, item_id = item.meeting_id, item.position, item.id
         session.delete(item)
         session.flush()
-        renumber_agenda(session, actor, agenda_items(session, meeting_id))
+        renumber_agenda(session, actor, agenda_items(session, meeting_id), now=now)
         record(
             session,
             actor,
@@ -192,6 +209,7 @@ def withdraw_after_death(session: Session, actor: Actor, case: Case) -> list[int
             case_id=case.id,
             before={"meeting_id": meeting_id, "position": position},
             detail="The patient died.",
+            at=now,
         )
         meetings.append(meeting_id)
     return meetings

@@ -261,7 +261,14 @@ def list_biopsies(db: Database, actor: Actor, case_id: int) -> tuple[BiopsyView,
         return tuple(_view(r, names) for r in rows)
 
 
-def add_biopsy(db: Database, actor: Actor, case_id: int, data: BiopsyInput) -> BiopsyView:
+def add_biopsy(
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    data: BiopsyInput,
+    *,
+    now: dt.datetime | None = None,
+) -> BiopsyView:
     """Record a biopsy on a case.
 
     Parameters
@@ -274,6 +281,9 @@ def add_biopsy(db: Database, actor: Actor, case_id: int, data: BiopsyInput) -> B
         The case.
     data:
         The form.
+    now:
+        The time of the entry (the demo board writes back-dated); now when ``None``.
+        The biopsy date is checked against its date.
 
     Returns
     -------
@@ -290,11 +300,14 @@ def add_biopsy(db: Database, actor: Actor, case_id: int, data: BiopsyInput) -> B
         If a field is not as expected (nothing is saved).
     """
     require(actor, Action.PATHOLOGY_EDIT)
-    values = validate_biopsy(data, utcnow().date())
+    now = now or utcnow()
+    values = validate_biopsy(data, now.date())
     with db.write() as session:
         if session.get(Case, case_id) is None:
             raise NotFoundError(f"Case {case_id} does not exist.")
-        biopsy = Biopsy(case_id=case_id, updated_by_id=actor.user_id, **values)
+        biopsy = Biopsy(
+            case_id=case_id, created_at=now, updated_at=now, updated_by_id=actor.user_id, **values
+        )
         session.add(biopsy)
         session.flush()
         record(
@@ -305,12 +318,19 @@ def add_biopsy(db: Database, actor: Actor, case_id: int, data: BiopsyInput) -> B
             biopsy.id,
             case_id=case_id,
             after=_snapshot(biopsy),
+            at=now,
         )
         return _view(biopsy, {actor.user_id: actor.display_name} if actor.user_id else {})
 
 
 def update_biopsy(
-    db: Database, actor: Actor, biopsy_id: int, expected_version: int, data: BiopsyInput
+    db: Database,
+    actor: Actor,
+    biopsy_id: int,
+    expected_version: int,
+    data: BiopsyInput,
+    *,
+    now: dt.datetime | None = None,
 ) -> BiopsyView:
     """Edit a biopsy (e.g. the final result arriving), refusing a stale edit.
 
@@ -326,6 +346,8 @@ def update_biopsy(
         The version the editor loaded (:attr:`BiopsyView.version`).
     data:
         The edited form.
+    now:
+        The time of the edit; now when ``None``.
 
     Returns
     -------
@@ -340,7 +362,8 @@ def update_biopsy(
         As their names say.
     """
     require(actor, Action.PATHOLOGY_EDIT)
-    values = validate_biopsy(data, utcnow().date())
+    now = now or utcnow()
+    values = validate_biopsy(data, now.date())
     try:
         with db.write() as session:
             biopsy = session.get(Biopsy, biopsy_id)
@@ -353,7 +376,7 @@ def update_biopsy(
                 setattr(biopsy, name, value)
             changed_before, changed_after = diff(before, _snapshot(biopsy))
             if changed_after:
-                biopsy.updated_at = utcnow()
+                biopsy.updated_at = now
                 biopsy.updated_by_id = actor.user_id
                 session.flush()
                 record(
@@ -365,6 +388,7 @@ def update_biopsy(
                     case_id=biopsy.case_id,
                     before=changed_before,
                     after=changed_after,
+                    at=now,
                 )
             return _view(biopsy, display_names(session, {biopsy.updated_by_id}))
     except StaleDataError:

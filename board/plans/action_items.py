@@ -29,7 +29,12 @@ MAX_ACTION = 1_000
 
 
 def add_action_item(
-    db: Database, actor: Actor, plan_id: int, data: ActionItemInput
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    data: ActionItemInput,
+    *,
+    now: dt.datetime | None = None,
 ) -> PlanVersionView:
     """Add a task from the draft plan; it shows on the worklist until done.
 
@@ -43,6 +48,9 @@ def add_action_item(
         The draft plan version.
     data:
         Description, owner (a role or an active person) and due date.
+    now:
+        The time of the entry (the due date may not lie before its date); now when
+        ``None``.
 
     Returns
     -------
@@ -67,7 +75,8 @@ def add_action_item(
         )
     if not isinstance(data.due_on, dt.date) or isinstance(data.due_on, dt.datetime):
         raise ValidationError("The due date must be a date.", field="due_on")
-    if data.due_on < utcnow().date():
+    now = now or utcnow()
+    if data.due_on < now.date():
         raise ValidationError("The due date cannot be in the past.", field="due_on")
     owner_role = Role(data.owner_role) if data.owner_role is not None else None
     with db.write() as session:
@@ -86,6 +95,8 @@ def add_action_item(
             owner_role=owner_role,
             owner_user_id=data.owner_user_id,
             due_on=data.due_on,
+            created_at=now,
+            updated_at=now,
             updated_by_id=actor.user_id,
         )
         session.add(item)
@@ -103,12 +114,18 @@ def add_action_item(
                 "owner_user_id": data.owner_user_id,
                 "due_on": data.due_on,
             },
+            at=now,
         )
         return version_view(session, plan)
 
 
 def complete_action_item(
-    db: Database, actor: Actor, action_item_id: int, expected_version: int
+    db: Database,
+    actor: Actor,
+    action_item_id: int,
+    expected_version: int,
+    *,
+    now: dt.datetime | None = None,
 ) -> ActionItemView:
     """Mark an action item done (it leaves the worklist's open count).
 
@@ -122,6 +139,8 @@ def complete_action_item(
         The item.
     expected_version:
         The version the person saw.
+    now:
+        The time it was done; now when ``None``.
 
     Returns
     -------
@@ -138,6 +157,7 @@ def complete_action_item(
         As their names say.
     """
     require(actor, Action.PLAN_EDIT)
+    now = now or utcnow()
 
     def conflict(session: Session, item: ActionItem) -> ConflictError:
         who = session.get(User, item.updated_by_id) if item.updated_by_id else None
@@ -156,9 +176,9 @@ def complete_action_item(
                 raise conflict(session, item)
             if item.done_at is not None:
                 raise InvalidStateError("This action item is already done.")
-            item.done_at = utcnow()
+            item.done_at = now
             item.done_by_id = actor.user_id
-            item.updated_at = utcnow()
+            item.updated_at = now
             item.updated_by_id = actor.user_id
             session.flush()
             record(
@@ -170,6 +190,7 @@ def complete_action_item(
                 case_id=item.case_id,
                 before={"done_at": None},
                 after={"done_at": item.done_at},
+                at=now,
             )
             names = display_names(session, [item.owner_user_id, actor.user_id])
             return ActionItemView(

@@ -3,18 +3,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.db.engine import Database
-from board.db.models import Dissent
+from board.db.models import Dissent, utcnow
 from board.plans.versions import checked_text, load_plan, require_draft, version_view
 from board.plans.views import PlanVersionView
 
 MAX_DISSENT = 5_000
 
 
-def add_dissent(db: Database, actor: Actor, plan_id: int, text: str) -> PlanVersionView:
+def add_dissent(
+    db: Database, actor: Actor, plan_id: int, text: str, *, now: dt.datetime | None = None
+) -> PlanVersionView:
     """Record a dissent from the draft plan, with its author.
 
     Parameters
@@ -27,6 +31,8 @@ def add_dissent(db: Database, actor: Actor, plan_id: int, text: str) -> PlanVers
         The draft plan version.
     text:
         What they disagree with and why.
+    now:
+        The time of the dissent; now when ``None``.
 
     Returns
     -------
@@ -53,6 +59,7 @@ def add_dissent(db: Database, actor: Actor, plan_id: int, text: str) -> PlanVers
             author_name=actor.display_name,
             author_role=actor.role,
             text=body,
+            created_at=now or utcnow(),
         )
         session.add(dissent)
         session.flush()
@@ -64,5 +71,6 @@ def add_dissent(db: Database, actor: Actor, plan_id: int, text: str) -> PlanVers
             dissent.id,
             case_id=plan.case_id,
             after={"plan_version": plan.number, "length": len(body)},
+            at=dissent.created_at,
         )
         return version_view(session, plan)

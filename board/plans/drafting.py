@@ -14,6 +14,7 @@ per change and returns frozen dataclasses (:mod:`board.plans.views`).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -83,18 +84,26 @@ def _meeting_for_start(session: Session, case_id: int, meeting_id: int | None) -
     return meeting
 
 
-def mark_discussed(session: Session, actor: Actor, item: AgendaItem) -> None:
-    """Mark an agenda item discussed and keep what was still missing at that moment."""
+def mark_discussed(
+    session: Session, actor: Actor, item: AgendaItem, *, now: dt.datetime | None = None
+) -> None:
+    """Mark an agenda item discussed at ``now`` (now when ``None``) and keep what was
+    still missing at that moment."""
     if item.discussed_at is not None:
         return
-    item.discussed_at = utcnow()
+    item.discussed_at = now or utcnow()
     item.updated_by_id = actor.user_id
     readiness = readiness_of(session, [item.case_id], item.discussed_at.date())
     item.missing_at_discussion = list(readiness[item.case_id].missing)
 
 
 def start_plan(
-    db: Database, actor: Actor, case_id: int, meeting_id: int | None = None
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    meeting_id: int | None = None,
+    *,
+    now: dt.datetime | None = None,
 ) -> PlanVersionView:
     """Open the draft plan of a case at a meeting in progress.
 
@@ -108,6 +117,9 @@ def start_plan(
         The case (on the meeting's agenda, *ready* or already *discussed*).
     meeting_id:
         The meeting; by default the meeting in progress that has the case on its agenda.
+    now:
+        The time the board takes the case up (the demo board writes back-dated); now
+        when ``None``.
 
     Returns
     -------
@@ -125,6 +137,7 @@ def start_plan(
         not ready, or the plan is already finalized (amend it instead).
     """
     require(actor, Action.PLAN_EDIT)
+    now = now or utcnow()
     with db.write() as session:
         case = session.get(Case, case_id)
         if case is None:
@@ -149,6 +162,7 @@ def start_plan(
                 case,
                 CaseStatus.DISCUSSED,
                 reason=f"plan started at meeting {meeting.id}",
+                now=now,
             )
         elif case.status is not CaseStatus.DISCUSSED:
             raise InvalidStateError(
@@ -162,7 +176,9 @@ def start_plan(
             number=1,
             status=PlanStatus.DRAFT,
             meeting_id=meeting.id,
+            created_at=now,
             created_by_id=actor.user_id,
+            updated_at=now,
             updated_by_id=actor.user_id,
             acknowledged_warnings=[],
             revision=1,
@@ -174,7 +190,7 @@ def start_plan(
                 AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case_id
             )
         ).one()
-        mark_discussed(session, actor, item)
+        mark_discussed(session, actor, item, now=now)
         session.flush()
         record(
             session,
@@ -184,6 +200,7 @@ def start_plan(
             plan.id,
             case_id=case_id,
             after={"number": 1, "meeting_id": meeting.id, "status": PlanStatus.DRAFT},
+            at=now,
         )
         return version_view(session, plan)
 
@@ -197,7 +214,13 @@ def _plan_audit(plan: PlanVersion) -> dict[str, Any]:
 
 
 def update_plan_header(
-    db: Database, actor: Actor, plan_id: int, expected_version: int, data: PlanHeaderInput
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    expected_version: int,
+    data: PlanHeaderInput,
+    *,
+    now: dt.datetime | None = None,
 ) -> PlanVersionView:
     """Set the intent, summary and the reason for departing from NOMS.
 
@@ -213,6 +236,8 @@ def update_plan_header(
         The version the editor saw (``PlanVersionView.version``).
     data:
         The new values.
+    now:
+        The time of the edit; now when ``None``.
 
     Returns
     -------
@@ -253,7 +278,7 @@ def update_plan_header(
         plan.deviation_reason = reason or None
         changed_before, changed_after = diff(before, _plan_audit(plan))
         if changed_after:
-            touch(session, actor, plan, None)
+            touch(session, actor, plan, None, now)
             record(
                 session,
                 actor,
@@ -263,12 +288,19 @@ def update_plan_header(
                 case_id=plan.case_id,
                 before=changed_before,
                 after=changed_after,
+                at=now,
             )
         return version_view(session, plan)
 
 
 def add_plan_item(
-    db: Database, actor: Actor, plan_id: int, expected_version: int, item: PlanItemInput
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    expected_version: int,
+    item: PlanItemInput,
+    *,
+    now: dt.datetime | None = None,
 ) -> PlanVersionView:
     """Add a component (surgery, radiation, ...) with its details to a draft.
 
@@ -284,6 +316,8 @@ def add_plan_item(
         The version the editor saw.
     item:
         The component, option and details.
+    now:
+        The time of the edit; now when ``None``.
 
     Returns
     -------
@@ -315,7 +349,7 @@ def add_plan_item(
             position=position,
         )
         session.add(row)
-        touch(session, actor, plan, None)
+        touch(session, actor, plan, None, now)
         record(
             session,
             actor,
@@ -324,14 +358,21 @@ def add_plan_item(
             row.id,
             case_id=plan.case_id,
             after={"component": component, "option": item.option, "details": details},
+            at=now,
         )
         return version_view(session, plan)
 
 
 def remove_plan_item(
-    db: Database, actor: Actor, plan_id: int, expected_version: int, item_id: int
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    expected_version: int,
+    item_id: int,
+    *,
+    now: dt.datetime | None = None,
 ) -> PlanVersionView:
-    """Remove a component from a draft.
+    """Remove a component from a draft (at ``now``; now when ``None``).
 
     Raises
     ------
@@ -351,7 +392,7 @@ def remove_plan_item(
         before = {"component": row.component, "option": row.option, "details": row.details}
         plan.items.remove(row)
         session.delete(row)
-        touch(session, actor, plan, None)
+        touch(session, actor, plan, None, now)
         record(
             session,
             actor,
@@ -360,12 +401,19 @@ def remove_plan_item(
             item_id,
             case_id=plan.case_id,
             before=before,
+            at=now,
         )
         return version_view(session, plan)
 
 
 def acknowledge_prompt(
-    db: Database, actor: Actor, plan_id: int, expected_version: int, key: str
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    expected_version: int,
+    key: str,
+    *,
+    now: dt.datetime | None = None,
 ) -> PlanVersionView:
     """Record that the board has seen a safety prompt of the draft.
 
@@ -381,6 +429,8 @@ def acknowledge_prompt(
         The version the board saw.
     key:
         The prompt's key (:func:`board.plans.rules.warning_key`).
+    now:
+        The time of the acknowledgement; now when ``None``.
 
     Returns
     -------
@@ -410,7 +460,7 @@ def acknowledge_prompt(
         if key not in acknowledged:
             acknowledged.append(key)
             plan.acknowledged_warnings = acknowledged
-            touch(session, actor, plan, facts)
+            touch(session, actor, plan, facts, now)
             record(
                 session,
                 actor,
@@ -420,5 +470,6 @@ def acknowledge_prompt(
                 case_id=plan.case_id,
                 after={"prompt": key},
                 detail=prompts[key].text,
+                at=now,
             )
         return version_view(session, plan)

@@ -17,6 +17,8 @@ per change and returns frozen dataclasses (:mod:`board.plans.views`).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from board.accounts.users import display_names
@@ -51,7 +53,14 @@ from board.plans.versions import (
 from board.plans.views import PlanVersionView
 
 
-def sign_plan(db: Database, actor: Actor, plan_id: int, expected_version: int) -> PlanVersionView:
+def sign_plan(
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    expected_version: int,
+    *,
+    now: dt.datetime | None = None,
+) -> PlanVersionView:
     """Sign the current revision of a draft plan.
 
     Parameters
@@ -64,6 +73,8 @@ def sign_plan(db: Database, actor: Actor, plan_id: int, expected_version: int) -
         The draft plan version.
     expected_version:
         The version the signer saw: a signature always covers what was on screen.
+    now:
+        The time of the signature (the demo board writes back-dated); now when ``None``.
 
     Returns
     -------
@@ -85,6 +96,7 @@ def sign_plan(db: Database, actor: Actor, plan_id: int, expected_version: int) -
         If there is no such plan.
     """
     require(actor, Action.PLAN_SIGN)
+    now = now or utcnow()
     with editing(db, plan_id) as session:
         plan = load_plan(session, plan_id)
         check_version(session, plan, expected_version)
@@ -115,6 +127,7 @@ def sign_plan(db: Database, actor: Actor, plan_id: int, expected_version: int) -
             plan_version_id=plan.id,
             user_id=actor.user_id,
             role=actor.role,
+            signed_at=now,
             plan_revision=plan.revision,
         )
         session.add(sign_off)
@@ -127,12 +140,18 @@ def sign_plan(db: Database, actor: Actor, plan_id: int, expected_version: int) -
             sign_off.id,
             case_id=plan.case_id,
             after={"plan_version": plan.number, "revision": plan.revision, "role": actor.role},
+            at=now,
         )
         return version_view(session, plan)
 
 
 def finalize_plan(
-    db: Database, actor: Actor, plan_id: int, expected_version: int
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    expected_version: int,
+    *,
+    now: dt.datetime | None = None,
 ) -> PlanVersionView:
     """Finalize a signed draft: it becomes read-only and the case moves on.
 
@@ -147,6 +166,10 @@ def finalize_plan(
         The draft plan version.
     expected_version:
         The version the chair saw.
+    now:
+        The time of finalization (the demo board writes back-dated): it stamps the plan,
+        the report's "generated at", the follow-up schedule (counted from its date) and
+        the audit events. Now when ``None``.
 
     Returns
     -------
@@ -166,6 +189,7 @@ def finalize_plan(
         If there is no such plan.
     """
     require(actor, Action.PLAN_FINALIZE)
+    now = now or utcnow()
     with editing(db, plan_id) as session:
         plan = load_plan(session, plan_id)
         check_version(session, plan, expected_version)
@@ -203,7 +227,6 @@ def finalize_plan(
                 "The plan cannot be finalized until every required role has signed this "
                 "version. Still missing: " + ", ".join(r.label for r in state.missing_roles) + "."
             )
-        now = utcnow()
         for older in session.scalars(
             select(PlanVersion).where(
                 PlanVersion.case_id == plan.case_id,
@@ -223,6 +246,7 @@ def finalize_plan(
                 case_id=plan.case_id,
                 before={"status": PlanStatus.FINALIZED},
                 after={"status": PlanStatus.SUPERSEDED, "by_version": plan.number},
+                at=now,
             )
         snapshot_noms(plan, facts, departures)
         plan.baseline = capture_baseline(session, plan.case_id).to_dict()
@@ -245,6 +269,7 @@ def finalize_plan(
                 "number": plan.number,
                 "signed_by_roles": sorted(r.value for r in set(current_signers.values())),
             },
+            at=now,
         )
         # The report that leaves the room: stored so the same bytes can be fetched later.
         # (Imported here so pages that never finalize do not load the PDF libraries.)
@@ -253,7 +278,7 @@ def finalize_plan(
         store_finalized_report(session, plan, now)
         case = session.get(Case, plan.case_id)
         assert case is not None
-        schedule_follow_ups(session, actor, plan)
+        schedule_follow_ups(session, actor, plan, now=now)
         if case.rediscussion_requested_at is not None:
             record(
                 session,
@@ -264,18 +289,30 @@ def finalize_plan(
                 case_id=case.id,
                 before={"rediscussion_requested_at": case.rediscussion_requested_at},
                 after={"rediscussion_requested_at": None, "plan_version": plan.number},
+                at=now,
             )
             case.rediscussion_requested_at = None
             case.rediscussion_reason = None
         if case.status is CaseStatus.DISCUSSED:
             apply_transition(
-                session, actor, case, CaseStatus.PLAN_FINALIZED, reason=f"plan v{plan.number}"
+                session,
+                actor,
+                case,
+                CaseStatus.PLAN_FINALIZED,
+                reason=f"plan v{plan.number}",
+                now=now,
             )
         return version_view(session, plan)
 
 
 def amend_plan(
-    db: Database, actor: Actor, plan_id: int, reason: str, meeting_id: int | None = None
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    reason: str,
+    meeting_id: int | None = None,
+    *,
+    now: dt.datetime | None = None,
 ) -> PlanVersionView:
     """Start an amendment: a new draft version copied from the finalized one.
 
@@ -291,6 +328,8 @@ def amend_plan(
         Why the plan is amended (required).
     meeting_id:
         The meeting the amendment is made at, if any (its chair then finalizes it).
+    now:
+        The time of the amendment; now when ``None``.
 
     Returns
     -------
@@ -309,6 +348,7 @@ def amend_plan(
     """
     require(actor, Action.PLAN_AMEND)
     why = checked_text(reason, "The reason for the amendment", "reason", MAX_REASON, required=True)
+    now = now or utcnow()
     with db.write() as session:
         plan = load_plan(session, plan_id)
         if plan.status is not PlanStatus.FINALIZED:
@@ -334,7 +374,7 @@ def amend_plan(
                 )
             ).first()
             if agenda_item is not None:
-                mark_discussed(session, actor, agenda_item)
+                mark_discussed(session, actor, agenda_item, now=now)
         amendment = PlanVersion(
             case_id=plan.case_id,
             number=plan.number + 1,
@@ -347,7 +387,9 @@ def amend_plan(
             acknowledged_warnings=list(plan.acknowledged_warnings or []),
             noms_suggestion=dict(plan.noms_suggestion or {}),
             revision=1,
+            created_at=now,
             created_by_id=actor.user_id,
+            updated_at=now,
             updated_by_id=actor.user_id,
         )
         session.add(amendment)
@@ -373,5 +415,6 @@ def amend_plan(
             case_id=plan.case_id,
             after={"number": amendment.number, "amends": plan.number},
             detail=why,
+            at=now,
         )
         return version_view(session, amendment)

@@ -15,6 +15,7 @@ This module is the bottom of the plan services: it imports none of them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -193,10 +194,17 @@ def snapshot_noms(plan: PlanVersion, facts: CaseFacts, departures: Sequence[str]
     plan.noms_suggestion = snapshot
 
 
-def touch(session: Session, actor: Actor, plan: PlanVersion, facts: CaseFacts | None) -> None:
-    """Record a content edit: new revision, who and when, fresh NOMS snapshot."""
+def touch(
+    session: Session,
+    actor: Actor,
+    plan: PlanVersion,
+    facts: CaseFacts | None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Record a content edit at ``now`` (now when ``None``): new revision, who and when,
+    fresh NOMS snapshot."""
     plan.revision = (plan.revision or 1) + 1
-    plan.updated_at = utcnow()
+    plan.updated_at = now or utcnow()
     plan.updated_by_id = actor.user_id
     facts = facts or load_case_facts(session, plan.case_id)
     session.flush()
