@@ -181,7 +181,7 @@ def _new_pseudonym(session: Session) -> str:
     raise RuntimeError("could not generate a unique pseudonym")  # pragma: no cover
 
 
-def _sync_lesions(case: Case, levels_text: str) -> None:
+def _sync_lesions(case: Case, levels_text: str, now: dt.datetime) -> None:
     wanted = [lvl for lvl in levels_text.split(",") if lvl]
     existing = {lesion.level: lesion for lesion in case.lesions}
     for name in list(existing):
@@ -189,7 +189,9 @@ def _sync_lesions(case: Case, levels_text: str) -> None:
             case.lesions.remove(existing[name])
     for level in parse_levels(wanted):
         if str(level) not in existing:
-            case.lesions.append(Lesion(level=str(level), level_index=level.index, findings={}))
+            case.lesions.append(
+                Lesion(level=str(level), level_index=level.index, findings={}, updated_at=now)
+            )
 
 
 def _case_snapshot(case: Case, patient: Patient) -> dict[str, Any]:
@@ -263,7 +265,7 @@ def create_case(
         apply_urgency(case)
         session.add(case)
         session.flush()
-        _sync_lesions(case, case.levels)
+        _sync_lesions(case, case.levels, now)
         session.flush()
         record(
             session,
@@ -335,7 +337,7 @@ def update_case(
                 for name in _PATIENT_FIELDS:
                     setattr(patient, name, values[name])
                 apply_urgency(case, high_grade_escc(session, case))
-                _sync_lesions(case, case.levels)
+                _sync_lesions(case, case.levels, now)
                 changed_before, changed_after = diff(before, _case_snapshot(case, patient))
             if changed_after:
                 case.updated_at = now

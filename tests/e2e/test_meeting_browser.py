@@ -90,18 +90,20 @@ def test_whole_meeting_in_the_browser(
     _click(coordinator, "Start meeting")
     expect(coordinator.get_by_text("Meeting started.")).to_be_visible()
 
-    # Presenter view: the first case, then the second.
+    # Presenter view: the first case, then the second; TB-DEMO01 (ready, not urgent)
+    # follows the four urgent cases.
     coordinator.get_by_role("link", name="Open presenter view").click()
     _settle(coordinator)
-    expect(coordinator.get_by_text("case 1 of 6")).to_be_visible()
+    expect(coordinator.get_by_text("case 1 of 7")).to_be_visible()
     expect(coordinator.locator('[data-testid="stSidebar"]')).to_be_hidden()
     first, _ = _shot(coordinator, screenshot_dir, "presenter-case-1")
     _click(coordinator, "Next case")
-    expect(coordinator.get_by_text("case 2 of 6")).to_be_visible()
+    expect(coordinator.get_by_text("case 2 of 7")).to_be_visible()
     _shot(coordinator, screenshot_dir, "presenter-case-2")
-    _click(coordinator, "Next case")
+    for position in (3, 4, 5):
+        _click(coordinator, "Next case")
+        expect(coordinator.get_by_text(f"case {position} of 7")).to_be_visible()
     expect(coordinator.get_by_text("TB-DEMO01")).to_be_visible()
-    expect(coordinator.get_by_text("case 3 of 6")).to_be_visible()
     expect(coordinator.get_by_role("heading", name="Scores")).to_be_visible()
 
     # Capture the plan live.
@@ -141,7 +143,7 @@ def test_whole_meeting_in_the_browser(
     _shot(coordinator, screenshot_dir, "presenter-plan-captured")
 
     # Two specialists sign in their own sessions (deep links survive signing in).
-    deep_link = f"{base}/presenter?meeting=1&item=3"
+    deep_link = f"{base}/presenter?meeting=1&item=5"
     radiotherapist = _new_page(browser)
     _sign_in(radiotherapist, deep_link, "demo.radiotherapist")
     expect(radiotherapist.get_by_text("TB-DEMO01").first).to_be_visible()

@@ -9,8 +9,7 @@ from board.auth.roles import Role
 from board.cases.enums import CaseStatus
 from board.db.engine import Database
 from board.db.models import AuditEvent, Case, Note, User
-from board.demo import DEMO_CASES, DEMO_PASSWORD, demo_case_count
-from board.demo_history import HISTORY
+from board.demo import DEMO_CASES, DEMO_PASSWORD, HISTORY, demo_case_count
 from board.installation import installation_state
 from tests.pages.helpers import app_test, open_case, plain, signed_in
 

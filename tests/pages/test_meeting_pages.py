@@ -78,6 +78,12 @@ def _presenter(db: Database, username: str, item: int) -> Any:
     return _run_ok(at)
 
 
+def _position(db: Database, pseudonym: str) -> int:
+    """A case's position on the demo meeting's agenda (the presenter's ``item``)."""
+    agenda = get_meeting(db, _actor(db, "demo.coordinator"), 1).agenda
+    return next(row.position for row in agenda if row.pseudonym == pseudonym)
+
+
 def _running_meeting(db: Database, required: tuple[Role, ...], present: tuple[str, ...]) -> None:
     coordinator = _actor(db, "demo.coordinator")
     meeting = get_meeting(db, coordinator, 1)
@@ -104,7 +110,7 @@ def test_meeting_page_shows_agenda_quorum_and_controls(demo_db: Database) -> Non
     assert at.header[0].value == "Spine tumor board"
     text = _texts(at)
     assert "No quorum: absent required specialties" in text
-    assert "1. TB-DEMO02" in text and "URGENT" in text
+    assert f"{_position(demo_db, 'TB-DEMO02')}. TB-DEMO02" in text and "URGENT" in text
     assert "missing: Medical oncologist input" in text
     labels = {b.label for b in at.button}
     assert {"Start meeting", "Build agenda from ready cases", "Record attendance"} <= labels
@@ -193,8 +199,11 @@ def test_agenda_reorder_and_triage(demo_db: Database) -> None:
 
 
 def test_presenter_shows_one_case_in_large_type_and_navigates(demo_db: Database) -> None:
-    at = _presenter(demo_db, "demo.coordinator", 1)
-    assert "TB-DEMO02" in plain(at.title[0].value) and "case 1 of 6" in at.title[0].value
+    total = len(get_meeting(demo_db, _actor(demo_db, "demo.coordinator"), 1).agenda)
+    position = _position(demo_db, "TB-DEMO02")
+    at = _presenter(demo_db, "demo.coordinator", position)
+    assert "TB-DEMO02" in plain(at.title[0].value)
+    assert f"case {position} of {total}" in at.title[0].value
     text = _texts(at)
     for expected in (
         "Presenting problem",
@@ -214,12 +223,14 @@ def test_presenter_shows_one_case_in_large_type_and_navigates(demo_db: Database)
     assert any('data-testid="stSidebar"' in m.value for m in at.markdown)
     labels = [b.label for b in at.button]
     assert {"Previous case", "Next case", "Start meeting"} <= set(labels)
-    assert _button(at, "Previous case").disabled
 
+    at = _presenter(demo_db, "demo.coordinator", 1)
+    assert "case 1 of" in at.title[0].value
+    assert _button(at, "Previous case").disabled
     _button(at, "Next case").click()
     _run_ok(at)
     assert at.query_params["item"] == ["2"] or at.query_params["item"] == "2"
-    assert "case 2 of 6" in at.title[0].value
+    assert f"case 2 of {total}" in at.title[0].value
 
     _button(at, "Start meeting").click()
     _run_ok(at)
@@ -237,7 +248,7 @@ def test_presenter_shows_one_case_in_large_type_and_navigates(demo_db: Database)
 
 def test_presenter_marks_an_urgent_case_ready_with_a_reason(demo_db: Database) -> None:
     _running_meeting(demo_db, (Role.SPINE_SURGEON,), ())
-    at = _presenter(demo_db, "demo.coordinator", 1)
+    at = _presenter(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO02"))
     assert "still being prepared" in _texts(at)
     _button(at, "Mark ready for discussion").click()
     _run_ok(at)
@@ -265,7 +276,7 @@ def test_plan_is_captured_signed_and_finalized_on_the_presenter(demo_db: Databas
         ("demo.surgeon", "demo.radiotherapist"),
     )
     case_id = _case_id(demo_db, "TB-DEMO01")
-    at = _presenter(demo_db, "demo.coordinator", 3)
+    at = _presenter(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO01"))
     _button(at, "Start the plan").click()
     _run_ok(at)
     assert _status(demo_db, "TB-DEMO01") is CaseStatus.DISCUSSED
@@ -304,10 +315,10 @@ def test_plan_is_captured_signed_and_finalized_on_the_presenter(demo_db: Databas
 
     # The coordinator cannot sign; the specialists can, then the chair finalizes.
     assert not any(b.label.startswith("Sign plan") for b in at.button)
-    rt = _presenter(demo_db, "demo.radiotherapist", 3)
+    rt = _presenter(demo_db, "demo.radiotherapist", _position(demo_db, "TB-DEMO01"))
     _button(rt, "Sign plan as Radiation oncologist").click()
     _run_ok(rt)
-    chair = _presenter(demo_db, "demo.surgeon", 3)
+    chair = _presenter(demo_db, "demo.surgeon", _position(demo_db, "TB-DEMO01"))
     assert _button(chair, "Finalize plan").disabled
     _button(chair, "Sign plan as Neurosurgeon / spine surgeon").click()
     _run_ok(chair)
@@ -331,7 +342,7 @@ def test_person_supplied_text_is_escaped_on_the_presenter(demo_db: Database) -> 
         demo_db, coordinator, plan.id, plan.version, PlanHeaderInput(PlanIntent.PALLIATIVE, hostile)
     )
     add_dissent(demo_db, _actor(demo_db, "demo.surgeon"), plan.id, hostile)
-    at = _presenter(demo_db, "demo.coordinator", 3)
+    at = _presenter(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO01"))
     sources = [m.value for m in at.markdown if "onerror" in m.value]
     assert sources, "the dissent is shown"
     for source in sources:
@@ -424,12 +435,12 @@ def test_presenter_shows_key_images_when_thumbnails_exist(demo_db: Database) -> 
                 thumbnail_png=buffer.getvalue(),
             )
         )
-    at = _presenter(demo_db, "demo.coordinator", 3)
+    at = _presenter(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO01"))
     assert "Key images" in _texts(at)
     assert "SAG T2" in _texts(at)
     assert "Image" in _types(at.main)
     # A case without thumbnails shows no image block.
-    other = _presenter(demo_db, "demo.coordinator", 4)
+    other = _presenter(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO03"))
     assert "Key images" not in _texts(other)
 
 

@@ -1,45 +1,22 @@
-"""The demonstration board: fictional users, cases, an upcoming meeting and a history.
+"""The demonstration board's people and patients: who works on it, and what each case is.
 
-Every person and patient here is invented. The cases are chosen so that the board's
-decision support meets every NOMS branch (Laufer 2013): radiosensitive and
-radioresistant histology, low- and high-grade epidural compression, stable,
-potentially unstable and unstable spines, fit and frail patients; one case is urgent
-(suspected cord compression) and one waits for a biopsy. Eight more cases were
-discussed at two earlier meetings and are in follow-up (:mod:`board.demo_history`).
+Every person and patient here is invented. The current cases are chosen so that the
+board's decision support meets every NOMS branch (Laufer 2013): radiosensitive and
+radioresistant histology, low- and high-grade epidural compression, stable, potentially
+unstable and unstable spines, fit and frail patients; some are urgent (suspected cord
+compression, or high-grade ESCC on the radiologist's grading) and one waits for a
+biopsy. This module holds data only; :mod:`board.demo.current` and
+:mod:`board.demo.history` write it through the services.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from board.accounts.users import UserView, create_first_admin, create_user
 from board.assessments.forms import parse_form
-from board.audit.service import record
-from board.auth.actor import Actor
 from board.auth.roles import Role
-from board.cases.enums import CaseStatus, Sex
-from board.cases.service import add_note, create_case
-from board.cases.views import CaseInput
-from board.db.engine import Database
-from board.db.models import (
-    AgendaItem,
-    Assessment,
-    Biopsy,
-    Case,
-    ImagingStudy,
-    Meeting,
-    User,
-    utcnow,
-)
-from board.errors import InvalidStateError
-from board.installation import set_demo_mode
-from board.meetings.enums import AgendaTriage
-from board.pathology.enums import BiopsyKind, BiopsyStatus
+from board.cases.enums import Sex
 from board.scoring.primary import PrimarySite
 
 #: Shared password of the fictional demo accounts; shown on the sign-in page in demo mode.
@@ -326,22 +303,16 @@ DEMO_CASES: tuple[DemoCase, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class DemoSummary:
-    """What the demo loader created."""
-
-    users: int
-    cases: int
-    meeting_starts_at: dt.datetime
-
-    @property
-    def message(self) -> str:
-        """One line for the page or the terminal."""
-        return (
-            f"Demonstration board loaded: {self.cases} fictional cases, {self.users} users, "
-            f"next meeting {self.meeting_starts_at:%Y-%m-%d %H:%M} UTC. Sign in as any demo "
-            f"user with the password '{DEMO_PASSWORD}'."
-        )
+#: The specialties every demo meeting requires (quorum and sign-off).
+REQUIRED_ROLES: tuple[Role, ...] = (
+    Role.MEDICAL_ONCOLOGIST,
+    Role.RADIOLOGIST,
+    Role.SPINE_SURGEON,
+    Role.RADIATION_ONCOLOGIST,
+)
+MEETING_TITLE = "Spine tumor board"
+MEETING_PLACE = "Seminar room 2 and video link"
+REFERRING_CLINIC = "Fictional referring clinic"
 
 
 def site_value(keyword: str) -> str:
@@ -355,14 +326,8 @@ def site_value(keyword: str) -> str:
     raise KeyError(keyword)
 
 
-def _next_meeting_time(now: dt.datetime) -> dt.datetime:
-    day = now.date() + dt.timedelta(days=1)
-    while day.weekday() != 1:  # the board meets on Tuesdays at 16:00 UTC
-        day += dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time(16, 0), tzinfo=dt.UTC)
-
-
-_MARKERS: dict[str, dict[str, str]] = {
+#: The markers a final biopsy reports, by primary site keyword.
+MARKERS: dict[str, dict[str, str]] = {
     "breast": {"ER": "positive (90%)", "PR": "positive (40%)", "HER2": "0"},
     "prostate": {"PSA": "positive"},
     "lung": {"EGFR": "exon 19 deletion", "ALK": "negative", "PD-L1": "10%"},
@@ -446,268 +411,3 @@ def assessment_data(spec: DemoCase, role: Role) -> dict[str, Any]:
     elif role is Role.PHYSIOTHERAPIST:
         data = {"mobility": "walking_aid" if spec.ecog >= 2 else "independent"}
     return parse_form(role, data).to_data()
-
-
-def register_case(db: Database, coordinator: Actor, spec: DemoCase, onset: dt.date) -> int:
-    """Register a demo case (its referral) as the coordinator; returns the case id."""
-    symptoms = spec.symptoms
-    detail = create_case(
-        db,
-        coordinator,
-        CaseInput(
-            primary_site=site_value(spec.site),
-            levels=spec.levels,
-            histology=spec.histology,
-            age=spec.age,
-            sex=spec.sex,
-            pain_score=spec.pain_score,
-            pain_character=spec.pain_character,
-            pain_new_or_worse=symptoms.get("pain_new_or_worse"),
-            weakness=symptoms.get("weakness", False),
-            numbness=symptoms.get("numbness", False),
-            gait_disturbance=symptoms.get("gait_disturbance", False),
-            bladder_bowel_dysfunction=symptoms.get("bladder_bowel_dysfunction", False),
-            radicular_pain=symptoms.get("radicular_pain", False),
-            symptom_onset=onset,
-            referral_question=spec.question,
-            referred_by="Fictional referring clinic",
-        ),
-        pseudonym=spec.pseudonym,
-    )
-    return detail.id
-
-
-def add_case_material(
-    session: Session,
-    users: dict[Role, UserView],
-    case_id: int,
-    spec: DemoCase,
-    *,
-    mri_on: dt.date | None,
-    biopsy_on: dt.date,
-    submitted_at: dt.datetime,
-) -> None:
-    """A demo case's MRI (when ``mri_on``), biopsy and every role's form, each audited.
-
-    The roles in ``spec.submitted_roles`` have submitted their form at ``submitted_at``;
-    the others keep theirs as a draft (readiness still shows their input as missing).
-    """
-    if mri_on is not None:
-        study = ImagingStudy(
-            case_id=case_id,
-            source="manual",
-            modality="MR",
-            study_date=mri_on,
-            description="MRI whole spine with contrast",
-            body_region="whole_spine",
-            report_text="Fictional report: findings as recorded by the radiologist.",
-            created_by_id=users[Role.RADIOLOGIST].id,
-        )
-        session.add(study)
-        session.flush()
-        record(
-            session,
-            users[Role.RADIOLOGIST].as_actor(),
-            "imaging.add_manual",
-            "imaging_study",
-            study.id,
-            case_id=case_id,
-            after={"modality": "MR", "study_date": study.study_date},
-        )
-    level = spec.levels.split(",")[0].strip()
-    biopsy = Biopsy(
-        case_id=case_id,
-        kind=BiopsyKind.CORE_NEEDLE,
-        status=BiopsyStatus.PENDING if spec.biopsy_pending else BiopsyStatus.FINAL,
-        performed_on=biopsy_on,
-        site=f"{level} vertebral body",
-        level=level,
-        histology=None if spec.biopsy_pending else spec.histology,
-        markers={} if spec.biopsy_pending else dict(_MARKERS.get(spec.site, {})),
-        report_text=None
-        if spec.biopsy_pending
-        else "Fictional report: core biopsy of the vertebral lesion.",
-        pathologist=users[Role.PATHOLOGIST].display_name,
-        version=1,
-    )
-    session.add(biopsy)
-    session.flush()
-    record(
-        session,
-        users[Role.PATHOLOGIST].as_actor(),
-        "biopsy.add",
-        "biopsy",
-        biopsy.id,
-        case_id=case_id,
-        after={"status": biopsy.status, "histology": biopsy.histology},
-    )
-    for role in DEMO_FORM_ROLES:
-        submitted = role in spec.submitted_roles
-        assessment = Assessment(
-            case_id=case_id,
-            role=role,
-            data=assessment_data(spec, role),
-            submitted_at=submitted_at if submitted else None,
-            updated_by_id=users[role].id,
-        )
-        session.add(assessment)
-        session.flush()
-        record(
-            session,
-            users[role].as_actor(),
-            "assessment.submit" if submitted else "assessment.create",
-            "assessment",
-            assessment.id,
-            case_id=case_id,
-            after={"role": role, **assessment.data},
-        )
-
-
-def load_demo(db: Database, now: dt.datetime | None = None) -> DemoSummary:
-    """Load the demonstration board into an empty database.
-
-    Parameters
-    ----------
-    db:
-        The database (migrated).
-    now:
-        The reference time (for meeting and imaging dates); the current time by default.
-
-    Returns
-    -------
-    DemoSummary
-        Counts and the meeting time.
-
-    Raises
-    ------
-    InvalidStateError
-        If the database already holds users or cases.
-    """
-    now = now or utcnow()
-    with db.read() as session:
-        if session.scalar(select(func.count()).select_from(User)) or session.scalar(
-            select(func.count()).select_from(Case)
-        ):
-            raise InvalidStateError(
-                "The demo board can only be loaded into an empty database: this one already "
-                "holds users or cases."
-            )
-    admin_spec, *others = DEMO_USERS
-    admin = create_first_admin(db, admin_spec.username, admin_spec.display_name, DEMO_PASSWORD)
-    admin_actor = admin.as_actor()
-    users: dict[Role, UserView] = {Role.ADMIN: admin}
-    for member in others:
-        users[member.role] = create_user(
-            db, admin_actor, member.username, member.display_name, member.role, DEMO_PASSWORD
-        )
-    coordinator = users[Role.COORDINATOR].as_actor()
-
-    case_ids: list[tuple[int, DemoCase]] = []
-    for spec in DEMO_CASES:
-        case_id = register_case(db, coordinator, spec, (now - dt.timedelta(days=21)).date())
-        case_ids.append((case_id, spec))
-        for role, text in spec.notes:
-            add_note(db, users[role].as_actor(), case_id, text)
-
-    starts_at = _next_meeting_time(now)
-    with db.write() as session:
-        meeting = Meeting(
-            starts_at=starts_at,
-            title="Spine tumor board",
-            location="Seminar room 2 and video link",
-            chair_id=users[Role.SPINE_SURGEON].id,
-            required_roles=[
-                Role.MEDICAL_ONCOLOGIST.value,
-                Role.RADIOLOGIST.value,
-                Role.SPINE_SURGEON.value,
-                Role.RADIATION_ONCOLOGIST.value,
-            ],
-        )
-        session.add(meeting)
-        session.flush()
-        record(
-            session,
-            coordinator,
-            "meeting.schedule",
-            "meeting",
-            meeting.id,
-            after={"starts_at": starts_at, "title": meeting.title},
-        )
-        agenda: list[tuple[int, int]] = []
-        for case_id, spec in case_ids:
-            case = session.get(Case, case_id)
-            assert case is not None
-            add_case_material(
-                session,
-                users,
-                case_id,
-                spec,
-                mri_on=None
-                if spec.mri_days_ago is None
-                else (now - dt.timedelta(days=spec.mri_days_ago)).date(),
-                biopsy_on=(now - dt.timedelta(days=10)).date(),
-                submitted_at=now - dt.timedelta(hours=6),
-            )
-            ready = (
-                len(spec.submitted_roles) == 4
-                and not spec.biopsy_pending
-                and (spec.mri_days_ago is not None and spec.mri_days_ago <= 42)
-            )
-            if ready:
-                case.status = CaseStatus.READY
-                case.updated_by_id = coordinator.user_id
-                record(
-                    session,
-                    coordinator,
-                    "case.status",
-                    "case",
-                    case_id,
-                    case_id=case_id,
-                    before={"status": CaseStatus.PREPARING},
-                    after={"status": CaseStatus.READY},
-                )
-            if ready or case.priority:
-                agenda.append((case_id, case.priority))
-        # Urgent cases first on the agenda, then the ready ones in referral order.
-        agenda.sort(key=lambda entry: -entry[1])
-        for position, (case_id, _priority) in enumerate(agenda, start=1):
-            item = AgendaItem(
-                meeting_id=meeting.id,
-                case_id=case_id,
-                position=position,
-                triage=AgendaTriage.FULL_DISCUSSION,
-            )
-            session.add(item)
-            session.flush()
-            record(
-                session,
-                coordinator,
-                "agenda.add",
-                "agenda_item",
-                item.id,
-                case_id=case_id,
-                after={"meeting_id": meeting.id, "position": position},
-            )
-    # Imported here: the history is built from this module's cases and helpers.
-    from board.demo_history import load_history
-
-    history = load_history(db, users, now)
-    set_demo_mode(db, True)
-    return DemoSummary(users=len(users), cases=len(case_ids) + history, meeting_starts_at=starts_at)
-
-
-__all__ = [
-    "DEMO_CASES",
-    "DEMO_PASSWORD",
-    "DemoSummary",
-    "demo_case_count",
-    "demo_users",
-    "load_demo",
-]
-
-
-def demo_case_count() -> int:
-    """How many cases the demo board holds (upcoming and history)."""
-    from board.demo_history import HISTORY
-
-    return len(DEMO_CASES) + len(HISTORY)
