@@ -64,7 +64,7 @@ MAX_REASON_LENGTH = 2_000
 
 
 @dataclass(frozen=True, slots=True)
-class _CaseIdentity:
+class CaseIdentity:
     """What the case knows about its patient before the import."""
 
     patient_keys: frozenset[str]
@@ -72,7 +72,8 @@ class _CaseIdentity:
     known_sop_uids: frozenset[str]
 
 
-def _case_identity(session: Session, case_id: int, key: bytes) -> _CaseIdentity:
+def case_identity(session: Session, case_id: int, key: bytes) -> CaseIdentity:
+    """The case's patient keys, to compare with the files' (used by PACS attach too)."""
     case = session.get(Case, case_id)
     if case is None:
         raise NotFoundError(f"Case {case_id} does not exist.")
@@ -99,7 +100,7 @@ def _case_identity(session: Session, case_id: int, key: bytes) -> _CaseIdentity:
             .where(ImagingStudy.case_id == case_id)
         )
     )
-    return _CaseIdentity(
+    return CaseIdentity(
         frozenset(keys), patient_key_for(hospital, None, key) if hospital else None, known
     )
 
@@ -111,7 +112,7 @@ def _describe(study: StudySummary) -> str:
 
 
 def _identity_conflicts(
-    studies: Sequence[StudySummary], identity: _CaseIdentity
+    studies: Sequence[StudySummary], identity: CaseIdentity
 ) -> list[IdentityConflict]:
     """Studies of the batch whose patient differs from the case's patient."""
     reference = set(identity.patient_keys)
@@ -289,7 +290,8 @@ def _write_studies(
     return studies_added, series_added, instances_added
 
 
-def _clean_reason(override_reason: str | None) -> str | None:
+def clean_reason(override_reason: str | None) -> str | None:
+    """The override reason, trimmed and checked for length; ``None`` when not given."""
     if override_reason is None:
         return None
     reason = clean_text(override_reason, MAX_REASON_LENGTH + 1)
@@ -360,15 +362,15 @@ def import_sources(
         If a write was asked without a case, or the reason is too long.
     """
     started = time.perf_counter()
-    reason = _clean_reason(override_reason)
+    reason = clean_reason(override_reason)
     if case_id is not None or not dry_run:
         if db is None or actor is None or case_id is None:
             raise ValidationError("Choose the case to import the images into.", field="case")
         require(actor, Action.IMAGING_ATTACH)
         with db.read() as session:
-            identity = _case_identity(session, case_id, key)
+            identity = case_identity(session, case_id, key)
     else:
-        identity = _CaseIdentity(frozenset(), None, frozenset())
+        identity = CaseIdentity(frozenset(), None, frozenset())
 
     items = list(sources)
     if progress:
@@ -378,7 +380,7 @@ def import_sources(
     for item, result in zip(items, parsed, strict=True):
         if isinstance(item, SourceFile) and isinstance(result, ParsedInstance):
             by_uid.setdefault(result.sop_instance_uid, item)
-    return _finish_import(
+    return finish_import(
         db,
         actor,
         case_id,
@@ -395,11 +397,11 @@ def import_sources(
     )
 
 
-def _finish_import(
+def finish_import(
     db: Database | None,
     actor: Actor | None,
     case_id: int | None,
-    identity: _CaseIdentity,
+    identity: CaseIdentity,
     parsed: Sequence[ParsedInstance | Skipped],
     thumbnailer: Callable[[SeriesSummary], tuple[bytes | None, str | None]],
     *,
@@ -445,7 +447,7 @@ def _finish_import(
             progress(total, total, "Saving")
         try:
             with db.write() as session:
-                fresh = _case_identity(session, case_id, key)
+                fresh = case_identity(session, case_id, key)
                 if fresh != identity:
                     raise _Changed(fresh)
                 added = _write_studies(
@@ -465,7 +467,7 @@ def _finish_import(
             if attempt:
                 raise
             with db.read() as session:
-                identity = _case_identity(session, case_id, key)
+                identity = case_identity(session, case_id, key)
             continue
         return ImportReport(
             results,
@@ -482,7 +484,7 @@ def _finish_import(
 
 
 class _Changed(Exception):
-    def __init__(self, identity: _CaseIdentity) -> None:
+    def __init__(self, identity: CaseIdentity) -> None:
         super().__init__("case imaging changed")
         self.identity = identity
 

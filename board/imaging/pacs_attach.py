@@ -18,7 +18,7 @@ from board.errors import ValidationError
 from board.imaging.common import Skipped
 from board.imaging.enums import StudySource
 from board.imaging.grouping import SeriesSummary
-from board.imaging.importer import _case_identity, _clean_reason, _finish_import
+from board.imaging.importer import case_identity, clean_reason, finish_import
 from board.imaging.pacs import PacsClient, PacsSearch, PacsStudy
 from board.imaging.parse import ParsedInstance
 from board.imaging.pool import ProgressCallback
@@ -114,11 +114,11 @@ def attach_pacs_studies(
     """
     started = time.perf_counter()
     require(actor, Action.IMAGING_ATTACH)
-    reason = _clean_reason(override_reason)
+    reason = clean_reason(override_reason)
     if not study_uids:
         raise ValidationError("Pick at least one study to attach.", field="study_uids")
     with db.read() as session:
-        identity = _case_identity(session, case_id, key)
+        identity = case_identity(session, case_id, key)
     parsed: list[ParsedInstance | Skipped] = []
     for index, uid in enumerate(dict.fromkeys(study_uids), start=1):
         if progress:
@@ -139,7 +139,7 @@ def attach_pacs_studies(
             return None, "no thumbnail: the PACS could not render the image"
         return png, None
 
-    return _finish_import(
+    return finish_import(
         db,
         actor,
         case_id,
