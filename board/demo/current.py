@@ -75,7 +75,9 @@ def _prepare(team: Team, index: int, spec: DemoCase, now: dt.datetime) -> int:
     last = registered + dt.timedelta(hours=1)
     if spec.mri_days_ago is not None:
         study_on = (now - dt.timedelta(days=spec.mri_days_ago)).date()
-        last = entry_time(study_on, registered + dt.timedelta(hours=2), now)
+        last = entry_time(
+            study_on, registered + dt.timedelta(hours=2), now - dt.timedelta(minutes=10)
+        )
         add_mri(team, case_id, study_on=study_on, now=last)
     forms_at = min(
         now - dt.timedelta(minutes=4),

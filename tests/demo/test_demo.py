@@ -91,6 +91,31 @@ def test_every_stored_time_lies_on_or_before_the_reference_time(demo: Database) 
         assert [m.status for m in upcoming] == [MeetingStatus.SCHEDULED]
 
 
+def test_a_reference_time_just_after_midnight_keeps_every_time_in_order(
+    tmp_path: Path, _sqlite_template: Path
+) -> None:
+    """Today's entries (an MRI dated today, forms, notes, the agenda) still fit before
+    the reference time when the day has only just begun."""
+    shutil.copyfile(_sqlite_template, tmp_path / "midnight.db")
+    db = Database.from_url(f"sqlite:///{tmp_path / 'midnight.db'}")
+    midnight = dt.datetime(2025, 3, 4, 0, 2, tzinfo=dt.UTC)
+    try:
+        load_demo(db, now=midnight)
+        with db.read() as session:
+            latest = max(
+                session.scalar(select(func.max(column)))
+                for column in (
+                    AuditEvent.occurred_at,
+                    Case.updated_at,
+                    AgendaItem.updated_at,
+                    FollowUp.recorded_at,
+                )
+            )
+            assert latest <= midnight
+    finally:
+        db.dispose()
+
+
 def test_every_sign_off_has_its_audit_event(demo: Database) -> None:
     with demo.read() as session:
         sign_offs = session.scalars(select(SignOff)).all()
