@@ -23,6 +23,7 @@ from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.roles import Role
 from board.cases.enums import CaseStatus, Sex
+from board.cases.read_model import load_case_read_model
 from board.db.engine import Database
 from board.db.models import (
     AgendaItem,
@@ -46,7 +47,6 @@ from board.followup.enums import Adherence, FollowUpKind, FollowUpStatus
 from board.followup.schedule import schedule_follow_ups
 from board.followup.service import record_follow_up, set_follow_up_status
 from board.followup.views import FollowUpInput
-from board.meetings.case_facts import load_case_facts
 from board.meetings.enums import AgendaTriage, MeetingStatus
 from board.plans.catalogue import validate_details
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
@@ -536,7 +536,7 @@ def load_history(
                 )
             )
             finalized_at = discussed + dt.timedelta(minutes=8)
-            facts = load_case_facts(session, case_id)
+            read = load_case_read_model(session, case_id, now=finalized_at)
             plan = PlanVersion(
                 case_id=case_id,
                 number=1,
@@ -545,7 +545,7 @@ def load_history(
                 intent=course.intent,
                 summary=course.summary,
                 noms_suggestion={
-                    **(facts.noms.to_dict() if facts.noms is not None else {}),
+                    **(read.noms.to_dict() if read.noms is not None else {}),
                     "departures": [],
                 },
                 acknowledged_warnings=[],
@@ -556,7 +556,7 @@ def load_history(
                 finalized_by_id=chair.id,
                 updated_at=finalized_at,
                 updated_by_id=chair.id,
-                baseline=capture_baseline(session, case_id).to_dict(),
+                baseline=capture_baseline(read).to_dict(),
             )
             session.add(plan)
             session.flush()

@@ -20,7 +20,7 @@ from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.cases.enums import CaseStatus
-from board.cases.service import get_case
+from board.cases.queries import readiness_of
 from board.db.engine import Database
 from board.db.models import Case, User, utcnow
 from board.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
@@ -224,11 +224,15 @@ def set_case_status(
         raise ValidationError(
             f"The reason is too long: at most {MAX_REASON_LENGTH} characters.", field="reason"
         )
-    detail = get_case(db, actor, case_id)
-    if target is CaseStatus.READY and not detail.readiness.ready and text is None:
+    require(actor, Action.CASE_VIEW)
+    with db.read() as session:
+        if session.get(Case, case_id) is None:
+            raise NotFoundError(f"Case {case_id} does not exist.")
+        readiness = readiness_of(session, [case_id], utcnow().date())[case_id]
+    if target is CaseStatus.READY and not readiness.ready and text is None:
         raise ValidationError(
             "This case is not ready yet (missing: "
-            + "; ".join(detail.readiness.missing)
+            + "; ".join(readiness.missing)
             + "). Give a reason to mark it ready anyway, for example an urgent case.",
             field="reason",
         )
