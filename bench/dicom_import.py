@@ -50,7 +50,8 @@ from board.cases.service import create_case, primary_site_options
 from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.db.migrate import upgrade_to_head
-from board.imaging.service import derive_key, import_uploads
+from board.imaging.importer import import_uploads
+from board.imaging.links import derive_key
 from board.imaging.synth import DEFAULT_MR_SERIES, MrSeriesSpec, dataset_to_bytes, synth_datasets
 
 KEY = derive_key("benchmark-secret-key-not-a-real-one-0123456789")

@@ -9,19 +9,27 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
-import os
+import json
 import sys
 from collections.abc import Mapping, Sequence
 
+from board.accounts.users import count_users, create_first_admin, create_user
+from board.analytics.export import analytics_json
+from board.analytics.service import AnalyticsPeriod, board_analytics
+from board.analytics.summary import plain_summary
+from board.auth.actor import Actor
 from board.auth.roles import Role
 from board.db.engine import Database
 from board.db.migrate import upgrade_to_head
+from board.demo import load_demo
 from board.errors import BoardError
-from board.settings import load_settings
+from board.imaging.cli import run_import_dicom
+from board.reports.service import export_report
+from board.settings import Settings, load_settings
 
 
-def _database() -> Database:
-    db = Database.from_url(load_settings().database_url)
+def _database(settings: Settings | None = None) -> Database:
+    db = Database.from_url((settings or load_settings()).database_url)
     upgrade_to_head(db.engine)
     return db
 
@@ -35,24 +43,20 @@ def _cmd_init_db(_args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(_args: argparse.Namespace) -> int:
-    from board.demo import load_demo
-
     summary = load_demo(_database())
     print(summary.message)
     return 0
 
 
 def _cmd_create_user(args: argparse.Namespace) -> int:
-    from board.accounts.users import count_users, create_first_admin, create_user
-    from board.auth.actor import Actor
-
-    password = args.password or os.environ.get("TUMORBOARD_NEW_PASSWORD")
+    settings = load_settings()
+    password = args.password or settings.new_password
     if not password:
         if not sys.stdin.isatty():
             print("error: give --password or set TUMORBOARD_NEW_PASSWORD", file=sys.stderr)
             return 2
         password = getpass.getpass("Password (at least 10 characters): ")
-    db = _database()
+    db = _database(settings)
     role = Role(args.role)
     if count_users(db) == 0:
         if role is not Role.ADMIN:
@@ -70,10 +74,6 @@ def _cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def _cmd_import_dicom(args: argparse.Namespace) -> int:
-    import json
-
-    from board.imaging.cli import run_import_dicom
-
     def emit(line: Mapping[str, object]) -> None:
         print(json.dumps(line, ensure_ascii=False))
 
@@ -99,9 +99,6 @@ def _write_output(data: bytes, out: str | None, default_name: str) -> str:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from board.auth.actor import Actor
-    from board.reports.service import export_report
-
     file = export_report(
         _database(), Actor.system("command line"), args.case_id, args.format, channel="cli"
     )
@@ -112,7 +109,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_fhir(args: argparse.Namespace) -> int:
-    from board.auth.actor import Actor
     from board.reports.fhir import export_fhir
 
     file = export_fhir(_database(), Actor.system("command line"), args.case_id, channel="cli")
@@ -130,13 +126,6 @@ def _iso_date(text: str) -> dt.date:
 
 
 def _cmd_analytics(args: argparse.Namespace) -> int:
-    import json
-
-    from board.analytics.export import analytics_json
-    from board.analytics.service import AnalyticsPeriod, board_analytics
-    from board.analytics.summary import plain_summary
-    from board.auth.actor import Actor
-
     period = AnalyticsPeriod(args.date_from, args.date_to)
     result = board_analytics(_database(), Actor.system("command line"), period)
     if args.json:

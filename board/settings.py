@@ -26,6 +26,13 @@ Environment variables
 ``TUMORBOARD_VIEWER_URL_TEMPLATE``
     Address of a study in the hospital viewer, with ``{study_uid}`` where the Study
     Instance UID goes. Unset: no viewer links.
+``TUMORBOARD_COOKIE_SECURE``
+    ``1`` (or ``true``, ``yes``) marks the session cookie ``Secure`` even when the app
+    itself is reached over plain HTTP (TLS ending at a reverse proxy); ``0`` (or
+    ``false``, ``no``) or unset: ``Secure`` only over HTTPS.
+``TUMORBOARD_NEW_PASSWORD``
+    Password of the account ``python -m board create-user`` creates when
+    ``--password`` is not given. Unset: the command asks for it.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ from board.errors import ConfigurationError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 MIN_SECRET_LENGTH = 32
+_TRUE = ("1", "true", "yes")
+_FALSE = ("0", "false", "no", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,11 @@ class Settings:
         Minutes without activity after which a sign-in ends.
     oidc_unknown_users:
         ``refuse`` or ``inactive``: what single sign-on does for people without an account.
+    cookie_secure:
+        Always mark the session cookie ``Secure``; when ``False`` it is ``Secure`` only
+        on requests that arrive over HTTPS.
+    new_password:
+        Password for ``create-user`` without ``--password`` (``None``: ask for it).
     """
 
     database_url: str
@@ -81,6 +95,8 @@ class Settings:
     viewer_url_template: str | None = None
     session_idle_minutes: int = 60
     oidc_unknown_users: str = "refuse"
+    cookie_secure: bool = False
+    new_password: str | None = field(default=None, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -182,6 +198,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigurationError(
             f"TUMORBOARD_OIDC_UNKNOWN_USERS must be 'refuse' or 'inactive', not '{oidc_unknown}'."
         )
+    cookie_secure, new_password = _account_settings(env)
     return Settings(
         database_url=url,
         data_dir=data_dir,
@@ -193,7 +210,27 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         viewer_url_template=viewer,
         session_idle_minutes=idle,
         oidc_unknown_users=oidc_unknown,
+        cookie_secure=cookie_secure,
+        new_password=new_password,
     )
+
+
+def _account_settings(env: Mapping[str, str]) -> tuple[bool, str | None]:
+    """The session cookie's ``Secure`` flag and the new account password, validated."""
+    raw_secure = env.get("TUMORBOARD_COOKIE_SECURE", "")
+    secure = raw_secure.strip().lower()
+    if secure not in _TRUE + _FALSE:
+        raise ConfigurationError(
+            "TUMORBOARD_COOKIE_SECURE must be 1 (or true, yes) to always mark the session "
+            f"cookie Secure, or 0 (or false, no) to mark it only over HTTPS; not '{raw_secure}'."
+        )
+    password = env.get("TUMORBOARD_NEW_PASSWORD") or None
+    if password is not None and not password.isprintable():
+        raise ConfigurationError(
+            "TUMORBOARD_NEW_PASSWORD must not contain line breaks, tabs or other control "
+            "characters."
+        )
+    return secure in _TRUE, password
 
 
 def _http_url(value: str) -> bool:

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from board.accounts.users import authenticate
+from board.cli import main
+from board.db.engine import Database
 from board.errors import ConfigurationError
 from board.settings import MIN_SECRET_LENGTH, PROJECT_ROOT, load_settings
 
@@ -125,3 +128,77 @@ def test_reads_os_environ_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("TUMORBOARD_DATABASE_URL", raising=False)
     settings = load_settings()
     assert (settings.data_dir, settings.page_size) == (tmp_path, 30)
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"TUMORBOARD_DATA_DIR": str(tmp_path), "TUMORBOARD_SECRET_KEY": SECRET, **extra}
+
+
+COOKIE = "TUMORBOARD_COOKIE_SECURE"
+NEW_PASSWORD = "TUMORBOARD_NEW_PASSWORD"
+
+
+def test_cookie_secure_defaults_to_https_only(tmp_path: Path) -> None:
+    assert load_settings(_env(tmp_path)).cookie_secure is False
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1", True),
+        ("true", True),
+        (" YES ", True),
+        ("True", True),
+        ("0", False),
+        ("false", False),
+        ("No", False),
+        ("", False),
+        ("  ", False),
+    ],
+)
+def test_cookie_secure_values(tmp_path: Path, value: str, expected: bool) -> None:
+    assert load_settings(_env(tmp_path, **{COOKIE: value})).cookie_secure is expected
+
+
+@pytest.mark.parametrize("value", ["on", "2", "secure", "y"])
+def test_cookie_secure_invalid_value_names_the_variable(tmp_path: Path, value: str) -> None:
+    with pytest.raises(
+        ConfigurationError, match=rf"{COOKIE} must be 1 \(or true, yes\) .* not '{value}'"
+    ):
+        load_settings(_env(tmp_path, **{COOKIE: value}))
+
+
+def test_new_password_default_and_empty_mean_ask(tmp_path: Path) -> None:
+    assert load_settings(_env(tmp_path)).new_password is None
+    assert load_settings(_env(tmp_path, **{NEW_PASSWORD: ""})).new_password is None
+
+
+def test_new_password_is_kept_as_given_and_not_shown(tmp_path: Path) -> None:
+    password = " correct horse battery staple "
+    settings = load_settings(_env(tmp_path, **{NEW_PASSWORD: password}))
+    assert settings.new_password == password
+    assert password not in repr(settings)
+
+
+@pytest.mark.parametrize("value", ["first-line\nsecond", "tab\tinside-pw", "nul\x00byte-pw"])
+def test_new_password_with_control_characters_is_refused(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=rf"{NEW_PASSWORD} must not contain line breaks"):
+        load_settings(_env(tmp_path, **{NEW_PASSWORD: value}))
+
+
+def test_create_user_takes_the_password_from_the_settings(
+    db: Database,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in _env(tmp_path, TUMORBOARD_DATABASE_URL=database_url).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(NEW_PASSWORD, "from-the-environment")
+    assert main(["create-user", "first.admin", "--name", "First Admin"]) == 0
+    assert "Created" in capsys.readouterr().out
+    assert authenticate(db, "first.admin", "from-the-environment").username == "first.admin"
+    monkeypatch.setenv(COOKIE, "maybe")
+    assert main(["create-user", "second.admin", "--name", "Second Admin"]) == 1
+    assert COOKIE in capsys.readouterr().err

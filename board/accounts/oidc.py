@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from board.accounts.users import UserView, _view
+from board.accounts.users import UserView, user_view
 from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.roles import Role
@@ -149,7 +149,7 @@ def sign_in_with_identity(
                 user.id,
                 detail="single sign-on",
             )
-            message, view = "", _view(user)
+            message, view = "", user_view(user)
     if view is None:
         raise AuthenticationError(message)
     return view

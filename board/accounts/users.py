@@ -50,7 +50,8 @@ class UserView:
         return Actor(self.id, self.username, self.display_name, self.role)
 
 
-def _view(user: User) -> UserView:
+def user_view(user: User) -> UserView:
+    """An account as services hand it out (no secrets)."""
     return UserView(
         user.id, user.username, user.display_name, user.role, user.is_active, user.email
     )
@@ -165,7 +166,7 @@ def create_first_admin(db: Database, username: str, display_name: str, password:
         user = _insert_user(
             session, Actor.system("first start"), username, display_name, Role.ADMIN, password
         )
-        return _view(user)
+        return user_view(user)
 
 
 def create_user(
@@ -182,7 +183,7 @@ def create_user(
     """
     require(actor, Action.USERS_ADMINISTER)
     with db.write() as session:
-        return _view(_insert_user(session, actor, username, display_name, role, password))
+        return user_view(_insert_user(session, actor, username, display_name, role, password))
 
 
 #: Failed sign-ins per username allowed before each further attempt must wait.
@@ -346,7 +347,7 @@ def authenticate(
                 user.password_hash = hash_password(password)
             record(session, actor, "auth.sign_in", "user", user.id)
             raise_after = False
-        view = _view(user) if user is not None else None
+        view = user_view(user) if user is not None else None
     if raise_after or view is None:
         raise AuthenticationError(SIGN_IN_FAILED)
     return view
@@ -430,7 +431,7 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> UserVi
             before={"is_active": before},
             after={"is_active": active},
         )
-        return _view(user)
+        return user_view(user)
 
 
 def change_role(db: Database, actor: Actor, user_id: int, role: Role) -> UserView:
@@ -483,7 +484,7 @@ def change_role(db: Database, actor: Actor, user_id: int, role: Role) -> UserVie
             before={"role": before},
             after={"role": role},
         )
-        return _view(user)
+        return user_view(user)
 
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -550,7 +551,7 @@ def set_email(db: Database, actor: Actor, user_id: int, email: str | None) -> Us
             before=before,
             after={"email": user.email, "oidc_subject": user.oidc_subject},
         )
-        return _view(user)
+        return user_view(user)
 
 
 def reset_password(db: Database, actor: Actor, user_id: int, password: str) -> UserView:
@@ -597,7 +598,7 @@ def reset_password(db: Database, actor: Actor, user_id: int, password: str) -> U
             .values(revoked_at=utcnow(), handoff_hash=None)
         )
         record(session, actor, "user.password_reset", "user", user.id)
-        return _view(user)
+        return user_view(user)
 
 
 def list_users(db: Database, actor: Actor) -> list[UserView]:
@@ -605,4 +606,4 @@ def list_users(db: Database, actor: Actor) -> list[UserView]:
     require(actor, Action.CASE_VIEW)
     with db.read() as session:
         users = session.scalars(select(User).order_by(User.role, User.display_name)).all()
-        return [_view(u) for u in users]
+        return [user_view(u) for u in users]

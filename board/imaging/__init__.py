@@ -12,6 +12,14 @@ never an exception)::
     make_thumbnail(bytes_of(series.middle_instance))   board.imaging.thumbnail
         -> Thumbnail(png_bytes) | ThumbnailRefused(reason)
 
+The services that read and write the database, each checking the actor's permission:
+:mod:`board.imaging.importer` (files, folders, zips and uploads into a case, in one
+transaction; headers parsed by the process pool of :mod:`board.imaging.pool`),
+:mod:`board.imaging.pacs_attach` (search the PACS and attach its studies through the
+same write), :mod:`board.imaging.manual` (a study entered by hand) and
+:mod:`board.imaging.listing` (a case's studies); :mod:`board.imaging.links` derives the
+key for the patient hashes and builds viewer links.
+
 Vocabularies are in :mod:`board.imaging.enums`, text normalisation (body region, MR
 sequence) in :mod:`board.imaging.normalise`, synthetic test data in
 :mod:`board.imaging.synth`. This package does not import the heavy modules itself,

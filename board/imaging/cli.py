@@ -7,7 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 
 from board.auth.actor import Actor
 from board.auth.roles import Role
+from board.db.engine import Database
+from board.db.migrate import upgrade_to_head
 from board.imaging.enums import ImportStatus
+from board.imaging.importer import import_paths
+from board.imaging.links import derive_key
+from board.settings import load_settings
 
 #: The actor of command-line imports: whoever runs the command on the server.
 COMMAND_LINE_ACTOR = Actor(
@@ -52,16 +57,11 @@ def run_import_dicom(
     BoardError
         For a missing case, or a bad setting (shown as one line by the caller).
     """
-    from board.imaging.service import derive_key, import_paths
-    from board.settings import load_settings
 
     settings = load_settings()
     key = derive_key(settings.secret_key)
     db = None
     if case_id is not None:
-        from board.db.engine import Database
-        from board.db.migrate import upgrade_to_head
-
         db = Database.from_url(settings.database_url)
         upgrade_to_head(db.engine)
     try:

@@ -13,6 +13,9 @@ DICOMDIR_REASON = (
     "the images themselves are read as separate files"
 )
 
+#: Longest study or series description kept (imported or entered by hand).
+MAX_DESCRIPTION_LENGTH = 200
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _SPACES = re.compile(r"\s+")
 

@@ -1,4 +1,4 @@
-"""What the imaging services take from pages and give back to them: frozen dataclasses."""
+"""What the imaging functions take from pages and give back to them: frozen dataclasses."""
 
 from __future__ import annotations
 

@@ -19,7 +19,6 @@ sites (``Origin`` / ``Sec-Fetch-Site`` checks).
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -69,11 +68,8 @@ def same_origin(request: Request) -> bool:
     return True
 
 
-def _secure(request: Request) -> bool:
-    forced = os.environ.get("TUMORBOARD_COOKIE_SECURE", "").strip().lower()
-    if forced in ("1", "true", "yes"):
-        return True
-    return request.url.scheme == "https"
+def _secure(request: Request, settings: Settings) -> bool:
+    return settings.cookie_secure or request.url.scheme == "https"
 
 
 async def start_session(request: Request) -> Response:
@@ -109,7 +105,7 @@ async def start_session(request: Request) -> Response:
             sign_cookie(settings.secret_key, token),
             httponly=True,
             samesite="strict",
-            secure=_secure(request),
+            secure=_secure(request, settings),
             path="/",
         )
     return response
@@ -132,9 +128,8 @@ async def end_session(request: Request) -> Response:
         return PlainTextResponse("Forbidden", status_code=403)
     response = Response(status_code=204)
     response.headers["Cache-Control"] = "no-store"
-    response.delete_cookie(
-        COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=_secure(request)
-    )
+    secure = _secure(request, load_settings())
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=secure)
     return response
 
 

@@ -19,7 +19,8 @@ from board.db.engine import Database
 from board.db.models import Case, User
 from board.demo import DEMO_PASSWORD
 from board.imaging.enums import Modality
-from board.imaging.service import derive_key, import_uploads
+from board.imaging.importer import import_uploads
+from board.imaging.links import derive_key
 from board.imaging.synth import synth_series
 from tests.e2e.servers import AppServer, running_app
 

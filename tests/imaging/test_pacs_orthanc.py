@@ -28,8 +28,9 @@ from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.errors import PermissionDeniedError, ValidationError
 from board.imaging.enums import ImportStatus, Modality, StudySource
+from board.imaging.listing import list_studies
 from board.imaging.pacs import PacsClient, PacsError, PacsSearch
-from board.imaging.service import attach_pacs_studies, list_studies, search_pacs
+from board.imaging.pacs_attach import attach_pacs_studies, search_pacs
 from board.imaging.synth import synth_mr_spine_study, synth_secondary_capture, synth_series
 
 from .helpers import KEY

@@ -23,15 +23,12 @@ from board.db.engine import Database
 from board.db.models import AuditEvent, Base, ImagingInstance, ImagingSeries, ImagingStudy
 from board.errors import NotFoundError, PermissionDeniedError, ValidationError
 from board.imaging.enums import BodyRegion, ImportStatus, Modality, StudySource
+from board.imaging.importer import import_paths, import_uploads
+from board.imaging.links import viewer_url
+from board.imaging.listing import list_studies
+from board.imaging.manual import add_manual_study
+from board.imaging.pool import parse_all
 from board.imaging.reader import ReadLimits
-from board.imaging.service import (
-    add_manual_study,
-    import_paths,
-    import_uploads,
-    list_studies,
-    parse_all,
-    viewer_url,
-)
 from board.imaging.synth import (
     SYNTHETIC_PATIENT_ID,
     SYNTHETIC_PATIENT_NAME,
@@ -204,13 +201,13 @@ def _broken_chunk(start: int, end: int) -> list[object]:
 
 
 def test_a_broken_worker_pool_falls_back_to_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    import board.imaging.service as service
+    import board.imaging.pool as pool
     from board.imaging.reader import iter_uploads
 
     files = synth_series("MR", 6, rows=16, columns=16)
     items = [item for i, d in enumerate(files) for item in iter_uploads(f"f{i}", d)]
     expected, _ = parse_all(items, key=KEY, workers=1)
-    monkeypatch.setattr(service, "_parse_chunk", _broken_chunk)
+    monkeypatch.setattr(pool, "_parse_chunk", _broken_chunk)
     results, workers = parse_all(items, key=KEY, workers=2)
     assert workers == 1 and results == expected
 
@@ -267,12 +264,12 @@ def test_hostile_and_broken_inputs_never_break_the_batch(
 def test_nothing_written_when_the_transaction_fails(
     db: Database, radiologist: Actor, case_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import board.imaging.service as service
+    import board.imaging.importer as importer
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "record", boom)
+    monkeypatch.setattr(importer, "record", boom)
     files = synth_mr_spine_study(2, rows=16, columns=16)
     with pytest.raises(RuntimeError):
         import_uploads(

@@ -129,6 +129,20 @@ def test_secure_over_https_and_refused_across_sites(
     assert "Secure" in secure.headers["set-cookie"]
 
 
+def test_cookie_secure_setting_marks_the_cookie_secure_over_http(
+    app_env: Database, make_user: Callable[..., Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # TLS ends at a reverse proxy: the app sees plain HTTP.
+    monkeypatch.setenv("TUMORBOARD_COOKIE_SECURE", "1")
+    user = make_user(Role.RADIOLOGIST)
+    assert user.user_id is not None
+    started = start_session(app_env, user.user_id)
+    response = _call(route, _request("/api/session/start", {"code": started.handoff_code}))
+    assert response.status_code == 204 and "Secure" in response.headers["set-cookie"]
+    ended = _call(end_session, _request("/api/session/end", {}))
+    assert "Secure" in ended.headers["set-cookie"]
+
+
 def test_end_deletes_the_cookie(app_env: Database) -> None:
     response = _call(end_session, _request("/api/session/end", {}))
     assert response.status_code == 204

@@ -17,15 +17,12 @@ from board.auth.permissions import Action, allowed
 from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.imaging.enums import BodyRegion, Modality
+from board.imaging.importer import import_uploads
+from board.imaging.links import derive_key
+from board.imaging.listing import list_studies
+from board.imaging.manual import add_manual_study
 from board.imaging.pacs import PacsClient, PacsSearch, PacsStudy, describe_modalities
-from board.imaging.service import (
-    add_manual_study,
-    attach_pacs_studies,
-    derive_key,
-    import_uploads,
-    list_studies,
-    search_pacs,
-)
+from board.imaging.pacs_attach import attach_pacs_studies, search_pacs
 from board.imaging.views import ImportReport, ManualStudyInput, StudyView
 from board.ui import context
 from board.ui.errors import user_errors

@@ -1,15 +1,17 @@
-"""Imaging services: import DICOM files into a case, enter a study by hand, list studies.
+"""The import write: DICOM files, folders, zip archives and uploads into a case.
 
 Every function that writes checks the actor's permission (:attr:`Action.IMAGING_ATTACH`),
 opens one transaction for the whole action and appends its audit events to it, so an
 import either lands completely or not at all: there is never a half-imported study.
+The same write serves studies attached from the PACS (:mod:`board.imaging.pacs_attach`).
 
 The pipeline of an import (the slow parts run before the write transaction opens)::
 
     reader (files, folders, zips, uploads) -> parse (header only; several processes when
-    the batch is large) -> group into study > series (new SOP instances only) -> patient
-    check -> one thumbnail per new series (pixels of its middle image decoded once) ->
-    one transaction: studies, series, instances, audit events
+    the batch is large, :mod:`board.imaging.pool`) -> group into study > series (new SOP
+    instances only) -> patient check -> one thumbnail per new series (pixels of its
+    middle image decoded once) -> one transaction: studies, series, instances, audit
+    events
 
 Thumbnails are kept as PNG bytes in the database (``imaging_series.thumbnail_png``):
 they are small (a few KB at 256 px), they are written in the same transaction as their
@@ -17,46 +19,35 @@ series (no orphan files, no half-imported study), they are part of every databas
 backup, and a PostgreSQL installation with several app servers needs no shared disk.
 
 Patient identity: the files' Patient ID + Issuer is kept only as a keyed hash
-(HMAC-SHA256 with a key derived from the installation's secret key). A study whose
-patient differs from the case's other studies, or from the case's hospital number when
-one is set, is refused with a clear message unless the user gives a reason, which is
-stored on the study and audited.
+(HMAC-SHA256 with a key derived from the installation's secret key,
+:func:`board.imaging.links.derive_key`). A study whose patient differs from the case's
+other studies, or from the case's hospital number when one is set, is refused with a
+clear message unless the user gives a reason, which is stored on the study and audited.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.db.engine import Database
-from board.db.models import (
-    Case,
-    ImagingInstance,
-    ImagingSeries,
-    ImagingStudy,
-    Patient,
-    User,
-)
+from board.db.models import Case, ImagingInstance, ImagingSeries, ImagingStudy, Patient
 from board.errors import NotFoundError, ValidationError
-from board.imaging.common import Skipped, clean_text
-from board.imaging.enums import BodyRegion, ImportStatus, Modality, StudySource
+from board.imaging.common import MAX_DESCRIPTION_LENGTH, Skipped, clean_text
+from board.imaging.enums import ImportStatus, Modality, StudySource
 from board.imaging.grouping import SeriesSummary, StudySummary, group_instances
-from board.imaging.pacs import PacsClient, PacsSearch, PacsStudy
-from board.imaging.parse import ParsedInstance, parse_source, patient_key_for
+from board.imaging.parse import ParsedInstance, patient_key_for
+from board.imaging.pool import ProgressCallback, parse_all
 from board.imaging.reader import (
     DEFAULT_LIMITS,
     ReadLimits,
@@ -65,177 +56,15 @@ from board.imaging.reader import (
     iter_uploads,
 )
 from board.imaging.thumbnail import Thumbnail, make_thumbnail
-from board.imaging.views import (
-    FileResult,
-    IdentityConflict,
-    ImportReport,
-    ManualStudyInput,
-    SeriesView,
-    StudyView,
-)
+from board.imaging.views import FileResult, IdentityConflict, ImportReport
 
-__all__ = [
-    "PARALLEL_MIN_FILES",
-    "ProgressCallback",
-    "add_manual_study",
-    "attach_pacs_studies",
-    "derive_key",
-    "import_paths",
-    "import_sources",
-    "import_uploads",
-    "list_studies",
-    "parse_all",
-    "search_pacs",
-    "viewer_url",
-]
+__all__ = ["MAX_REASON_LENGTH", "import_paths", "import_sources", "import_uploads"]
 
-log = logging.getLogger(__name__)
-
-#: ``progress(done, total, message)``: called while an import runs.
-ProgressCallback = Callable[[int, int, str], None]
-
-#: Batches with at least this many files are parsed by several processes.
-PARALLEL_MIN_FILES = 200
-_CHUNK = 50
-#: A chunk of headers that takes longer than this is parsed again in this process.
-CHUNK_TIMEOUT_SECONDS = 120.0
 MAX_REASON_LENGTH = 2_000
-MAX_REPORT_LENGTH = 50_000
-MAX_DESCRIPTION_LENGTH = 200
-
-
-def derive_key(secret_key: str) -> bytes:
-    """The HMAC key for patient and accession hashes, derived from the secret key.
-
-    Parameters
-    ----------
-    secret_key:
-        The installation's ``TUMORBOARD_SECRET_KEY``.
-
-    Returns
-    -------
-    bytes
-        32 bytes, the same for the same secret.
-    """
-    label = b"tumorboard imaging keys v1"
-    return hmac.new(secret_key.encode("utf-8"), label, hashlib.sha256).digest()
-
-
-def viewer_url(template: str | None, study_uid: str | None) -> str | None:
-    """The hospital viewer's address of a study, from the configured template.
-
-    Parameters
-    ----------
-    template:
-        ``TUMORBOARD_VIEWER_URL_TEMPLATE`` containing ``{study_uid}``, or ``None``.
-    study_uid:
-        The study's UID (``None`` for a study entered by hand).
-
-    Returns
-    -------
-    str | None
-        The link, or ``None`` when there is no template or no UID.
-    """
-    if not template or not study_uid:
-        return None
-    return template.replace("{study_uid}", study_uid)
-
-
-# ---------------------------------------------------------------------------
-# Parsing (optionally in several processes)
-# ---------------------------------------------------------------------------
-
-_FORK_ITEMS: list[SourceFile | Skipped] = []
-_FORK_KEY: bytes = b""
-
-
-def _parse_chunk(start: int, end: int) -> list[ParsedInstance | Skipped]:
-    """Worker: parse the inherited items ``start:end`` (fork start method only)."""
-    return [parse_source(item, key=_FORK_KEY) for item in _FORK_ITEMS[start:end]]
-
-
-def _worker_count(n_files: int) -> int:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if n_files < PARALLEL_MIN_FILES or not cpus or cpus < 2:
-        return 1
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return min(cpus, 4)
-
-
-def parse_all(
-    items: Sequence[SourceFile | Skipped],
-    *,
-    key: bytes,
-    progress: ProgressCallback | None = None,
-    workers: int | None = None,
-) -> tuple[list[ParsedInstance | Skipped], int]:
-    """Parse every item (header only), in order; several processes for large batches.
-
-    Worker processes are forked, so they inherit the items already in memory instead
-    of receiving them through a pipe; only the small parse results travel back. If the
-    pool cannot be used, the items are parsed in this process.
-
-    Parameters
-    ----------
-    items:
-        From :func:`~board.imaging.reader.iter_sources` or ``iter_uploads``.
-    key:
-        HMAC key for the patient and accession hashes.
-    progress:
-        Called after every chunk with (done, total, message).
-    workers:
-        Processes to use; by default 1 for small batches, else the usable cores (at
-        most 4).
-
-    Returns
-    -------
-    tuple[list[ParsedInstance | Skipped], int]
-        One result per item, and the number of processes used.
-    """
-    global _FORK_ITEMS, _FORK_KEY
-    total = len(items)
-    n = _worker_count(total) if workers is None else max(1, workers)
-    if n > 1:
-        import multiprocessing
-
-        _FORK_ITEMS, _FORK_KEY = list(items), key
-        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"))
-        try:
-            results: list[ParsedInstance | Skipped] = []
-            futures = [
-                pool.submit(_parse_chunk, start, min(start + _CHUNK, total))
-                for start in range(0, total, _CHUNK)
-            ]
-            for future in futures:
-                results.extend(future.result(timeout=CHUNK_TIMEOUT_SECONDS))
-                if progress:
-                    progress(len(results), total, "Reading DICOM headers")
-            return results, n
-        except Exception as exc:  # a broken or stuck pool must not lose the batch
-            log.warning("parallel parsing failed (%r); parsing in one process", exc)
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.terminate()
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-            _FORK_ITEMS, _FORK_KEY = [], b""
-    results = []
-    for index, item in enumerate(items, start=1):
-        results.append(parse_source(item, key=key))
-        if progress and (index % _CHUNK == 0 or index == total):
-            progress(index, total, "Reading DICOM headers")
-    return results, 1
-
-
-# ---------------------------------------------------------------------------
-# Import
-# ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class _CaseIdentity:
+class CaseIdentity:
     """What the case knows about its patient before the import."""
 
     patient_keys: frozenset[str]
@@ -243,7 +72,8 @@ class _CaseIdentity:
     known_sop_uids: frozenset[str]
 
 
-def _case_identity(session: Session, case_id: int, key: bytes) -> _CaseIdentity:
+def case_identity(session: Session, case_id: int, key: bytes) -> CaseIdentity:
+    """The case's patient keys, to compare with the files' (used by PACS attach too)."""
     case = session.get(Case, case_id)
     if case is None:
         raise NotFoundError(f"Case {case_id} does not exist.")
@@ -270,7 +100,7 @@ def _case_identity(session: Session, case_id: int, key: bytes) -> _CaseIdentity:
             .where(ImagingStudy.case_id == case_id)
         )
     )
-    return _CaseIdentity(
+    return CaseIdentity(
         frozenset(keys), patient_key_for(hospital, None, key) if hospital else None, known
     )
 
@@ -282,7 +112,7 @@ def _describe(study: StudySummary) -> str:
 
 
 def _identity_conflicts(
-    studies: Sequence[StudySummary], identity: _CaseIdentity
+    studies: Sequence[StudySummary], identity: CaseIdentity
 ) -> list[IdentityConflict]:
     """Studies of the batch whose patient differs from the case's patient."""
     reference = set(identity.patient_keys)
@@ -460,7 +290,8 @@ def _write_studies(
     return studies_added, series_added, instances_added
 
 
-def _clean_reason(override_reason: str | None) -> str | None:
+def clean_reason(override_reason: str | None) -> str | None:
+    """The override reason, trimmed and checked for length; ``None`` when not given."""
     if override_reason is None:
         return None
     reason = clean_text(override_reason, MAX_REASON_LENGTH + 1)
@@ -504,7 +335,7 @@ def import_sources(
     sources:
         Items from :func:`~board.imaging.reader.iter_sources` / ``iter_uploads``.
     key:
-        HMAC key (:func:`derive_key` of the secret key).
+        HMAC key (:func:`~board.imaging.links.derive_key` of the secret key).
     dry_run:
         Parse, group and check only; write nothing.
     override_reason:
@@ -531,15 +362,15 @@ def import_sources(
         If a write was asked without a case, or the reason is too long.
     """
     started = time.perf_counter()
-    reason = _clean_reason(override_reason)
+    reason = clean_reason(override_reason)
     if case_id is not None or not dry_run:
         if db is None or actor is None or case_id is None:
             raise ValidationError("Choose the case to import the images into.", field="case")
         require(actor, Action.IMAGING_ATTACH)
         with db.read() as session:
-            identity = _case_identity(session, case_id, key)
+            identity = case_identity(session, case_id, key)
     else:
-        identity = _CaseIdentity(frozenset(), None, frozenset())
+        identity = CaseIdentity(frozenset(), None, frozenset())
 
     items = list(sources)
     if progress:
@@ -549,7 +380,7 @@ def import_sources(
     for item, result in zip(items, parsed, strict=True):
         if isinstance(item, SourceFile) and isinstance(result, ParsedInstance):
             by_uid.setdefault(result.sop_instance_uid, item)
-    return _finish_import(
+    return finish_import(
         db,
         actor,
         case_id,
@@ -566,11 +397,11 @@ def import_sources(
     )
 
 
-def _finish_import(
+def finish_import(
     db: Database | None,
     actor: Actor | None,
     case_id: int | None,
-    identity: _CaseIdentity,
+    identity: CaseIdentity,
     parsed: Sequence[ParsedInstance | Skipped],
     thumbnailer: Callable[[SeriesSummary], tuple[bytes | None, str | None]],
     *,
@@ -616,7 +447,7 @@ def _finish_import(
             progress(total, total, "Saving")
         try:
             with db.write() as session:
-                fresh = _case_identity(session, case_id, key)
+                fresh = case_identity(session, case_id, key)
                 if fresh != identity:
                     raise _Changed(fresh)
                 added = _write_studies(
@@ -636,7 +467,7 @@ def _finish_import(
             if attempt:
                 raise
             with db.read() as session:
-                identity = _case_identity(session, case_id, key)
+                identity = case_identity(session, case_id, key)
             continue
         return ImportReport(
             results,
@@ -653,7 +484,7 @@ def _finish_import(
 
 
 class _Changed(Exception):
-    def __init__(self, identity: _CaseIdentity) -> None:
+    def __init__(self, identity: CaseIdentity) -> None:
         super().__init__("case imaging changed")
         self.identity = identity
 
@@ -758,332 +589,3 @@ def import_uploads(
         # Members are read lazily: by the parsing processes, in parallel.
         items.extend(iter_uploads(name, data, limits=limits, lazy=True))
     return import_sources(db, actor, case_id, items, key=key, **options)
-
-
-# ---------------------------------------------------------------------------
-# PACS
-# ---------------------------------------------------------------------------
-
-
-def search_pacs(
-    actor: Actor, client: PacsClient, criteria: PacsSearch, *, key: bytes
-) -> list[PacsStudy]:
-    """Search the hospital PACS (QIDO-RS) for studies to attach.
-
-    Parameters
-    ----------
-    actor:
-        Who searches (needs :attr:`Action.IMAGING_ATTACH`).
-    client:
-        The PACS client (:meth:`PacsClient.from_settings`).
-    criteria:
-        Hospital number and/or accession number, date range, modality.
-    key:
-        HMAC key.
-
-    Returns
-    -------
-    list[PacsStudy]
-        The studies found, newest first.
-
-    Raises
-    ------
-    PermissionDeniedError
-        If the actor may not attach imaging.
-    ValidationError
-        For incomplete criteria.
-    PacsError
-        When the PACS cannot be reached.
-    """
-    require(actor, Action.IMAGING_ATTACH)
-    return client.search(criteria, key=key)
-
-
-def attach_pacs_studies(
-    db: Database,
-    actor: Actor,
-    case_id: int,
-    client: PacsClient,
-    study_uids: Sequence[str],
-    *,
-    key: bytes,
-    override_reason: str | None = None,
-    progress: ProgressCallback | None = None,
-) -> ImportReport:
-    """Attach PACS studies to a case: series from WADO-RS metadata, rendered key images.
-
-    The same rules as for files apply (de-identification, patient check, idempotency,
-    one transaction); each instance gets a result line.
-
-    Parameters
-    ----------
-    db:
-        The database.
-    actor:
-        Who attaches (needs :attr:`Action.IMAGING_ATTACH`).
-    case_id:
-        The case.
-    client:
-        The PACS client.
-    study_uids:
-        The studies picked from :func:`search_pacs`.
-    key:
-        HMAC key.
-    override_reason:
-        Attach studies of a different patient anyway, for this reason (audited).
-    progress:
-        Progress callback.
-
-    Returns
-    -------
-    ImportReport
-        Per-instance results and counts.
-
-    Raises
-    ------
-    PermissionDeniedError
-        If the actor may not attach imaging.
-    NotFoundError
-        If the case does not exist.
-    ValidationError
-        For no study or a malformed UID.
-    PacsError
-        When the PACS cannot be reached.
-    """
-    started = time.perf_counter()
-    require(actor, Action.IMAGING_ATTACH)
-    reason = _clean_reason(override_reason)
-    if not study_uids:
-        raise ValidationError("Pick at least one study to attach.", field="study_uids")
-    with db.read() as session:
-        identity = _case_identity(session, case_id, key)
-    parsed: list[ParsedInstance | Skipped] = []
-    for index, uid in enumerate(dict.fromkeys(study_uids), start=1):
-        if progress:
-            progress(index - 1, len(study_uids), "Reading study metadata from the PACS")
-        parsed.extend(client.study_instances(uid, key=key))
-
-    def thumbnailer(series: SeriesSummary) -> tuple[bytes | None, str | None]:
-        refusal = series.thumbnail_refusal
-        if refusal:
-            return None, refusal
-        middle = series.middle_instance
-        if middle is None or not middle.is_image:
-            return None, "no thumbnail: the series has no images"
-        png = client.rendered_thumbnail(
-            series.study_instance_uid, series.series_instance_uid, middle.sop_instance_uid
-        )
-        if png is None:
-            return None, "no thumbnail: the PACS could not render the image"
-        return png, None
-
-    return _finish_import(
-        db,
-        actor,
-        case_id,
-        identity,
-        parsed,
-        thumbnailer,
-        key=key,
-        dry_run=False,
-        reason=reason,
-        progress=progress,
-        source=StudySource.PACS,
-        started=started,
-        workers_used=1,
-    )
-
-
-# ---------------------------------------------------------------------------
-# Manual entry and listing
-# ---------------------------------------------------------------------------
-
-
-def add_manual_study(
-    db: Database, actor: Actor, case_id: int, data: ManualStudyInput, *, today: Any = None
-) -> int:
-    """Attach a study entered by hand (outside-hospital imaging with only a report).
-
-    Parameters
-    ----------
-    db:
-        The database.
-    actor:
-        Who enters it (needs :attr:`Action.IMAGING_ATTACH`).
-    case_id:
-        The case.
-    data:
-        Modality, date, region, description and report.
-    today:
-        Reference date for the "not in the future" check (default: today).
-
-    Returns
-    -------
-    int
-        The new study's id.
-
-    Raises
-    ------
-    PermissionDeniedError
-        If the actor may not attach imaging.
-    NotFoundError
-        If the case does not exist.
-    ValidationError
-        Naming the field that is not as expected.
-    """
-    import datetime as dt
-
-    require(actor, Action.IMAGING_ATTACH)
-    if not isinstance(data.modality, Modality):
-        raise ValidationError("Choose the modality (MR, CT, PET, ...).", field="modality")
-    if not isinstance(data.body_region, BodyRegion):
-        raise ValidationError("Choose the body region.", field="body_region")
-    reference = today or dt.date.today()
-    if data.study_date is not None and data.study_date > reference:
-        raise ValidationError("The study date cannot be in the future.", field="study_date")
-    description = (data.description or "").strip()
-    if not description:
-        raise ValidationError(
-            "Enter a short description, for example 'MRI whole spine with contrast'.",
-            field="description",
-        )
-    if len(description) > MAX_DESCRIPTION_LENGTH:
-        raise ValidationError(
-            f"The description is too long: at most {MAX_DESCRIPTION_LENGTH} characters.",
-            field="description",
-        )
-    report = (data.report_text or "").strip()
-    if len(report) > MAX_REPORT_LENGTH:
-        raise ValidationError(
-            f"The report is too long: at most {MAX_REPORT_LENGTH} characters.", field="report_text"
-        )
-    with db.write() as session:
-        if session.get(Case, case_id) is None:
-            raise NotFoundError(f"Case {case_id} does not exist.")
-        study = ImagingStudy(
-            case_id=case_id,
-            study_uid=None,
-            source=StudySource.MANUAL.value,
-            modality=data.modality.value,
-            study_date=data.study_date,
-            description=description,
-            body_region=data.body_region.value,
-            report_text=report or None,
-            created_by_id=actor.user_id,
-        )
-        session.add(study)
-        session.flush()
-        record(
-            session,
-            actor,
-            "imaging.add_manual",
-            "imaging_study",
-            study.id,
-            case_id=case_id,
-            after={
-                "modality": study.modality,
-                "study_date": study.study_date,
-                "body_region": study.body_region,
-                "description": description,
-            },
-        )
-        return study.id
-
-
-def _region(value: str | None) -> BodyRegion | None:
-    try:
-        return BodyRegion(value) if value else None
-    except ValueError:
-        return None
-
-
-def _source(value: str) -> StudySource:
-    try:
-        return StudySource(value)
-    except ValueError:
-        return StudySource.UPLOAD
-
-
-def list_studies(
-    db: Database, actor: Actor, case_id: int, *, viewer_template: str | None = None
-) -> list[StudyView]:
-    """The studies attached to a case, newest first, each with its series.
-
-    Parameters
-    ----------
-    db:
-        The database.
-    actor:
-        Who is asking (needs permission to view cases).
-    case_id:
-        The case.
-    viewer_template:
-        ``TUMORBOARD_VIEWER_URL_TEMPLATE``, to fill in each study's viewer link.
-
-    Returns
-    -------
-    list[StudyView]
-        Studies > series.
-
-    Raises
-    ------
-    PermissionDeniedError
-        If the actor may not view cases.
-    NotFoundError
-        If the case does not exist.
-    """
-    require(actor, Action.CASE_VIEW)
-    with db.read() as session:
-        if session.get(Case, case_id) is None:
-            raise NotFoundError(f"Case {case_id} does not exist.")
-        rows = session.scalars(
-            select(ImagingStudy)
-            .where(ImagingStudy.case_id == case_id)
-            .options(selectinload(ImagingStudy.series))
-        ).all()
-        names = {
-            u.id: u.display_name
-            for u in session.scalars(
-                select(User).where(User.id.in_({r.created_by_id for r in rows if r.created_by_id}))
-            )
-        }
-        views = [
-            StudyView(
-                id=r.id,
-                study_uid=r.study_uid,
-                source=_source(r.source),
-                modality=r.modality,
-                study_date=r.study_date,
-                description=r.description or "",
-                body_region=_region(r.body_region),
-                report_text=r.report_text,
-                identity_override_reason=r.identity_override_reason,
-                created_at=r.created_at,
-                created_by=names.get(r.created_by_id) if r.created_by_id else None,
-                series=tuple(
-                    SeriesView(
-                        id=s.id,
-                        series_uid=s.series_uid,
-                        series_number=s.series_number,
-                        description=s.description or "",
-                        modality=s.modality,
-                        body_region=_region(s.body_region),
-                        instance_count=s.instance_count,
-                        sequence_hint=s.sequence_hint,
-                        ct_kernel=s.ct_kernel,
-                        radiopharmaceutical=s.radiopharmaceutical,
-                        thumbnail_png=bytes(s.thumbnail_png) if s.thumbnail_png else None,
-                        thumbnail_note=s.thumbnail_note,
-                    )
-                    for s in sorted(
-                        r.series,
-                        key=lambda s: (s.series_number is None, s.series_number or 0, s.id),
-                    )
-                ),
-                viewer_url=viewer_url(viewer_template, r.study_uid),
-            )
-            for r in rows
-        ]
-    views.sort(key=lambda v: (v.study_date is not None, v.study_date or v.created_at.date()))
-    views.reverse()
-    return views
