@@ -8,7 +8,7 @@ import streamlit as st
 
 from board.auth.permissions import Action
 from board.cases.enums import Urgency
-from board.meetings.case_facts import gather_case_facts
+from board.cases.service import get_case
 from board.meetings.enums import MeetingStatus
 from board.meetings.service import get_meeting, list_meetings, run_timer, set_meeting_status
 from board.ui import context
@@ -157,14 +157,14 @@ with user_errors():
     if warning:
         st.warning(warning, icon=":material/groups:")
 
-    facts = gather_case_facts(db, actor, row.case_id)
-    render_facts(facts, row)
+    case = get_case(db, actor, row.case_id)
+    render_facts(case, row)
 
     st.divider()
     render_plan(
         db,
         actor,
-        row.case_id,
+        case,
         prefix=f"pres_{row.case_id}",
         meeting_id=meeting.id,
         show_versions=False,

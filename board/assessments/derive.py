@@ -24,7 +24,7 @@ Where inputs come from
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from board.assessments.enums import SurgicalCandidacy, VisceralStatus
@@ -72,6 +72,8 @@ from board.scoring.tokuhashi import TokuhashiInputs, calculate_tokuhashi
 from board.scoring.tomita import BoneMetastases, TomitaInputs, calculate_tomita
 
 SURGICAL_CONSULTATION_TEXT = "surgical consultation advised (SINS 7 or more)"
+#: Shorter display names of some scores (:attr:`DerivedScore.short_name`).
+SHORT_NAMES = {"tokuhashi": "Tokuhashi"}
 _ESCC_ORDER = list(EsccGrade)
 
 
@@ -95,6 +97,16 @@ class Sourced:
     value: str
     source: str
     points: int | None = None
+
+    @property
+    def text(self) -> str:
+        """The input as one line: ``"bone lesion: lytic (2 points), Radiologist (Dr Rad)"``."""
+        text = f"{self.name}: {self.value}"
+        if self.points is not None:
+            text += f" ({self.points} point{'' if self.points == 1 else 's'})"
+        if self.source:
+            text += f", {self.source}"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +148,10 @@ class DerivedScore:
         The citation.
     notes:
         Extra lines (reasoning, advice, approximations).
+    components:
+        Each input as a line (:attr:`Sourced.text`); for SINS, every component of
+        every lesion prefixed with its level (``"T8 bone lesion: lytic (2 points), ..."``)
+        instead of the per-lesion summaries of ``inputs``. Set by :func:`derive_scores`.
     """
 
     key: str
@@ -149,6 +165,13 @@ class DerivedScore:
     inputs: tuple[Sourced, ...]
     source: str
     notes: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()
+
+    @property
+    def short_name(self) -> str:
+        """The name where space is short (presenter, report): "Tokuhashi" for the
+        revised Tokuhashi score, else :attr:`name`."""
+        return SHORT_NAMES.get(self.key, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -750,7 +773,7 @@ def derive_scores(inp: DerivationInput) -> CaseScores:
     return CaseScores(
         lesions=lesions,
         case_sins=case_sins,
-        scores=tuple(scores),
+        scores=tuple(replace(s, components=_components(s, lesions)) for s in scores),
         noms=noms,
         escc=escc,
         ecog=ecog,
@@ -760,6 +783,15 @@ def derive_scores(inp: DerivationInput) -> CaseScores:
         tokuhashi=toku,
         tomita=tomita,
     )
+
+
+def _components(score: DerivedScore, lesions: Sequence[LesionScore]) -> tuple[str, ...]:
+    """A score's inputs as lines; SINS lesion by lesion (its case line is a summary)."""
+    if score.key == "sins" and lesions:
+        return tuple(
+            f"{lesion.level} {item.text}" for lesion in lesions for item in lesion.components
+        )
+    return tuple(item.text for item in score.inputs)
 
 
 def _performance(ecog: EcogGrade | None, karnofsky: int | None, source: str) -> DerivedScore:

@@ -1,4 +1,10 @@
-"""The Scores tab's service: load a case's forms and derive its scores live."""
+"""Deriving a case's scores from its typed forms, and recording score snapshots.
+
+The case read model (:mod:`board.cases.read_model`) derives the scores the case page,
+presenter, plan and report show, through :func:`derivation_input` and
+:func:`~board.assessments.derive.derive_scores`; :func:`record_case_scores` stores a
+snapshot of them.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from board.accounts.users import display_names
 from board.assessments.derive import CaseScores, DerivationInput, derive_scores
-from board.assessments.forms import FORM_CLASSES, Form
-from board.assessments.service import read_form
+from board.assessments.service import SavedForms, saved_forms
 from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
-from board.auth.roles import Role
 from board.db.engine import Database
-from board.db.models import Assessment, Case, HistologyClass, User
+from board.db.models import Case, HistologyClass, User
 from board.db.models import ScoreResult as StoredScore
 from board.errors import NotFoundError
 from board.scoring.escc import EsccInputs, calculate_escc
@@ -58,7 +63,12 @@ def histology_tables(session: Session) -> Mapping[str, Sequence[HistologyRow]]:
     return tables
 
 
-def derivation_input(session: Session, case: Case) -> DerivationInput:
+def derivation_input(
+    session: Session,
+    case: Case,
+    saved: SavedForms | None = None,
+    names: Mapping[int, str] | None = None,
+) -> DerivationInput:
     """Gather what :func:`~board.assessments.derive.derive_scores` needs for a case.
 
     Parameters
@@ -67,6 +77,12 @@ def derivation_input(session: Session, case: Case) -> DerivationInput:
         An open session.
     case:
         The case (with its lesions).
+    saved:
+        The case's typed forms when the caller has read them already
+        (:func:`~board.assessments.service.saved_forms`); read here otherwise.
+    names:
+        Display names by user id covering the forms' authors, when the caller has them;
+        looked up here otherwise.
 
     Returns
     -------
@@ -74,27 +90,22 @@ def derivation_input(session: Session, case: Case) -> DerivationInput:
         The forms (unreadable stored data counts as blank), their authors and the case's
         facts.
     """
-    rows = list(session.scalars(select(Assessment).where(Assessment.case_id == case.id)))
-    ids = {r.updated_by_id for r in rows if r.updated_by_id}
-    names: dict[int, str] = {}
-    if ids:
-        names = dict(
-            session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
-        )
-    forms: dict[Role, Form] = {}
-    authors: dict[Role, str] = {}
-    for row in rows:
-        if row.role in FORM_CLASSES:
-            forms[row.role] = read_form(row.role, row.data)[0]
-            if row.updated_by_id in names:
-                authors[row.role] = names[row.updated_by_id]
+    if saved is None:
+        saved = saved_forms(session, [case.id])[case.id]
+    if names is None:
+        names = display_names(session, saved.authors.values())
+    authors = {
+        role: names[user_id]
+        for role, user_id in saved.authors.items()
+        if role in saved.forms and user_id in names
+    }
     return DerivationInput(
         primary_site=case.primary_site,
         levels=tuple(lv for lv in case.levels.split(",") if lv),
         pain_score=case.pain_score,
         pain_character=case.pain_character,
         lesion_findings={lesion.level: dict(lesion.findings or {}) for lesion in case.lesions},
-        forms=forms,
+        forms=saved.forms,
         authors=authors,
         histology_tables=histology_tables(session),
     )
@@ -124,35 +135,6 @@ def load_case_scores(session: Session, case_id: int) -> CaseScores:
     if case is None:
         raise NotFoundError(f"Case {case_id} does not exist.")
     return derive_scores(derivation_input(session, case))
-
-
-def get_case_scores(db: Database, actor: Actor, case_id: int) -> CaseScores:
-    """A case's scores, derived live from its saved assessments.
-
-    Parameters
-    ----------
-    db:
-        The database.
-    actor:
-        Who is looking (needs permission to view cases).
-    case_id:
-        The case.
-
-    Returns
-    -------
-    CaseScores
-        Per-lesion SINS/ESCC and the case-level scores with their sources.
-
-    Raises
-    ------
-    NotFoundError
-        If there is no such case.
-    PermissionDeniedError
-        If the actor may not view cases.
-    """
-    require(actor, Action.CASE_VIEW)
-    with db.read() as session:
-        return load_case_scores(session, case_id)
 
 
 @dataclass(frozen=True, slots=True)

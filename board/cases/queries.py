@@ -7,13 +7,13 @@ in a few queries (never one query per case).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from board.assessments.readiness import form_readiness
-from board.assessments.service import saved_forms
+from board.assessments.service import SavedForms, saved_forms
 from board.cases.readiness import Readiness, ReadinessFacts, assess_readiness
 from board.cases.views import NextMeeting
 from board.db.models import ActionItem, AgendaItem, Biopsy, Case, ImagingStudy, Meeting
@@ -37,7 +37,11 @@ SPINE_REGIONS = tuple(
 
 
 def readiness_of(
-    session: Session, case_ids: Sequence[int], today: dt.date
+    session: Session,
+    case_ids: Sequence[int],
+    today: dt.date,
+    *,
+    saved: Mapping[int, SavedForms] | None = None,
 ) -> dict[int, Readiness]:
     """Readiness of several cases in a few batched queries.
 
@@ -49,6 +53,9 @@ def readiness_of(
         The cases.
     today:
         The date the MRI's age is counted to.
+    saved:
+        The cases' typed forms when the caller has read them already
+        (:func:`~board.assessments.service.saved_forms`); read here otherwise.
 
     Returns
     -------
@@ -81,7 +88,8 @@ def readiness_of(
             histology[case_id] = True
         else:
             pending.add(case_id)
-    saved = saved_forms(session, case_ids)
+    if saved is None:
+        saved = saved_forms(session, case_ids)
     pain_scores = dict(
         session.execute(select(Case.id, Case.pain_score).where(Case.id.in_(case_ids))).all()
     )

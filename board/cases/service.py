@@ -21,9 +21,9 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.cases.enums import CaseStatus, NoteKind, Sex
 from board.cases.levels import parse_levels
-from board.cases.queries import next_meetings, open_action_counts, readiness_of
+from board.cases.read_model import CaseReadModel, load_case_read_model
 from board.cases.steps import apply_urgency, high_grade_escc
-from board.cases.views import CaseDetail, CaseInput, NoteView
+from board.cases.views import CaseInput, NoteView
 from board.db.engine import Database
 from board.db.models import Case, Lesion, Note, Patient, User, utcnow
 from board.errors import ConflictError, NotFoundError, ValidationError
@@ -60,14 +60,6 @@ _PATIENT_FIELDS = ("hospital_number", "age_at_referral", "birth_year", "sex")
 # ---------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------
-
-
-def primary_site_label(value: str) -> str:
-    """Plain-English label of a stored primary site value."""
-    try:
-        return PrimarySite(value).label
-    except ValueError:
-        return value
 
 
 def primary_site_options() -> list[tuple[str, str]]:
@@ -213,7 +205,7 @@ def create_case(
     *,
     pseudonym: str | None = None,
     now: dt.datetime | None = None,
-) -> CaseDetail:
+) -> CaseReadModel:
     """Register a new case (and its pseudonymised patient).
 
     Parameters
@@ -232,7 +224,7 @@ def create_case(
 
     Returns
     -------
-    CaseDetail
+    CaseReadModel
         The new case.
 
     Raises
@@ -289,7 +281,7 @@ def update_case(
     data: CaseInput,
     *,
     now: dt.datetime | None = None,
-) -> CaseDetail:
+) -> CaseReadModel:
     """Edit a case's details, refusing a stale edit.
 
     Parameters
@@ -301,7 +293,7 @@ def update_case(
     case_id:
         The case.
     expected_version:
-        The version the editor loaded (``CaseDetail.version``).
+        The version the editor loaded (``CaseReadModel.version``).
     data:
         The edited form.
     now:
@@ -309,7 +301,7 @@ def update_case(
 
     Returns
     -------
-    CaseDetail
+    CaseReadModel
         The case after the edit.
 
     Raises
@@ -450,12 +442,23 @@ def _note_view(note: Note) -> NoteView:
     )
 
 
-def _split_levels(text: str) -> tuple[str, ...]:
-    return tuple(level for level in text.split(",") if level)
+def get_case(db: Database, actor: Actor, case_id: int) -> CaseReadModel:
+    """The case as the case page and the presenter show it (the case read model).
 
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who is looking (needs permission to view cases).
+    case_id:
+        The case.
 
-def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
-    """The case page's summary: details, urgency, readiness, next meeting, notes.
+    Returns
+    -------
+    CaseReadModel
+        Record, urgency, readiness, next meeting, notes, role input, key images, safety
+        flags and the derived scores, read in one transaction.
 
     Raises
     ------
@@ -465,57 +468,8 @@ def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
         If the actor may not view cases.
     """
     require(actor, Action.CASE_VIEW)
-    now = utcnow()
     with db.read() as session:
-        case = _load_case(session, case_id)
-        patient = case.patient
-        users: dict[int, str] = {}
-        ids = [i for i in (case.created_by_id, case.updated_by_id) if i is not None]
-        if ids:
-            users = dict(
-                session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()
-            )
-        notes = session.scalars(
-            select(Note).where(Note.case_id == case_id).order_by(Note.created_at, Note.id)
-        ).all()
-        readiness = readiness_of(session, [case_id], now.date())[case_id]
-        return CaseDetail(
-            id=case.id,
-            version=case.version,
-            pseudonym=patient.pseudonym,
-            hospital_number=patient.hospital_number,
-            age=patient.age_at_referral,
-            birth_year=patient.birth_year,
-            sex=patient.sex,
-            primary_site=case.primary_site,
-            primary_site_label=primary_site_label(case.primary_site),
-            histology=case.histology,
-            known_cancer=case.known_cancer,
-            levels=_split_levels(case.levels),
-            status=case.status,
-            urgency=case.urgency,
-            urgency_reasons=tuple(case.urgency_reasons or ()),
-            pain_score=case.pain_score,
-            pain_character=case.pain_character,
-            pain_new_or_worse=case.pain_new_or_worse,
-            numbness=case.numbness,
-            weakness=case.weakness,
-            reflex_change=case.reflex_change,
-            gait_disturbance=case.gait_disturbance,
-            bladder_bowel_dysfunction=case.bladder_bowel_dysfunction,
-            radicular_pain=case.radicular_pain,
-            symptom_onset=case.symptom_onset,
-            referral_question=case.referral_question,
-            referred_by=case.referred_by,
-            created_at=case.created_at,
-            created_by=users.get(case.created_by_id) if case.created_by_id else None,
-            updated_at=case.updated_at,
-            updated_by=users.get(case.updated_by_id) if case.updated_by_id else None,
-            readiness=readiness,
-            next_meeting=next_meetings(session, [case_id], now).get(case_id),
-            notes=tuple(_note_view(n) for n in notes),
-            open_action_items=open_action_counts(session, [case_id]).get(case_id, 0),
-        )
+        return load_case_read_model(session, case_id)
 
 
 def case_exists(db: Database, case_id: int) -> bool:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from board.auth.roles import Role
-from board.cases.enums import CaseStatus, NoteKind, Sex, Urgency
-from board.cases.readiness import Readiness
+from board.cases.enums import NoteKind, Sex
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,69 +58,3 @@ class NextMeeting:
     meeting_id: int
     starts_at: dt.datetime
     title: str
-
-
-@dataclass(frozen=True, slots=True)
-class CaseDetail:
-    """Everything the case summary shows."""
-
-    id: int
-    version: int
-    pseudonym: str
-    hospital_number: str | None
-    age: int | None
-    birth_year: int | None
-    sex: Sex
-    primary_site: str
-    primary_site_label: str
-    histology: str | None
-    known_cancer: bool
-    levels: tuple[str, ...]
-    status: CaseStatus
-    urgency: Urgency
-    urgency_reasons: tuple[str, ...]
-    pain_score: int | None
-    pain_character: str | None
-    pain_new_or_worse: bool | None
-    numbness: bool | None
-    weakness: bool | None
-    reflex_change: bool | None
-    gait_disturbance: bool | None
-    bladder_bowel_dysfunction: bool | None
-    radicular_pain: bool | None
-    symptom_onset: dt.date | None
-    referral_question: str
-    referred_by: str | None
-    created_at: dt.datetime
-    created_by: str | None
-    updated_at: dt.datetime
-    updated_by: str | None
-    readiness: Readiness
-    next_meeting: NextMeeting | None
-    notes: tuple[NoteView, ...] = field(default_factory=tuple)
-    open_action_items: int = 0
-
-    def as_input(self) -> CaseInput:
-        """The editable fields, as the form holds them."""
-        return CaseInput(
-            primary_site=self.primary_site,
-            levels=self.levels,
-            histology=self.histology,
-            hospital_number=self.hospital_number,
-            age=self.age,
-            birth_year=self.birth_year,
-            sex=self.sex,
-            known_cancer=self.known_cancer,
-            pain_score=self.pain_score,
-            pain_character=self.pain_character,
-            pain_new_or_worse=self.pain_new_or_worse,
-            numbness=self.numbness,
-            weakness=self.weakness,
-            reflex_change=self.reflex_change,
-            gait_disturbance=self.gait_disturbance,
-            bladder_bowel_dysfunction=self.bladder_bowel_dysfunction,
-            radicular_pain=self.radicular_pain,
-            symptom_onset=self.symptom_onset,
-            referral_question=self.referral_question,
-            referred_by=self.referred_by,
-        )

@@ -18,15 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from board.assessments.forms import PainForm
-from board.assessments.scores import load_case_scores
-from board.assessments.service import read_form
 from board.auth.roles import Role
-from board.db.models import Assessment, Case
-from board.errors import NotFoundError
+from board.cases.read_model import CaseReadModel
 from board.scoring.tokuhashi import TokuhashiBand, tokuhashi_band
 
 
@@ -122,36 +116,21 @@ class Baseline:
         )
 
 
-def capture_baseline(session: Session, case_id: int) -> Baseline:
-    """Take the snapshot from the case's current assessments (inside a transaction).
+def capture_baseline(case: CaseReadModel) -> Baseline:
+    """Take the snapshot from a case's read model (loaded in the finalizing transaction).
 
     Parameters
     ----------
-    session:
-        An open session.
-    case_id:
-        The case.
+    case:
+        The case: its typed pain form, referral pain score and derived scores.
 
     Returns
     -------
     Baseline
         The snapshot.
-
-    Raises
-    ------
-    NotFoundError
-        If there is no such case.
     """
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFoundError(f"Case {case_id} does not exist.")
-    scores = load_case_scores(session, case_id)
-    row = session.scalars(
-        select(Assessment).where(
-            Assessment.case_id == case_id, Assessment.role == Role.PAIN_PALLIATIVE
-        )
-    ).first()
-    pain_form = read_form(Role.PAIN_PALLIATIVE, row.data if row else None)[0]
+    scores = case.scores
+    pain_form = case.forms.get(Role.PAIN_PALLIATIVE)
     nrs = omed = None
     source = None
     if isinstance(pain_form, PainForm):

@@ -32,6 +32,7 @@ from board.audit.service import diff, jsonable, record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.cases.enums import CaseStatus
+from board.cases.read_model import load_case_read_model
 from board.cases.workflow import apply_transition
 from board.db.engine import Database
 from board.db.models import (
@@ -137,7 +138,7 @@ def _baseline(session: Session, plan: PlanVersion | None) -> Baseline:
     if plan is None:
         return Baseline()
     if plan.baseline is None:  # finalized before baselines were kept: take today's values
-        return capture_baseline(session, plan.case_id)
+        return capture_baseline(load_case_read_model(session, plan.case_id))
     return Baseline.from_dict(plan.baseline)
 
 

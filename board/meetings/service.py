@@ -24,8 +24,8 @@ from board.auth.permissions import Action, allowed, require
 from board.auth.roles import REQUIRED_ROLES, Role
 from board.cases.enums import CaseStatus, Urgency
 from board.cases.queries import readiness_of
+from board.cases.read_model import primary_site_label
 from board.cases.readiness import Readiness
-from board.cases.service import primary_site_label
 from board.db.engine import Database
 from board.db.models import (
     AgendaItem,

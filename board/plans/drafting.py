@@ -25,11 +25,11 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.cases.enums import CaseStatus
 from board.cases.queries import readiness_of
+from board.cases.read_model import load_case_read_model
 from board.cases.workflow import apply_transition
 from board.db.engine import Database
 from board.db.models import AgendaItem, Case, Meeting, PlanItem, PlanVersion, utcnow
 from board.errors import InvalidStateError, NotFoundError, ValidationError
-from board.meetings.case_facts import load_case_facts
 from board.meetings.enums import MeetingStatus
 from board.plans.catalogue import validate_details
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
@@ -170,7 +170,7 @@ def start_plan(
                 "before the board discusses it. Mark it ready first (with a reason if input "
                 "is still missing)."
             )
-        facts = load_case_facts(session, case_id)
+        read = load_case_read_model(session, case_id, now=now)
         plan = PlanVersion(
             case_id=case_id,
             number=1,
@@ -183,7 +183,7 @@ def start_plan(
             acknowledged_warnings=[],
             revision=1,
         )
-        snapshot_noms(plan, facts, noms_departures(facts.noms, []))
+        snapshot_noms(plan, read, noms_departures(read.noms, []))
         session.add(plan)
         item = session.scalars(
             select(AgendaItem).where(
@@ -449,8 +449,8 @@ def acknowledge_prompt(
         plan = load_plan(session, plan_id)
         check_version(session, plan, expected_version)
         require_draft(plan)
-        facts = load_case_facts(session, plan.case_id)
-        current = plan_safety_prompts(facts_of(plan), facts.safety_flags)
+        case = load_case_read_model(session, plan.case_id, now=now)
+        current = plan_safety_prompts(facts_of(plan), case.safety_flags)
         prompts = {warning_key(p): p for p in current}
         if key not in prompts:
             raise ValidationError(
@@ -460,7 +460,7 @@ def acknowledge_prompt(
         if key not in acknowledged:
             acknowledged.append(key)
             plan.acknowledged_warnings = acknowledged
-            touch(session, actor, plan, facts, now)
+            touch(session, actor, plan, case, now)
             record(
                 session,
                 actor,

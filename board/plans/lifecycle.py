@@ -26,13 +26,13 @@ from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.cases.enums import CaseStatus
+from board.cases.read_model import load_case_read_model
 from board.cases.workflow import apply_transition
 from board.db.engine import Database
 from board.db.models import AgendaItem, Case, Meeting, PlanItem, PlanVersion, SignOff, utcnow
 from board.errors import InvalidStateError, NotFoundError, PermissionDeniedError
 from board.followup.baseline import capture_baseline
 from board.followup.schedule import schedule_follow_ups
-from board.meetings.case_facts import load_case_facts
 from board.plans.drafting import mark_discussed
 from board.plans.enums import PlanStatus
 from board.plans.rules import signature_state
@@ -51,6 +51,7 @@ from board.plans.versions import (
     version_view,
 )
 from board.plans.views import PlanVersionView
+from board.reports.service import store_finalized_report
 
 
 def sign_plan(
@@ -108,8 +109,8 @@ def sign_plan(
                 "Only specialists recorded present at the meeting may sign its plans: "
                 "record your attendance first."
             )
-        facts = load_case_facts(session, plan.case_id)
-        _, _, blockers = draft_checks(plan, facts)
+        case = load_case_read_model(session, plan.case_id, now=now)
+        _, _, blockers = draft_checks(plan, case)
         if blockers:
             raise InvalidStateError("The plan cannot be signed yet: " + " ".join(blockers))
         already = session.scalar(
@@ -217,8 +218,10 @@ def finalize_plan(
                 "A plan without a chaired meeting is finalized by a specialist of a required "
                 "role who has signed it."
             )
-        facts = load_case_facts(session, plan.case_id)
-        departures, _, blockers = draft_checks(plan, facts)
+        # The case is read (and its scores derived) once: the checks, the NOMS snapshot,
+        # the baseline and the stored report all take this one read model.
+        case = load_case_read_model(session, plan.case_id, now=now)
+        departures, _, blockers = draft_checks(plan, case)
         if blockers:
             raise InvalidStateError("The plan cannot be finalized yet: " + " ".join(blockers))
         state = signature_state(required, current_signers.values())
@@ -248,8 +251,8 @@ def finalize_plan(
                 after={"status": PlanStatus.SUPERSEDED, "by_version": plan.number},
                 at=now,
             )
-        snapshot_noms(plan, facts, departures)
-        plan.baseline = capture_baseline(session, plan.case_id).to_dict()
+        snapshot_noms(plan, case, departures)
+        plan.baseline = capture_baseline(case).to_dict()
         plan.status = PlanStatus.FINALIZED
         plan.finalized_at = now
         plan.finalized_by_id = actor.user_id
@@ -272,32 +275,29 @@ def finalize_plan(
             at=now,
         )
         # The report that leaves the room: stored so the same bytes can be fetched later.
-        # (Imported here so pages that never finalize do not load the PDF libraries.)
-        from board.reports.service import store_finalized_report
-
-        store_finalized_report(session, plan, now)
-        case = session.get(Case, plan.case_id)
-        assert case is not None
+        store_finalized_report(session, plan, now, case=case)
+        case_row = session.get(Case, plan.case_id)
+        assert case_row is not None
         schedule_follow_ups(session, actor, plan, now=now)
-        if case.rediscussion_requested_at is not None:
+        if case_row.rediscussion_requested_at is not None:
             record(
                 session,
                 actor,
                 "case.rediscussion_done",
                 "case",
-                case.id,
-                case_id=case.id,
-                before={"rediscussion_requested_at": case.rediscussion_requested_at},
+                case_row.id,
+                case_id=case_row.id,
+                before={"rediscussion_requested_at": case_row.rediscussion_requested_at},
                 after={"rediscussion_requested_at": None, "plan_version": plan.number},
                 at=now,
             )
-            case.rediscussion_requested_at = None
-            case.rediscussion_reason = None
-        if case.status is CaseStatus.DISCUSSED:
+            case_row.rediscussion_requested_at = None
+            case_row.rediscussion_reason = None
+        if case_row.status is CaseStatus.DISCUSSED:
             apply_transition(
                 session,
                 actor,
-                case,
+                case_row,
                 CaseStatus.PLAN_FINALIZED,
                 reason=f"plan v{plan.number}",
                 now=now,

@@ -10,10 +10,9 @@ from sqlalchemy import select
 from board.accounts.users import display_names
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
+from board.cases.read_model import CaseReadModel, load_case_read_model
 from board.db.engine import Database
-from board.db.models import Case, PlanVersion
-from board.errors import NotFoundError
-from board.meetings.case_facts import load_case_facts
+from board.db.models import PlanVersion
 from board.plans.enums import PlanStatus
 from board.plans.rules import plan_safety_prompts, signature_state
 from board.plans.versions import (
@@ -27,7 +26,9 @@ from board.plans.versions import (
 from board.plans.views import PlanBoard
 
 
-def get_plan_board(db: Database, actor: Actor, case_id: int) -> PlanBoard:
+def get_plan_board(
+    db: Database, actor: Actor, case_id: int, *, case: CaseReadModel | None = None
+) -> PlanBoard:
     """Everything the plan screen shows for a case.
 
     Parameters
@@ -38,6 +39,8 @@ def get_plan_board(db: Database, actor: Actor, case_id: int) -> PlanBoard:
         Who is looking.
     case_id:
         The case.
+    case:
+        The case read model the page loaded for this run, if any (it is not read again).
 
     Returns
     -------
@@ -55,10 +58,10 @@ def get_plan_board(db: Database, actor: Actor, case_id: int) -> PlanBoard:
     """
     require(actor, Action.CASE_VIEW)
     with db.read() as session:
-        case = session.get(Case, case_id)
         if case is None:
-            raise NotFoundError(f"Case {case_id} does not exist.")
-        facts = load_case_facts(session, case_id)
+            case = load_case_read_model(session, case_id)
+        elif case.id != case_id:
+            raise ValueError(f"The read model of case {case.id} was passed for case {case_id}.")
         plans = session.scalars(
             select(PlanVersion).where(PlanVersion.case_id == case_id).order_by(PlanVersion.number)
         ).all()
@@ -72,10 +75,10 @@ def get_plan_board(db: Database, actor: Actor, case_id: int) -> PlanBoard:
         if current_row is not None:
             meeting = meeting_of(session, current_row)
             if current_row.status is PlanStatus.DRAFT:
-                departures, prompts, blockers = draft_checks(current_row, facts)
+                departures, prompts, blockers = draft_checks(current_row, case)
             else:
                 departures = tuple(current_row.noms_suggestion.get("departures", ()))
-                prompts = plan_safety_prompts(facts_of(current_row), facts.safety_flags)
+                prompts = plan_safety_prompts(facts_of(current_row), case.safety_flags)
         required = required_roles_for(meeting)
         signed = [s.role for s in current.sign_offs if s.current] if current else []
         chair_name = None
@@ -85,7 +88,7 @@ def get_plan_board(db: Database, actor: Actor, case_id: int) -> PlanBoard:
             case_id=case.id,
             case_status=case.status,
             case_version=case.version,
-            facts=facts,
+            case=case,
             versions=versions,
             current=current,
             departures=departures,

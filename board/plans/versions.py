@@ -27,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from board.accounts.users import display_names
 from board.auth.actor import Actor
 from board.auth.roles import REQUIRED_ROLES, Role
+from board.cases.read_model import CaseReadModel, load_case_read_model
 from board.db.engine import Database
 from board.db.models import (
     ActionItem,
@@ -41,7 +42,6 @@ from board.db.models import (
     utcnow,
 )
 from board.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
-from board.meetings.case_facts import CaseFacts, load_case_facts
 from board.plans.catalogue import COMPONENT_LABELS, describe_item, find_option
 from board.plans.enums import PlanStatus
 from board.plans.rules import ItemFacts, blockers_to_sign, noms_departures, plan_safety_prompts
@@ -170,12 +170,12 @@ def present_ids(session: Session, meeting_id: int | None) -> tuple[int, ...]:
 
 
 def draft_checks(
-    plan: PlanVersion, facts: CaseFacts
+    plan: PlanVersion, case: CaseReadModel
 ) -> tuple[tuple[str, ...], tuple[Any, ...], tuple[str, ...]]:
     """A draft's departures from NOMS, its safety prompts and what still blocks signing."""
     items = facts_of(plan)
-    departures = noms_departures(facts.noms, items)
-    prompts = plan_safety_prompts(items, facts.safety_flags)
+    departures = noms_departures(case.noms, items)
+    prompts = plan_safety_prompts(items, case.safety_flags)
     blockers = blockers_to_sign(
         intent=plan.intent,
         items=items,
@@ -187,9 +187,9 @@ def draft_checks(
     return departures, prompts, blockers
 
 
-def snapshot_noms(plan: PlanVersion, facts: CaseFacts, departures: Sequence[str]) -> None:
+def snapshot_noms(plan: PlanVersion, case: CaseReadModel, departures: Sequence[str]) -> None:
     """Store the NOMS suggestion and the plan's departures from it on the plan."""
-    snapshot: dict[str, Any] = facts.noms.to_dict() if facts.noms is not None else {}
+    snapshot: dict[str, Any] = case.noms.to_dict() if case.noms is not None else {}
     snapshot["departures"] = list(departures)
     plan.noms_suggestion = snapshot
 
@@ -198,18 +198,23 @@ def touch(
     session: Session,
     actor: Actor,
     plan: PlanVersion,
-    facts: CaseFacts | None,
+    case: CaseReadModel | None,
     now: dt.datetime | None = None,
 ) -> None:
     """Record a content edit at ``now`` (now when ``None``): new revision, who and when,
-    fresh NOMS snapshot."""
+    fresh NOMS snapshot.
+
+    ``case`` is the case read model when the action loaded it already (read here
+    otherwise).
+    """
     plan.revision = (plan.revision or 1) + 1
     plan.updated_at = now or utcnow()
     plan.updated_by_id = actor.user_id
-    facts = facts or load_case_facts(session, plan.case_id)
+    if case is None:
+        case = load_case_read_model(session, plan.case_id, now=now)
     session.flush()
     session.refresh(plan, attribute_names=["items"])
-    snapshot_noms(plan, facts, noms_departures(facts.noms, facts_of(plan)))
+    snapshot_noms(plan, case, noms_departures(case.noms, facts_of(plan)))
     session.flush()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from board.auth.roles import Role
 from board.cases.enums import CaseStatus
-from board.meetings.case_facts import CaseFacts
+from board.cases.read_model import CaseReadModel
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
 from board.plans.rules import SignatureState
 from board.scoring.safety import SafetyWarning
@@ -148,7 +148,7 @@ class PlanBoard:
     case_id: int
     case_status: CaseStatus
     case_version: int
-    facts: CaseFacts
+    case: CaseReadModel
     versions: tuple[PlanVersionView, ...]
     current: PlanVersionView | None
     departures: tuple[str, ...]

@@ -1,7 +1,8 @@
 """Build the :class:`~board.reports.model.BoardReport` of a case inside an open session.
 
-Key facts, scores and each role's input come from :mod:`board.meetings.case_facts` (its
-public output only); the plan, meeting, imaging, pathology and notes are read directly
+Key facts, scores and each role's input come from the case read model
+(:mod:`board.cases.read_model`), passed in by a caller that has loaded it already or
+loaded here once; the plan, meeting, imaging, pathology and notes are read directly
 with small queries.
 """
 
@@ -15,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from board.accounts.users import display_names
+from board.cases.read_model import CaseReadModel, load_case_read_model
 from board.db.models import (
     ActionItem,
     Attendance,
     Biopsy,
-    Case,
     Dissent,
     FollowUp,
     ImagingSeries,
@@ -31,10 +32,10 @@ from board.db.models import (
     utcnow,
 )
 from board.errors import NotFoundError
-from board.meetings.case_facts import CaseFacts, ScoreLine, load_case_facts
 from board.plans.catalogue import COMPONENT_LABELS, INTENT_LABELS, describe_item
 from board.plans.enums import PlanStatus
 from board.reports.model import (
+    REPORT_SCORES,
     ActionRow,
     AttendanceRow,
     BoardReport,
@@ -45,7 +46,6 @@ from board.reports.model import (
     PathologyRow,
     PlanComponentRow,
     ReportHeader,
-    ScoreRow,
     SignOffRow,
     SpecialtyInput,
 )
@@ -57,53 +57,6 @@ def _label(value: Any) -> str:
         return label
     text = str(getattr(value, "value", value))
     return text.replace("_", " ").capitalize()
-
-
-def _components(line: ScoreLine, facts: CaseFacts) -> tuple[str, ...]:
-    """The component lines of a score, as far as the case facts expose them."""
-    found: list[str] = []
-    for component in getattr(line, "components", ()) or ():
-        name = getattr(component, "name", None)
-        if name is None:
-            found.append(str(component))
-            continue
-        finding = getattr(component, "finding_label", None) or "unknown"
-        points = getattr(component, "points", None)
-        found.append(f"{name}: {finding}" + (f" ({points} points)" if points is not None else ""))
-    if line.key == "noms" and facts.noms is not None:
-        found.extend(facts.noms.reasoning)
-    if line.key in ("tokuhashi", "tomita") and facts.performance != "not recorded":
-        found.append(f"performance status: {facts.performance}")
-    if line.key in ("noms", "tokuhashi") and facts.neurology != "not recorded":
-        found.append(f"neurology: {facts.neurology}")
-    return tuple(found)
-
-
-def _scores(facts: CaseFacts) -> tuple[ScoreRow, ...]:
-    rows = [
-        ScoreRow(
-            key=line.key,
-            name=line.name,
-            value=line.value,
-            category=line.category,
-            complete=line.complete,
-            source=line.source,
-            components=_components(line, facts),
-        )
-        for line in facts.scores
-    ]
-    rows.append(
-        ScoreRow(
-            key="performance",
-            name="Performance status",
-            value=facts.performance,
-            category=facts.neurology if facts.neurology != "not recorded" else "",
-            complete=facts.performance != "not recorded",
-            source="ECOG (Oken 1982); Karnofsky (1949)",
-            components=(),
-        )
-    )
-    return tuple(rows)
 
 
 def _imaging(session: Session, case_id: int) -> tuple[ImagingRow, ...]:
@@ -183,20 +136,20 @@ def _follow_ups(session: Session, case_id: int) -> tuple[FollowUpRow, ...]:
     )
 
 
-def _presenting(case: Case, facts: CaseFacts) -> tuple[str, ...]:
-    lines = [f"Pain: {facts.pain}"]
-    if facts.symptoms:
-        lines.append("Symptoms: " + ", ".join(facts.symptoms))
+def _presenting(case: CaseReadModel) -> tuple[str, ...]:
+    lines = [f"Pain: {case.pain}"]
+    if case.symptoms:
+        lines.append("Symptoms: " + ", ".join(case.symptoms))
     if case.symptom_onset is not None:
         lines.append(f"Onset: {case.symptom_onset.isoformat()}")
-    lines.append(f"Performance status: {facts.performance}")
-    lines.append(f"Neurology: {facts.neurology}")
+    lines.append(f"Performance status: {case.performance}")
+    lines.append(f"Neurology: {case.neurology}")
     if case.referred_by:
         lines.append(f"Referred by: {case.referred_by}")
     return tuple(lines)
 
 
-def _noms_text(plan: PlanVersion | None, facts: CaseFacts) -> str:
+def _noms_text(plan: PlanVersion | None, case: CaseReadModel) -> str:
     """The NOMS suggestion: the plan's snapshot when there is one, else the live one."""
     if plan is not None:
         result = (plan.noms_suggestion or {}).get("result")
@@ -204,7 +157,7 @@ def _noms_text(plan: PlanVersion | None, facts: CaseFacts) -> str:
             suggestions = result.get("suggestions")
             if isinstance(suggestions, list) and suggestions:
                 return "; ".join(str(s) for s in suggestions)
-    return facts.noms_summary
+    return case.noms_summary
 
 
 def select_plan(session: Session, case_id: int, plan_id: int | None = None) -> PlanVersion | None:
@@ -248,6 +201,7 @@ def load_report(
     *,
     plan_id: int | None = None,
     generated_at: dt.datetime | None = None,
+    case: CaseReadModel | None = None,
 ) -> BoardReport:
     """Build the report of a case inside an open session (no permission check).
 
@@ -261,6 +215,9 @@ def load_report(
         The plan version to show; the latest when ``None``.
     generated_at:
         The time printed as "generated at"; now when ``None``.
+    case:
+        The case read model when the caller has loaded it in this transaction (it must
+        be case ``case_id``); loaded here when ``None``.
 
     Returns
     -------
@@ -272,10 +229,10 @@ def load_report(
     NotFoundError
         If there is no such case or plan version.
     """
-    case = session.get(Case, case_id)
     if case is None:
-        raise NotFoundError(f"Case {case_id} does not exist.")
-    facts = load_case_facts(session, case_id)
+        case = load_case_read_model(session, case_id)
+    elif case.id != case_id:
+        raise ValueError(f"The read model of case {case.id} was passed for case {case_id}.")
     plan = select_plan(session, case_id, plan_id)
     meeting = session.get(Meeting, plan.meeting_id) if plan and plan.meeting_id else None
 
@@ -326,13 +283,13 @@ def load_report(
     draft = plan is None or plan.status is not PlanStatus.FINALIZED
     header = ReportHeader(
         case_id=case.id,
-        pseudonym=facts.pseudonym,
-        hospital_number=case.patient.hospital_number,
-        age=facts.age,
-        sex=facts.sex,
-        primary=facts.primary_site_label,
-        histology=facts.histology,
-        levels=facts.levels,
+        pseudonym=case.pseudonym,
+        hospital_number=case.hospital_number,
+        age=case.age,
+        sex=case.sex.label,
+        primary=case.primary_site_label,
+        histology=case.current_histology,
+        levels=case.levels,
         meeting=f"{meeting.title}, {meeting.starts_at:%Y-%m-%d %H:%M} UTC" if meeting else None,
         meeting_date=meeting.starts_at.date() if meeting else None,
         plan_number=plan.number if plan else None,
@@ -346,16 +303,16 @@ def load_report(
     return BoardReport(
         header=header,
         referral_question=case.referral_question or "",
-        presenting_problem=_presenting(case, facts),
-        red_flags=facts.red_flags,
-        urgent=facts.urgent,
+        presenting_problem=_presenting(case),
+        red_flags=case.urgency_reasons,
+        urgent=case.urgent,
         imaging=_imaging(session, case_id),
         pathology=_pathology(session, case_id),
         specialties=tuple(
-            SpecialtyInput(_label(r.role), r.submitted, r.summary) for r in facts.role_inputs
+            SpecialtyInput(_label(r.role), r.submitted, r.summary) for r in case.role_inputs
         ),
-        scores=_scores(facts),
-        noms_suggestion=_noms_text(plan, facts),
+        scores=tuple(case.scores.get(key) for key in REPORT_SCORES),
+        noms_suggestion=_noms_text(plan, case),
         departures=departures,
         deviation_reason=plan.deviation_reason if plan else None,
         plan_intent=INTENT_LABELS.get(plan.intent) if plan and plan.intent else None,
@@ -392,4 +349,5 @@ def load_report(
         ),
         notes=_notes(session, case_id),
         generated_at=generated_at or utcnow(),
+        case=case,
     )

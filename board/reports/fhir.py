@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -111,16 +110,6 @@ def _instant(value: Any) -> str:
     return text if value.tzinfo is not None else text + "+00:00"
 
 
-def _performance(text: str) -> tuple[int | None, int | None]:
-    """ECOG grade and Karnofsky percentage from the case facts' performance line."""
-    ecog = re.search(r"\bECOG ([0-5])\b", text)
-    karnofsky = re.search(r"\bKarnofsky (\d{1,3})%", text)
-    return (
-        int(ecog.group(1)) if ecog else None,
-        int(karnofsky.group(1)) if karnofsky else None,
-    )
-
-
 def build_bundle(report: BoardReport, pdf: bytes) -> dict[str, Any]:
     """The FHIR R4 Bundle (as a JSON-ready mapping) of a report.
 
@@ -216,8 +205,9 @@ def build_bundle(report: BoardReport, pdf: bytes) -> dict[str, Any]:
     )
 
     status = "final" if final else "preliminary"
-    performance = next((s.value for s in report.scores if s.key == "performance"), "")
-    ecog, karnofsky = _performance(performance)
+    scores = report.case.scores if report.case is not None else None
+    ecog = None if scores is None or scores.ecog is None else scores.ecog.grade
+    karnofsky = None if scores is None else scores.karnofsky
     observation_ids: list[str] = []
     if ecog is not None:
         code, display = ECOG_ANSWERS[ecog]
@@ -254,15 +244,15 @@ def build_bundle(report: BoardReport, pdf: bytes) -> dict[str, Any]:
             )
         )
     for n, score in enumerate(report.scores):
-        if score.key == "performance":
-            continue
         observation: dict[str, Any] = {
             "resourceType": "Observation",
             "status": status if score.complete else "preliminary",
             "category": [_coding(OBSERVATION_CATEGORY, "exam", "Exam")],
             "code": {
-                "coding": [{"system": SCORE_SYSTEM, "code": score.key, "display": score.name}],
-                "text": score.name,
+                "coding": [
+                    {"system": SCORE_SYSTEM, "code": score.key, "display": score.short_name}
+                ],
+                "text": score.short_name,
             },
             "subject": subject,
             "focus": [_ref(secondary_id)],
@@ -272,10 +262,11 @@ def build_bundle(report: BoardReport, pdf: bytes) -> dict[str, Any]:
         }
         if score.category:
             observation["interpretation"] = [{"text": score.category}]
-        if score.components:
+        components = report.components(score)
+        if components:
             observation["component"] = [
-                {"code": {"text": f"{score.name} component"}, "valueString": c}
-                for c in score.components
+                {"code": {"text": f"{score.short_name} component"}, "valueString": c}
+                for c in components
             ]
         observation_ids.append(add("score", observation, n))
 

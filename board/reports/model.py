@@ -9,6 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from board.assessments.derive import DerivedScore
+from board.cases.read_model import NOT_RECORDED, CaseReadModel
+
+#: The scores of the report's score table, in order (then the performance status line).
+REPORT_SCORES = ("sins", "escc", "noms", "tokuhashi", "tomita")
+PERFORMANCE_SOURCE = "ECOG (Oken 1982); Karnofsky (1949)"
+
+#: One line of the score table: name, result, category, component lines, source.
+ScoreTableLine = tuple[str, str, str, tuple[str, ...], str]
+
 CONFIDENTIALITY = (
     "Confidential: contains health information about a pseudonymised patient. For the "
     "treating teams only; do not forward outside the care pathway."
@@ -71,19 +81,6 @@ class SpecialtyInput:
     role: str
     submitted: bool
     summary: str
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreRow:
-    """One score with its value, category, components and source."""
-
-    key: str
-    name: str
-    value: str
-    category: str
-    complete: bool
-    source: str
-    components: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +157,10 @@ class BoardReport:
 
     ``plan_*`` fields are empty when the case has no plan yet; ``header.draft`` is True
     unless the shown plan version is finalized (renderers then watermark DRAFT).
+    ``scores`` are the case's derived scores shown in the score table
+    (:data:`REPORT_SCORES`); ``case`` is the case read model the report was built from,
+    which gives the table its extra lines (NOMS reasoning, performance status,
+    neurology). A model built by hand without it shows the scores' own lines only.
     """
 
     header: ReportHeader
@@ -170,7 +171,7 @@ class BoardReport:
     imaging: tuple[ImagingRow, ...]
     pathology: tuple[PathologyRow, ...]
     specialties: tuple[SpecialtyInput, ...]
-    scores: tuple[ScoreRow, ...]
+    scores: tuple[DerivedScore, ...]
     noms_suggestion: str
     departures: tuple[str, ...]
     deviation_reason: str | None
@@ -186,11 +187,64 @@ class BoardReport:
     notes: tuple[NoteRow, ...]
     generated_at: dt.datetime
     confidentiality: str = CONFIDENTIALITY
+    case: CaseReadModel | None = None
 
     @property
     def title(self) -> str:
         """The report's title line."""
         return f"Spine tumor board report: {self.header.pseudonym}"
+
+    def components(self, score: DerivedScore) -> tuple[str, ...]:
+        """A score's component lines in the report: its inputs (SINS lesion by lesion),
+        then the NOMS reasoning, performance status and neurology where they bear on it.
+
+        Parameters
+        ----------
+        score:
+            One of :attr:`scores`.
+
+        Returns
+        -------
+        tuple[str, ...]
+            The lines, in order.
+        """
+        case = self.case
+        found = list(score.components)
+        if case is None:
+            return tuple(found)
+        if score.key == "noms" and case.noms is not None:
+            found.extend(case.noms.reasoning)
+        if score.key in ("tokuhashi", "tomita") and case.performance != NOT_RECORDED:
+            found.append(f"performance status: {case.performance}")
+        if score.key in ("noms", "tokuhashi") and case.neurology != NOT_RECORDED:
+            found.append(f"neurology: {case.neurology}")
+        return tuple(found)
+
+    def score_table(self) -> tuple[ScoreTableLine, ...]:
+        """The score table both renderers print: each score, then performance status.
+
+        Returns
+        -------
+        tuple[ScoreTableLine, ...]
+            (name, result, category, component lines, source) per line; the
+            performance line (from the read model) has the neurology as its category
+            (empty when not recorded).
+        """
+        case = self.case
+        lines: list[ScoreTableLine] = [
+            (s.short_name, s.value, s.category, self.components(s), s.source) for s in self.scores
+        ]
+        if case is not None:
+            lines.append(
+                (
+                    "Performance status",
+                    case.performance,
+                    case.neurology if case.neurology != NOT_RECORDED else "",
+                    (),
+                    PERFORMANCE_SOURCE,
+                )
+            )
+        return tuple(lines)
 
 
 SECTION_TITLES: tuple[str, ...] = (

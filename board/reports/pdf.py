@@ -288,14 +288,8 @@ def _render(w: _Writer, report: BoardReport) -> None:
     w.table(
         ("Score", "Result", "Category", "Components", "Source"),
         [
-            (
-                s.name,
-                s.value,
-                s.category or "-",
-                "\n".join(s.components) or "-",
-                s.source,
-            )
-            for s in report.scores
+            (name, value, category or "-", "\n".join(components) or "-", source)
+            for name, value, category, components, source in report.score_table()
         ],
         (22, 24, 40, 60, 34),
     )

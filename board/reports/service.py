@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
+from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.db.models import PlanVersion
 from board.errors import ValidationError
@@ -60,7 +61,9 @@ class ReportFile:
     stored: bool
 
 
-def get_report(db: Database, actor: Actor, case_id: int) -> BoardReport:
+def get_report(
+    db: Database, actor: Actor, case_id: int, *, case: CaseReadModel | None = None
+) -> BoardReport:
     """The report model of a case, for the preview (not audited: nothing leaves the app).
 
     Parameters
@@ -71,6 +74,8 @@ def get_report(db: Database, actor: Actor, case_id: int) -> BoardReport:
         Who is looking (needs permission to view cases).
     case_id:
         The case.
+    case:
+        The case read model the page loaded for this run, if any (it is not read again).
 
     Returns
     -------
@@ -86,7 +91,7 @@ def get_report(db: Database, actor: Actor, case_id: int) -> BoardReport:
     """
     require(actor, Action.CASE_VIEW)
     with db.read() as session:
-        return load_report(session, case_id)
+        return load_report(session, case_id, case=case)
 
 
 def render(report: BoardReport, fmt: ReportFormat) -> bytes:
@@ -118,7 +123,7 @@ def _filename(report: BoardReport, fmt: ReportFormat) -> str:
 
 
 def report_data(
-    session: Session, case_id: int, fmt: ReportFormat
+    session: Session, case_id: int, fmt: ReportFormat, *, case: CaseReadModel | None = None
 ) -> tuple[BoardReport, bytes, bool, int | None]:
     """The report of a case's latest plan version and its file, inside a session.
 
@@ -130,6 +135,8 @@ def report_data(
         The case.
     fmt:
         PDF or HTML.
+    case:
+        The case read model, when the caller loaded it in this session.
 
     Returns
     -------
@@ -149,7 +156,7 @@ def report_data(
             stored = bytes(plan.report_pdf)
         elif fmt is ReportFormat.HTML and plan.report_html:
             stored = plan.report_html.encode("utf-8")
-    report = load_report(session, case_id, plan_id=plan.id if plan else None)
+    report = load_report(session, case_id, plan_id=plan.id if plan else None, case=case)
     data = stored if stored is not None else render(report, fmt)
     return report, data, stored is not None, plan.id if plan else None
 
@@ -219,7 +226,13 @@ def export_report(
     return ReportFile(_filename(report, fmt), fmt.mime, data, stored)
 
 
-def store_finalized_report(session: Session, plan: PlanVersion, at: dt.datetime) -> None:
+def store_finalized_report(
+    session: Session,
+    plan: PlanVersion,
+    at: dt.datetime,
+    *,
+    case: CaseReadModel | None = None,
+) -> None:
     """Render and store the report of a plan version being finalized (same transaction).
 
     Parameters
@@ -230,8 +243,11 @@ def store_finalized_report(session: Session, plan: PlanVersion, at: dt.datetime)
         The plan version, already marked finalized and flushed.
     at:
         The finalization time, printed as "generated at".
+    case:
+        The case read model the finalizing transaction loaded (loaded here when
+        ``None``).
     """
-    report = load_report(session, plan.case_id, plan_id=plan.id, generated_at=at)
+    report = load_report(session, plan.case_id, plan_id=plan.id, generated_at=at, case=case)
     plan.report_pdf = render_pdf(report)
     plan.report_html = render_html(report)
     session.flush()

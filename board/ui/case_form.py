@@ -6,8 +6,9 @@ import streamlit as st
 
 from board.auth.actor import Actor
 from board.cases.enums import Sex
+from board.cases.read_model import CaseReadModel
 from board.cases.service import PAIN_CHARACTERS, create_case, primary_site_options, update_case
-from board.cases.views import CaseDetail, CaseInput
+from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.ui.errors import user_errors
 from board.ui.widgets import tri_state
@@ -148,7 +149,7 @@ def _fields(prefix: str, current: CaseInput | None) -> CaseInput:
     )
 
 
-def new_case_form(db: Database, actor: Actor) -> CaseDetail | None:
+def new_case_form(db: Database, actor: Actor) -> CaseReadModel | None:
     """Render the new-case form; returns the created case after a successful submit.
 
     On invalid input the message names the field and what was expected, and the form
@@ -164,7 +165,7 @@ def new_case_form(db: Database, actor: Actor) -> CaseDetail | None:
     return None
 
 
-def edit_case_form(db: Database, actor: Actor, case: CaseDetail) -> CaseDetail | None:
+def edit_case_form(db: Database, actor: Actor, case: CaseReadModel) -> CaseReadModel | None:
     """Render the edit form for ``case``.
 
     The version the user started from is kept in the session, so a save after someone

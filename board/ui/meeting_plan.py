@@ -16,6 +16,7 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action
 from board.auth.roles import Role
 from board.cases.enums import CaseStatus
+from board.cases.read_model import CaseReadModel
 from board.cases.workflow import set_case_status
 from board.db.engine import Database
 from board.meetings.service import people
@@ -61,7 +62,7 @@ STATUS_LABELS = {
 def render_plan(
     db: Database,
     actor: Actor,
-    case_id: int,
+    case: CaseReadModel,
     *,
     prefix: str,
     meeting_id: int | None = None,
@@ -76,8 +77,8 @@ def render_plan(
         The database.
     actor:
         The signed-in user.
-    case_id:
-        The case.
+    case:
+        The case read model the page loaded for this run (not read again).
     prefix:
         Prefix of the widget keys (the presenter and the case tab differ).
     meeting_id:
@@ -92,7 +93,7 @@ def render_plan(
     PlanBoard
         What was shown.
     """
-    board = get_plan_board(db, actor, case_id)
+    board = get_plan_board(db, actor, case.id, case=case)
     plan = board.current
     left, right = st.columns([3, 2], gap="large")
     with right:
@@ -133,10 +134,10 @@ def _noms_panel(board: PlanBoard) -> None:
             missing = list(result.get("missing", []))
             reasoning = list(result.get("reasoning", []))
             st.caption(f"As recorded when version {plan.number} was finalized.")  # type: ignore[union-attr]
-        elif board.facts.noms is not None:
-            suggestions = list(board.facts.noms.suggestions)
-            missing = list(board.facts.noms.missing)
-            reasoning = list(board.facts.noms.reasoning)
+        elif board.case.noms is not None:
+            suggestions = list(board.case.noms.suggestions)
+            missing = list(board.case.noms.missing)
+            reasoning = list(board.case.noms.reasoning)
         else:
             suggestions, missing, reasoning = [], ["the inputs"], []
         if suggestions:

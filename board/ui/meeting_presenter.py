@@ -11,8 +11,9 @@ import datetime as dt
 
 import streamlit as st
 
+from board.assessments.derive import DerivedScore
+from board.cases.read_model import CaseReadModel
 from board.db.models import utcnow
-from board.meetings.case_facts import CaseFacts, ScoreLine
 from board.meetings.enums import AgendaTriage
 from board.meetings.views import AgendaRow
 from board.ui.meeting_common import clock
@@ -68,18 +69,18 @@ def render_timer(row: AgendaRow) -> None:
         st.caption("timer paused")
 
 
-def _score(line: ScoreLine) -> None:
+def _score(score: DerivedScore) -> None:
     with st.container(border=True):
-        if line.complete:
-            st.markdown(f"#### {line.name} {md_escape(line.value)}")
-            st.markdown(md_escape(line.category))
+        if score.complete:
+            st.markdown(f"#### {score.short_name} {md_escape(score.value)}")
+            st.markdown(md_escape(score.category))
         else:
-            st.markdown(f"#### {line.name}: incomplete")
-            st.caption(md_escape(line.category))
+            st.markdown(f"#### {score.short_name}: incomplete")
+            st.caption(md_escape(score.category))
 
 
-def _noms(facts: CaseFacts) -> None:
-    noms = facts.noms
+def _noms(case: CaseReadModel) -> None:
+    noms = case.noms
     with st.container(border=True):
         st.markdown("#### NOMS suggestion")
         if noms is None or not noms.suggestions:
@@ -96,39 +97,39 @@ def _noms(facts: CaseFacts) -> None:
             )
 
 
-def render_facts(facts: CaseFacts, row: AgendaRow) -> None:
+def render_facts(case: CaseReadModel, row: AgendaRow) -> None:
     """The key facts of the case in three large columns.
 
     Parameters
     ----------
-    facts:
-        From :func:`board.meetings.case_facts.gather_case_facts`.
+    case:
+        The case read model (:func:`board.cases.service.get_case`).
     row:
         The case's agenda entry (triage).
     """
     problem, scores, inputs = st.columns([1.15, 1, 1.15], gap="large")
     with problem:
         st.markdown("### Presenting problem")
-        st.markdown(md_escape(facts.referral_question or "No referral question recorded."))
+        st.markdown(md_escape(case.referral_question or "No referral question recorded."))
         if row.rediscussion_reason:
             st.warning(
                 md_escape(f"Back from follow-up for re-discussion: {row.rediscussion_reason}"),
                 icon=":material/replay:",
             )
-        if facts.urgent:
+        if case.urgent:
             st.error(
-                md_escape("Red flags: " + "; ".join(facts.red_flags or ("urgent",))),
+                md_escape("Red flags: " + "; ".join(case.urgency_reasons or ("urgent",))),
                 icon=":material/emergency:",
             )
-        elif facts.symptoms:
-            st.warning(md_escape("Symptoms: " + "; ".join(facts.symptoms)))
+        elif case.symptoms:
+            st.warning(md_escape("Symptoms: " + "; ".join(case.symptoms)))
         lines = [
-            ("Levels", ", ".join(facts.levels) or "none recorded"),
-            ("Primary", facts.primary_site_label),
-            ("Histology", facts.histology or "unknown"),
-            ("Pain", facts.pain),
-            ("Performance", facts.performance),
-            ("Neurology", facts.neurology),
+            ("Levels", ", ".join(case.levels) or "none recorded"),
+            ("Primary", case.primary_site_label),
+            ("Histology", case.current_histology or "unknown"),
+            ("Pain", case.pain),
+            ("Performance", case.performance),
+            ("Neurology", case.neurology),
         ]
         for label, value in lines:
             st.markdown(f"**{label}:** " + md_escape(value))
@@ -136,21 +137,19 @@ def render_facts(facts: CaseFacts, row: AgendaRow) -> None:
             st.info("Standard of care, list only.", icon=":material/list:")
     with scores:
         st.markdown("### Scores")
-        by_key = {line.key: line for line in facts.scores}
         for key in ("sins", "escc", "tokuhashi", "tomita"):
-            if key in by_key:
-                _score(by_key[key])
-        _noms(facts)
+            _score(case.scores.get(key))
+        _noms(case)
         st.caption("Scores advise; the board decides.")
     with inputs:
         st.markdown("### Specialist input")
-        for role_input in facts.role_inputs:
+        for role_input in case.role_inputs:
             mark = ":material/check_circle:" if role_input.submitted else ":material/pending:"
             st.markdown(f"{mark} **{role_input.role.label}:** " + md_escape(role_input.summary))
-        if facts.images:
+        if case.images:
             st.markdown("### Key images")
-            columns = st.columns(len(facts.images))
-            for column, image in zip(columns, facts.images, strict=True):
+            columns = st.columns(len(case.images))
+            for column, image in zip(columns, case.images, strict=True):
                 with column:
                     st.image(image.png, width="stretch")
                     st.caption(md_escape(image.caption))

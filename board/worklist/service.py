@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.cases.queries import next_meetings, open_action_counts, readiness_of
-from board.cases.service import primary_site_label
+from board.cases.read_model import primary_site_label
 from board.db.engine import Database
 from board.db.models import AgendaItem, Assessment, Case, Meeting, Patient, utcnow
 from board.followup.due import due_follow_ups_for, has_due_follow_up

@@ -12,8 +12,9 @@ from sqlalchemy import update
 from board.auth.actor import Actor
 from board.auth.roles import REQUIRED_ROLES, Role
 from board.cases.enums import CaseStatus, Urgency
+from board.cases.read_model import CaseReadModel
 from board.cases.service import create_case, get_case, update_case
-from board.cases.views import CaseDetail, CaseInput
+from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.db.models import AgendaItem, Assessment, Case, Meeting, utcnow
 from board.meetings.enums import MeetingStatus
@@ -235,7 +236,7 @@ def test_filters_combine(db: Database, admin: Actor, new_case: NewCase) -> None:
 def test_search_by_pseudonym_or_hospital_number(
     db: Database, admin: Actor, new_case: NewCase
 ) -> None:
-    first: CaseDetail = create_case(db, admin, new_case(hospital_number="MRN-001"))
+    first: CaseReadModel = create_case(db, admin, new_case(hospital_number="MRN-001"))
     second = create_case(db, admin, new_case(hospital_number="MRN-002"))
     assert _ids(db, admin, WorklistFilter(search=first.pseudonym.lower())) == [first.id]
     assert _ids(db, admin, WorklistFilter(search=second.pseudonym[3:7])) == [second.id]

@@ -13,6 +13,34 @@ from board.demo import DEMO_PASSWORD
 VIEWPORT = {"width": 1920, "height": 1080}
 TIMEOUT_MS = 30_000
 
+#: Counts the app's script runs: each time ``.stApp`` enters the "running" state.
+#: Installed in every page before the app loads, so a click can wait for the run it
+#: caused instead of guessing with a sleep.
+RUN_COUNTER = """
+(() => {
+  window.__tbRuns = 0;
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.target.getAttribute('data-test-script-state') === 'running') {
+        window.__tbRuns += 1;
+      }
+    }
+  }).observe(document, {
+    attributes: true, subtree: true, attributeFilter: ['data-test-script-state'],
+  });
+})();
+"""
+
+#: The app is settled: its script is not running and no element is stale (left over
+#: from the previous run, about to be replaced).
+SETTLED = """() => {
+  const app = document.querySelector('.stApp');
+  return !!app
+    && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-stale="true"]')
+    && !document.querySelector('[data-testid="stStatusWidget"]');
+}"""
+
 
 OPEN_PAGES: list[Any] = []
 
@@ -20,6 +48,7 @@ OPEN_PAGES: list[Any] = []
 def new_page(browser: Any) -> Any:
     """A 1920x1080 page in its own browser context (its own cookies), long timeouts."""
     context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(RUN_COUNTER)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     # Assertions wait as long as actions: finalizing renders the report, which takes a
@@ -32,12 +61,30 @@ def new_page(browser: Any) -> Any:
 
 
 def settle(page: Any) -> None:
-    """Wait until Streamlit has finished the current script run."""
-    page.wait_for_timeout(300)
+    """Wait until Streamlit has finished the current script run (no stale element left)."""
+    page.wait_for_function(SETTLED, timeout=TIMEOUT_MS)
+
+
+def runs(page: Any) -> int:
+    """How many script runs the page has seen so far."""
+    return int(page.evaluate("() => window.__tbRuns || 0"))
+
+
+def settle_after(page: Any, before: int) -> None:
+    """Wait for a script run started after ``before`` runs, and for it to finish."""
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS
+        f"() => (window.__tbRuns || 0) > {before} && ({SETTLED})()", timeout=TIMEOUT_MS
     )
-    page.wait_for_timeout(200)
+
+
+def open_tab(page: Any, name: str) -> None:
+    """Select a tab once the page has settled, and check that it is selected."""
+    from playwright.sync_api import expect
+
+    settle(page)
+    tab = page.get_by_role("tab", name=name)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
 
 
 def sign_in(page: Any, url: str, username: str) -> None:
@@ -49,8 +96,11 @@ def sign_in(page: Any, url: str, username: str) -> None:
 
 
 def click(page: Any, name: str, exact: bool = True) -> None:
-    page.get_by_role("button", name=name, exact=exact).first.click()
+    """Click a button and wait for the script run it starts to finish."""
     settle(page)
+    before = runs(page)
+    page.get_by_role("button", name=name, exact=exact).first.click()
+    settle_after(page, before)
 
 
 def choose(page: Any, label: str, option: str) -> None:
@@ -68,13 +118,19 @@ def choose(page: Any, label: str, option: str) -> None:
 
     for _attempt in range(4):
         settle(page)
+        if option in shown():
+            return
+        before = runs(page)
         page.get_by_label(label, exact=True).first.click()
         try:
             page.get_by_role("option", name=option, exact=True).first.click(timeout=10_000)
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
             continue
-        settle(page)
+        try:
+            settle_after(page, before)
+        except PlaywrightTimeout:
+            continue
         if option in shown():
             return
     raise AssertionError(f"Could not choose {option!r} in {label!r}: shows {shown()!r}")

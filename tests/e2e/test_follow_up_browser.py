@@ -19,7 +19,7 @@ from board.cases.enums import CaseStatus
 from board.db.engine import Database
 from board.db.models import Case, FollowUp, Patient
 from board.followup.enums import Adherence, FollowUpStatus
-from tests.e2e.pages import choose, click, new_page, settle, sign_in
+from tests.e2e.pages import choose, click, new_page, open_tab, settle, sign_in
 from tests.e2e.servers import AppServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -38,13 +38,12 @@ def test_record_an_overdue_follow_up_in_the_browser(
     page = new_page(browser)
     sign_in(page, f"{app_server.url}/case?case={case_id}", "demo.radiotherapist")
     expect(page.get_by_role("heading", name="Case TB-DEMO11")).to_be_visible()
-    page.get_by_role("tab", name="Follow-up").click()
-    settle(page)
+    open_tab(page, "Follow-up")
     expect(page.get_by_role("button", name="Record this follow-up")).to_be_visible()
 
     click(page, "Record this follow-up")
     # A rerun shows the case page's first tab again (the tabs are not tracked).
-    page.get_by_role("tab", name="Follow-up").click()
+    open_tab(page, "Follow-up")
     pain = page.get_by_role("spinbutton", name="Worst pain at the treated site", exact=False)
     pain.fill("1")
     pain.press("Tab")
@@ -54,7 +53,7 @@ def test_record_an_overdue_follow_up_in_the_browser(
     choose(page, "Adherence to the plan", "Given as planned")
     page.get_by_role("textbox", name="Treatment given").fill("cEBRT 8 Gy in 1 fraction to L2")
     click(page, "Record follow-up")
-    page.get_by_role("tab", name="Follow-up").click()
+    open_tab(page, "Follow-up")
 
     # Baseline 5/10 without opioid -> 1/10 without opioid: pain down 2 or more.
     expect(page.get_by_text("Follow-up recorded. Pain response: partial response")).to_be_visible()

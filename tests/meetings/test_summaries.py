@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from board.auth.roles import Role
-from board.meetings.case_facts import summarise_input
+from board.cases.inputs import summarise_input
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from board.auth.actor import Actor
-from board.cases.views import CaseDetail
+from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.ui.case_tabs import (
     assessments,
@@ -23,7 +23,7 @@ from board.ui.case_tabs import (
     summary,
 )
 
-Renderer = Callable[[Database, Actor, CaseDetail], None]
+Renderer = Callable[[Database, Actor, CaseReadModel], None]
 
 #: (tab label, renderer) in display order.
 TABS: tuple[tuple[str, Renderer], ...] = (

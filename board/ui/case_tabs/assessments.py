@@ -11,9 +11,9 @@ from board.assessments.service import AssessmentView, list_assessments
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
 from board.auth.roles import Role
+from board.cases.read_model import CaseReadModel
 from board.cases.service import add_note
 from board.cases.specialist_input import save_assessment
-from board.cases.views import CaseDetail
 from board.db.engine import Database
 from board.ui.assessment_widgets import field_widget, lesion_rows, read_only_rows
 from board.ui.errors import user_errors
@@ -29,7 +29,7 @@ def _status(view: AssessmentView) -> str:
     return "not started"
 
 
-def _lesion_inputs(prefix: str, form: RadiologistForm, case: CaseDetail) -> list[dict[str, Any]]:
+def _lesion_inputs(prefix: str, form: RadiologistForm, case: CaseReadModel) -> list[dict[str, Any]]:
     """One row of selects per lesion, plus one empty row to add a level."""
     rows: list[dict[str, Any]] = []
     current = {lesion.level: lesion for lesion in form.lesions}
@@ -63,7 +63,7 @@ def _lesion_inputs(prefix: str, form: RadiologistForm, case: CaseDetail) -> list
     return rows
 
 
-def _own_form(db: Database, actor: Actor, case: CaseDetail, view: AssessmentView) -> None:
+def _own_form(db: Database, actor: Actor, case: CaseReadModel, view: AssessmentView) -> None:
     role = view.role
     prefix = f"as{case.id}_{role.value}"
     version_key = f"{prefix}_loaded_version"
@@ -124,7 +124,7 @@ def _read_only(view: AssessmentView) -> None:
     st.dataframe(read_only_rows(form), hide_index=True)
 
 
-def render(db: Database, actor: Actor, case: CaseDetail) -> None:
+def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the structured forms and the pre-meeting notes."""
     st.subheader("Specialist input")
     flash = st.session_state.pop(f"as{case.id}_flash", None)
@@ -149,7 +149,7 @@ def render(db: Database, actor: Actor, case: CaseDetail) -> None:
     _notes(db, actor, case)
 
 
-def _notes(db: Database, actor: Actor, case: CaseDetail) -> None:
+def _notes(db: Database, actor: Actor, case: CaseReadModel) -> None:
     st.subheader("Pre-meeting notes")
     if not case.notes:
         st.caption("No notes yet.")

@@ -16,7 +16,7 @@ import streamlit as st
 
 from board.auth.actor import Actor
 from board.auth.permissions import Action
-from board.cases.views import CaseDetail
+from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.db.models import utcnow
 from board.errors import ValidationError
@@ -625,7 +625,7 @@ def _course(fb: FollowUpBoard) -> None:
 # ---------------------------------------------------------------------------
 
 
-def render(db: Database, actor: Actor, case: CaseDetail) -> None:
+def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the case's follow-up."""
     flash = st.session_state.pop(_flash_key(case.id), None)
     if flash:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from board.auth.actor import Actor
+from board.cases.read_model import CaseReadModel
 from board.cases.record import get_case_history
-from board.cases.views import CaseDetail
 from board.db.engine import Database
 from board.ui.widgets import fmt_datetime
 
 
-def render(db: Database, actor: Actor, case: CaseDetail) -> None:
+def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the audit trail, newest first."""
     st.subheader("History")
     events = get_case_history(db, actor, case.id)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
-from board.cases.views import CaseDetail
+from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.imaging.enums import BodyRegion, Modality
 from board.imaging.importer import import_uploads
@@ -40,7 +40,7 @@ _MANUAL_MODALITIES = (
 _REGIONS = tuple(BodyRegion)
 
 
-def render(db: Database, actor: Actor, case: CaseDetail) -> None:
+def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the imaging tab of ``case``.
 
     Parameters
@@ -117,7 +117,7 @@ def _report_key(case_id: int) -> str:
     return f"imaging_report_{case_id}"
 
 
-def _upload(db: Database, actor: Actor, case: CaseDetail, key: bytes) -> None:
+def _upload(db: Database, actor: Actor, case: CaseReadModel, key: bytes) -> None:
     files = st.file_uploader(
         "DICOM files or zip archives (files without an extension are fine)",
         accept_multiple_files=True,
@@ -189,7 +189,7 @@ def _report(case_id: int) -> None:
     )
 
 
-def _pacs(db: Database, actor: Actor, case: CaseDetail, key: bytes, client: PacsClient) -> None:
+def _pacs(db: Database, actor: Actor, case: CaseReadModel, key: bytes, client: PacsClient) -> None:
     results_key = f"imaging_pacs_results_{case.id}"
     with st.form(f"imaging_pacs_search_{case.id}"):
         c1, c2 = st.columns(2)
@@ -249,7 +249,7 @@ def _pacs(db: Database, actor: Actor, case: CaseDetail, key: bytes, client: Pacs
             st.session_state[_report_key(case.id)] = ("pacs", report)
 
 
-def _manual(db: Database, actor: Actor, case: CaseDetail) -> None:
+def _manual(db: Database, actor: Actor, case: CaseReadModel) -> None:
     st.caption("For imaging done elsewhere when only the report is available.")
     with st.form(f"imaging_manual_{case.id}", clear_on_submit=True):
         c1, c2, c3 = st.columns(3)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
-from board.cases.views import CaseDetail
+from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.pathology.enums import BiopsyKind, BiopsyStatus
 from board.pathology.service import (
@@ -110,7 +110,7 @@ def _fields(prefix: str, current: BiopsyView | None) -> BiopsyInput:
     )
 
 
-def render(db: Database, actor: Actor, case: CaseDetail) -> None:
+def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the biopsies, and the add/edit forms for those who may record pathology."""
     st.subheader("Biopsies")
     flash = st.session_state.pop(f"bx{case.id}_flash", None)
@@ -163,7 +163,7 @@ def render(db: Database, actor: Actor, case: CaseDetail) -> None:
                     st.rerun()
 
 
-def _edit_form(db: Database, actor: Actor, case: CaseDetail, biopsy: BiopsyView) -> None:
+def _edit_form(db: Database, actor: Actor, case: CaseReadModel, biopsy: BiopsyView) -> None:
     prefix = f"bx{case.id}_{biopsy.id}"
     version_key = f"{prefix}_loaded_version"
     st.session_state.setdefault(version_key, biopsy.version)

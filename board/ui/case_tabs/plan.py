@@ -7,17 +7,17 @@ import streamlit as st
 from board.auth.actor import Actor
 from board.auth.permissions import Action
 from board.cases.enums import CaseStatus
-from board.cases.views import CaseDetail
+from board.cases.read_model import CaseReadModel
 from board.cases.workflow import set_case_status
 from board.db.engine import Database
 from board.ui.meeting_common import act, may, show_flash
 from board.ui.meeting_plan import render_plan
 
 
-def render(db: Database, actor: Actor, case: CaseDetail) -> None:
+def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the plan of the case (the same capture screen as the presenter's)."""
     show_flash()
-    render_plan(db, actor, case.id, prefix=f"tab_{case.id}")
+    render_plan(db, actor, case, prefix=f"tab_{case.id}")
     if case.status is CaseStatus.IN_FOLLOW_UP and may(actor, Action.CASE_EDIT):
         st.divider()
         if st.button("Close the case", key=f"close_case_{case.id}", icon=":material/archive:"):

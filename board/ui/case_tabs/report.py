@@ -10,7 +10,7 @@ import streamlit as st
 
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
-from board.cases.views import CaseDetail
+from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.reports.model import SECTION_TITLES, BoardReport, when
 from board.reports.service import ReportFormat, get_report
@@ -153,7 +153,7 @@ def _preview(report: BoardReport) -> None:
     st.caption(f"{len(report.notes)} note(s) and attendance are in the downloaded report.")
 
 
-def render(db: Database, actor: Actor, case: CaseDetail) -> None:
+def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the report preview and the download buttons.
 
     Parameters
@@ -168,7 +168,7 @@ def render(db: Database, actor: Actor, case: CaseDetail) -> None:
     st.subheader("Report")
     report = None
     with user_errors():
-        report = get_report(db, actor, case.id)
+        report = get_report(db, actor, case.id, case=case)
     if report is None:
         return
     if allowed(actor.role, Action.EXPORT):

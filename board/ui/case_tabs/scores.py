@@ -1,6 +1,7 @@
 """Scores tab: SINS, ESCC, NOMS, Tokuhashi, Tomita, performance and neurological status.
 
-Derived live from the saved assessments (:func:`board.assessments.scores.get_case_scores`).
+Derived live from the saved assessments, once per page run, in the case read model
+(:attr:`board.cases.read_model.CaseReadModel.scores`).
 Each score shows its inputs with who supplied them, and its source; an incomplete score
 says what is missing and never shows a partial total. Scores advise; the board decides.
 """
@@ -10,10 +11,10 @@ from __future__ import annotations
 import streamlit as st
 
 from board.assessments.derive import DerivedScore
-from board.assessments.scores import get_case_scores, list_recorded_scores, record_case_scores
+from board.assessments.scores import list_recorded_scores, record_case_scores
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
-from board.cases.views import CaseDetail
+from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
@@ -51,11 +52,11 @@ def _score(score: DerivedScore) -> None:
             f" ({score.algorithm_id})" if score.algorithm_id else "")))  # fmt: skip
 
 
-def render(db: Database, actor: Actor, case: CaseDetail) -> None:
+def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the scores derived from the assessments."""
     st.subheader("Scores")
     st.caption("Derived live from the specialists' assessments. Scores advise; the board decides.")
-    scores = get_case_scores(db, actor, case.id)
+    scores = case.scores
     st.markdown("**SINS per lesion**")
     if not scores.lesions:
         st.info("No lesion recorded yet.")
@@ -88,7 +89,7 @@ def render(db: Database, actor: Actor, case: CaseDetail) -> None:
     _recorded(db, actor, case)
 
 
-def _recorded(db: Database, actor: Actor, case: CaseDetail) -> None:
+def _recorded(db: Database, actor: Actor, case: CaseReadModel) -> None:
     st.markdown("**Recorded scores**")
     st.caption(
         "A snapshot stores each score with its algorithm, inputs, author and time; "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from board.auth.actor import Actor
+from board.cases.read_model import CaseReadModel
 from board.cases.service import add_note
-from board.cases.views import CaseDetail
 from board.db.engine import Database
 from board.ui.case_form import edit_case_form
 from board.ui.errors import user_errors
@@ -14,7 +14,7 @@ from board.ui.text import md_escape
 from board.ui.widgets import fmt_date, fmt_datetime, tri_state_label
 
 
-def render(db: Database, actor: Actor, case: CaseDetail) -> None:
+def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the summary tab."""
     left, right = st.columns([3, 2], gap="large")
     with left:
