@@ -313,26 +313,62 @@ def sins(
     return _score(result, components, missing, code)
 
 
-def escc(grade: escc_mod.EsccGrade | str | int | None) -> Score:
-    """Epidural spinal cord compression grade (Bilsky 2010).
+EsccGradeArg = escc_mod.EsccGrade | str | int | None
+"""One ESCC grade as the public functions take it."""
+
+
+def _case_escc(levels: Mapping[Any, EsccGradeArg], field: str) -> escc_mod.CaseEsccResult:
+    """The case-level ESCC of a ``{level: grade}`` mapping, with public errors."""
+    pairs = []
+    for level, grade in levels.items():
+        if isinstance(grade, int) and not isinstance(grade, bool):
+            grade = str(grade)
+        pairs.append((level, _choice(grade, field, ESCC_GRADES, escc_mod.EsccGrade)))
+    try:
+        return escc_mod.calculate_case_escc(pairs)
+    except ValidationError as exc:
+        raise ValidationError(f"{field}: {exc.message}", field=field) from None
+
+
+def escc(grade: EsccGradeArg | Mapping[Any, EsccGradeArg]) -> Score:
+    """Epidural spinal cord compression grade (Bilsky 2010), of one level or of a case.
 
     Parameters
     ----------
     grade:
         ``"0"``, ``"1a"``, ``"1b"``, ``"1c"``, ``"2"`` or ``"3"`` (0, 2 and 3 may also be
-        given as numbers).
+        given as numbers); or a mapping of levels to grades, e.g. ``{"T8": "3", "T10":
+        "unknown"}``, for the case's grade over several levels.
 
     Returns
     -------
     Score
         No total; ``category`` names the grade and its group, ``category_code`` is
-        ``low``, ``borderline`` (1c) or ``high``.
+        ``low``, ``borderline`` (1c) or ``high``. For a mapping, the highest known grade
+        drives the case: when any known level is 2 or 3 the result is complete ("high
+        grade at T8 (ESCC 3)") even if another level is unknown
+        (``result.ungraded_levels`` names it); only when every known level is low grade
+        and some level is unknown is it incomplete, ``missing`` then naming the levels.
 
     Raises
     ------
     ValidationError
-        If the grade is not one of these.
+        If a grade is not one of these, or a level is not C1..S5.
     """
+    if isinstance(grade, Mapping):
+        case = _case_escc(grade, "grade")
+        case_missing = () if case.complete else (case.ungraded_levels or ("grade",))
+        return Score(
+            algorithm=case.algorithm_id,
+            name=case.name,
+            source=case.source,
+            total=None,
+            category=case.category,
+            category_code=None if case.group is None else case.group.value,
+            missing=case_missing,
+            components=case.components,
+            result=case,
+        )
     if isinstance(grade, int) and not isinstance(grade, bool):
         grade = str(grade)
     value = _choice(grade, "grade", ESCC_GRADES, escc_mod.EsccGrade)
@@ -451,7 +487,7 @@ def tomita(
 
 
 def noms(
-    escc_grade: escc_mod.EsccGrade | str | int | None,
+    escc_grade: EsccGradeArg | Mapping[Any, EsccGradeArg],
     radiosensitive: bool | noms_mod.Radiosensitivity | str | None,
     sins_total: int | str | None,
     mechanical_pain: bool | str | None,
@@ -462,7 +498,9 @@ def noms(
     Parameters
     ----------
     escc_grade:
-        ``"0"``, ``"1a"``, ``"1b"``, ``"1c"``, ``"2"`` or ``"3"``.
+        ``"0"``, ``"1a"``, ``"1b"``, ``"1c"``, ``"2"`` or ``"3"``; or a ``{level: grade}``
+        mapping, read as by :func:`escc` (a known high-grade level decides the grid even
+        if another level is unknown).
     radiosensitive:
         ``True``/``"radiosensitive"`` or ``False``/``"radioresistant"`` (to cEBRT).
     sins_total:
@@ -485,9 +523,17 @@ def noms(
     ValidationError
         If a value is not allowed.
     """
-    if isinstance(escc_grade, int) and not isinstance(escc_grade, bool):
-        escc_grade = str(escc_grade)
-    grade = _choice(escc_grade, "escc_grade", ESCC_GRADES, escc_mod.EsccGrade)
+    escc_extra: dict[str, Any] = {}
+    grade: escc_mod.EsccGrade | None
+    if isinstance(escc_grade, Mapping):
+        case = _case_escc(escc_grade, "escc_grade")
+        escc_extra = noms_mod.escc_inputs_from_case(case)
+        del escc_extra["escc_grade"]
+        grade = case.grade if case.complete else None
+    else:
+        if isinstance(escc_grade, int) and not isinstance(escc_grade, bool):
+            escc_grade = str(escc_grade)
+        grade = _choice(escc_grade, "escc_grade", ESCC_GRADES, escc_mod.EsccGrade)
     sensitive = _yes_no(radiosensitive, "radiosensitive", RADIOSENSITIVITY)
     total = _whole(sins_total, "sins_total", 0, 18)
     mechanical = _yes_no(mechanical_pain, "mechanical_pain")
@@ -506,6 +552,7 @@ def noms(
             sins_total=total,
             mechanical_pain=mechanical,
             tolerates_surgery=tolerates,
+            **escc_extra,
         )
     )
     missing: list[str] = []
@@ -522,7 +569,9 @@ def noms(
     components = (
         ScoreComponent(
             "neurologic (ESCC)",
-            None if grade is None else f"ESCC {grade.value}: {grade.group.label}",
+            None
+            if grade is None
+            else f"ESCC {grade.value}{_at(escc_extra.get('escc_level'))}: {grade.group.label}",
             None,
             "escc_grade",
         ),
@@ -557,6 +606,10 @@ def noms(
         components=components,
         result=result,
     )
+
+
+def _at(level: object) -> str:
+    return f" at {level}" if level else ""
 
 
 def _mechanical_label(total: int, mechanical: bool | None) -> str:
