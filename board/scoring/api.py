@@ -15,8 +15,9 @@ values it accepts.
 
 The arithmetic lives in the calculators (:mod:`~board.scoring.sins`,
 :mod:`~board.scoring.escc`, :mod:`~board.scoring.tokuhashi`,
-:mod:`~board.scoring.tomita`, :mod:`~board.scoring.noms`); this module only translates
-the public vocabulary. Scores advise; the board decides.
+:mod:`~board.scoring.tomita`, :mod:`~board.scoring.noms`,
+:mod:`~board.scoring.nesms_score`); this module only translates the public vocabulary.
+Scores advise; the board decides.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from enum import Enum
 from typing import Any
 
 import board.scoring.escc as escc_mod
+import board.scoring.nesms_score as nesms_mod
 import board.scoring.noms as noms_mod
 import board.scoring.sins as sins_mod
 import board.scoring.tokuhashi as tokuhashi_mod
@@ -80,6 +82,23 @@ TOMITA_VISCERAL: Mapping[str, VisceralMetastases] = {
 TOMITA_GROWTH: Mapping[str, TomitaGrowth] = {g.value: g for g in TomitaGrowth}
 TOMITA_BONE: Mapping[str, tomita_mod.BoneMetastases] = {
     b.value: b for b in tomita_mod.BoneMetastases
+}
+NESMS_VISCERAL: Mapping[str, bool] = {
+    "yes": True,
+    "no": False,
+    "true": True,
+    "false": False,
+    "present": True,
+    "none": False,
+    "treatable": True,
+    "untreatable": True,
+    "removable": True,
+    "unremovable": True,
+}
+NESMS_SKELETAL: Mapping[str, nesms_mod.SkeletalMetastases] = {
+    "solitary": nesms_mod.SkeletalMetastases.SOLITARY,
+    "single": nesms_mod.SkeletalMetastases.SOLITARY,
+    "multiple": nesms_mod.SkeletalMetastases.MULTIPLE,
 }
 FRANKEL: Mapping[str, FrankelGrade] = {g.value.casefold(): g for g in FrankelGrade}
 RADIOSENSITIVITY: Mapping[str, bool] = {"radiosensitive": True, "radioresistant": False}
@@ -617,3 +636,102 @@ def _mechanical_label(total: int, mechanical: bool | None) -> str:
     if stabilise is None:
         return f"SINS {total}: mechanical pain unknown"
     return f"SINS {total}: " + ("stabilisation advised" if stabilise else "no stabilisation")
+
+
+def _number(value: object, field: str) -> float | None:
+    if _is_unknown(value):
+        return None
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None:
+        raise ValidationError(
+            f"{field}: {value!r} is not allowed; expected a number, or '{UNKNOWN}'.", field=field
+        )
+    return number
+
+
+def nesms(
+    visceral_metastases: bool | VisceralMetastases | str | None,
+    primary: PrimarySite | str | None,
+    skeletal_metastases: nesms_mod.SkeletalMetastases | str | int | None,
+    ambulatory: bool | str | None,
+    albumin_g_per_dl: float | int | str | None,
+) -> Score:
+    """New England Spinal Metastasis Score (Ghori 2015; Schoenfeld 2016).
+
+    Parameters
+    ----------
+    visceral_metastases:
+        Whether visceral metastases are present: ``True``/``"yes"`` or
+        ``False``/``"no"``; the Tokuhashi/Tomita values are read too (``"none"`` is no;
+        ``"treatable"``, ``"untreatable"``, ``"removable"``, ``"unremovable"`` are yes).
+    primary:
+        A primary site as for :func:`tokuhashi` (``"lung"``, ``"breast"``, ``"kidney"``,
+        ``"lymphoma"``, ``"myeloma"``, ... or a
+        :class:`~board.scoring.primary.PrimarySite` value).
+    skeletal_metastases:
+        ``"solitary"`` (or ``"single"``) or ``"multiple"``, spinal and extraspinal
+        together; or their number (1 is solitary, 2 or more multiple).
+    ambulatory:
+        Independent ambulation: ``True``/``"yes"`` or ``False``/``"no"``.
+    albumin_g_per_dl:
+        Serum albumin in g/dL (0-10; 35 g/L is 3.5 g/dL, see
+        :func:`~board.scoring.nesms_score.albumin_g_per_l_to_g_per_dl`).
+
+    Returns
+    -------
+    Score
+        Total 0-3 (higher is better) with ``category_code`` ``"0"`` to ``"3"``;
+        ``result.modified_bauer`` is the modified Bauer score 0-4. Incomplete, naming the
+        parameters, when any input is unknown.
+
+    Raises
+    ------
+    ValidationError
+        If a value is not allowed (the message names the parameter and the choices).
+    """
+    visceral = _yes_no(visceral_metastases, "visceral_metastases", NESMS_VISCERAL)
+    if isinstance(visceral_metastases, VisceralMetastases):
+        visceral = visceral_metastases is not VisceralMetastases.NONE
+    skeletal_value: object = skeletal_metastases
+    if isinstance(skeletal_metastases, int) and not isinstance(skeletal_metastases, bool):
+        count = _whole(skeletal_metastases, "skeletal_metastases", 1)
+        skeletal_value = "multiple" if count is not None and count >= 2 else "solitary"
+    albumin = _number(albumin_g_per_dl, "albumin_g_per_dl")
+    try:
+        albumin = nesms_mod.validate_albumin_g_per_dl(albumin)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"albumin_g_per_dl: {exc.message}", field="albumin_g_per_dl"
+        ) from None
+    inputs = nesms_mod.NesmsInputs(
+        visceral_metastases=visceral,
+        primary_site=_choice(primary, "primary", TOKUHASHI_PRIMARY, PrimarySite),
+        skeletal_metastases=_choice(
+            skeletal_value, "skeletal_metastases", NESMS_SKELETAL, nesms_mod.SkeletalMetastases
+        ),
+        ambulatory=_yes_no(ambulatory, "ambulatory"),
+        albumin_g_per_dl=albumin,
+    )
+    result = nesms_mod.calculate_nesms(inputs)
+    names = {"primary_site": "primary"}
+    components = tuple(
+        ScoreComponent(c.name, c.finding_label, c.points, names.get(c.input_key, c.input_key))
+        for c in result.components
+    )
+    public = {
+        "visceral_metastases": "visceral_metastases",
+        "primary_site": "primary",
+        "skeletal_metastases": "skeletal_metastases",
+        "ambulatory": "ambulatory",
+        "albumin_g_per_dl": "albumin_g_per_dl",
+    }
+    missing = tuple(name for key, name in public.items() if getattr(inputs, key) is None)
+    code = None if result.total is None else str(result.total)
+    return _score(result, components, missing, code)

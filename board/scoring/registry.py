@@ -16,6 +16,8 @@ from board.scoring.common import ScoreResult
 from board.scoring.escc import ALGORITHM_ID as ESCC_ID
 from board.scoring.escc import CASE_ALGORITHM_ID as ESCC_CASE_ID
 from board.scoring.escc import EsccInputs, calculate_case_escc, calculate_escc
+from board.scoring.nesms_score import ALGORITHM_ID as NESMS_ID
+from board.scoring.nesms_score import NesmsInputs, calculate_nesms
 from board.scoring.noms import ALGORITHM_ID as NOMS_ID
 from board.scoring.noms import NomsInputs, NomsResult, calculate_noms
 from board.scoring.pain import ALGORITHM_ID as PAIN_ID
@@ -39,6 +41,7 @@ CALCULATORS: Mapping[str, Calculator] = {
     NOMS_ID: lambda data: calculate_noms(NomsInputs.from_dict(data)),
     TOKUHASHI_ID: lambda data: calculate_tokuhashi(TokuhashiInputs.from_dict(data)),
     TOMITA_ID: lambda data: calculate_tomita(TomitaInputs.from_dict(data)),
+    NESMS_ID: lambda data: calculate_nesms(NesmsInputs.from_dict(data)),
     PAIN_ID: lambda data: calculate_pain_response(PainResponseInputs.from_dict(data)),
 }
 """Calculator by algorithm id; each takes the stored inputs mapping."""
