@@ -285,8 +285,11 @@ def test_safety_prompts_must_be_acknowledged(setting: Setting) -> None:
         ),
     )
     view = get_plan_board(db, board.coordinator, setting.case_id)
-    (prompt,) = view.prompts
+    # The manipulation prompt must be acknowledged; the advisory check that prior
+    # radiation is not recorded (for the cEBRT) is shown but does not block.
+    prompt, advisory = view.prompts
     assert "fracture and cord injury" in prompt.text
+    assert advisory.code == "rt-reirradiation" and not advisory.needs_acknowledgement
     with pytest.raises(InvalidStateError, match="Acknowledge the safety prompt"):
         sign_plan(db, board.surgeon, plan.id, plan.version)
     with pytest.raises(ValidationError, match="no longer applies"):

@@ -232,9 +232,7 @@ SETTINGS = settings(max_examples=300, deadline=None)
 
 @SETTINGS
 @given(DOSE, DOSE, FRACTIONS, AB)
-def test_bed_and_eqd2_are_monotonic_in_total_dose(
-    a: float, b: float, n: int, ab: float
-) -> None:
+def test_bed_and_eqd2_are_monotonic_in_total_dose(a: float, b: float, n: int, ab: float) -> None:
     low, high = sorted((a, b))
     assert bed(low, n, ab) <= bed(high, n, ab)
     assert eqd2(low, n, ab) <= eqd2(high, n, ab)
