@@ -78,6 +78,10 @@ def apply_urgency(case: Case, high_grade: bool | None = None) -> None:
             bladder_bowel_dysfunction=case.bladder_bowel_dysfunction,
             radicular_pain=case.radicular_pain,
             high_grade_escc=high_grade,
+            # A reflex change is a neurological sign on examination (NG234).
+            neuro_signs_on_examination=case.reflex_change,
+            # The case record does not hold the NG234 pain features yet: unknown.
+            pain_features=None,
         )
     )
     case.urgency = Urgency.URGENT if result.urgent else Urgency.ROUTINE

@@ -8,7 +8,9 @@ schedule covers one year (:data:`DEFAULT_HORIZON_WEEKS`).
 Pain response: International Bone Metastases Consensus (Chow E et al., Int J Radiat
 Oncol Biol Phys 2012;82:1730), computed by :func:`board.scoring.pain.classify_pain_response`
 from the baseline stored at the decision and the entry's pain and opioid dose, only when
-the plan includes radiation.
+the plan includes radiation and only at a contact on or after the recorded start of
+radiation (before it, or with no start recorded: "not yet assessable: radiation not
+started").
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from board.errors import ValidationError
 from board.followup.enums import Adherence, FollowUpKind
 from board.followup.views import FollowUpInput
 from board.scoring.neuro import AsiaGrade, FrankelGrade
-from board.scoring.pain import PainResponse, classify_pain_response
+from board.scoring.pain import NOT_YET_ASSESSABLE, PainResponse, classify_pain_response
 from board.scoring.performance import validate_karnofsky
 
 DEFAULT_HORIZON_WEEKS = 52
@@ -338,6 +340,8 @@ def assess_pain_response(
     baseline_omed: float | None,
     pain: int | None,
     omed: float | None,
+    radiation_start: dt.date | None,
+    contact_date: dt.date,
 ) -> PainAssessment:
     """The pain response after radiation for one follow-up entry.
 
@@ -349,15 +353,26 @@ def assess_pain_response(
         Pain and daily OMED at the decision.
     pain, omed:
         Pain and daily OMED at this contact.
+    radiation_start:
+        The recorded start of radiation (a date; a datetime is read by its date), or
+        ``None`` when no start is recorded.
+    contact_date:
+        The date of this contact.
 
     Returns
     -------
     PainAssessment
-        The response, or ``None`` with the reason (not applicable, pain not assessed at
-        this contact, or what is missing).
+        The response, or ``None`` with the reason: not applicable (no radiation), "not
+        yet assessable: radiation not started" (no start recorded, or a contact before
+        it), pain not assessed at this contact, or what is missing. A contact on the
+        start date is assessable.
     """
     if not has_radiation:
         return PainAssessment(None, "not applicable: the plan has no radiation")
+    if isinstance(radiation_start, dt.datetime):
+        radiation_start = radiation_start.date()
+    if radiation_start is None or contact_date < radiation_start:
+        return PainAssessment(None, NOT_YET_ASSESSABLE)
     if pain is None and omed is None:
         return PainAssessment(None, "pain not assessed at this contact")
     missing = [

@@ -198,24 +198,39 @@ def _writing(db: Database, follow_up_id: int | None) -> Iterator[Session]:
             raise _conflict(session, row, case.patient.pseudonym) from None
 
 
+def _radiation_start(
+    rows: Sequence[FollowUp], this_entry: dt.datetime | None = None
+) -> dt.date | None:
+    """The recorded start of treatment: the earliest start on the case's entries."""
+    starts = [r.treatment_started_at for r in rows if r.treatment_started_at is not None]
+    if this_entry is not None:
+        starts.append(this_entry)
+    return min(starts).date() if starts else None
+
+
 def _view(
     row: FollowUp,
     names: dict[int, str],
     plan_numbers: dict[int, int],
     has_radiation: bool,
     today: dt.date,
+    radiation_start: dt.date | None = None,
 ) -> FollowUpView:
     done = row.status is FollowUpStatus.DONE
     response = PainResponse(row.pain_response) if row.pain_response else None
     if done:
         # An entry recorded under a plan with radiation keeps its response (and text)
-        # when a later version drops radiation.
+        # when a later version drops radiation, and a stored response is history: it
+        # keeps its text even if no start of radiation is recorded.
+        contact = row.done_on or row.due_on
         text = assess_pain_response(
             has_radiation=has_radiation or response is not None,
             baseline_pain=row.baseline_pain,
             baseline_omed=row.baseline_omed_mg,
             pain=row.pain_score,
             omed=row.omed_mg,
+            radiation_start=contact if response is not None else radiation_start,
+            contact_date=contact,
         ).text
     else:
         text = ""
@@ -363,7 +378,8 @@ def _board(session: Session, case: Case, today: dt.date) -> FollowUpBoard:
     )
     names = display_names(session, [r.recorded_by_id for r in rows])
     numbers = {p.id: p.number for p in plans}
-    views = [_view(r, names, numbers, radiation, today) for r in rows]
+    start = _radiation_start(rows)
+    views = [_view(r, names, numbers, radiation, today, start) for r in rows]
     entries = sorted(
         (v for v in views if v.status is FollowUpStatus.DONE),
         key=lambda v: (v.date, v.id),
@@ -467,12 +483,17 @@ def _apply_entry(
     plan = _in_force(plans)
     baseline = _baseline(session, plans[0])
     radiation = _has_radiation(plan)
+    others = session.scalars(
+        select(FollowUp).where(FollowUp.case_id == case.id, FollowUp.id != row.id)
+    ).all()
     assessment = assess_pain_response(
         has_radiation=radiation,
         baseline_pain=baseline.pain_nrs,
         baseline_omed=baseline.omed_mg,
         pain=values["pain_score"],
         omed=values["omed_mg"],
+        radiation_start=_radiation_start(others, values["treatment_started_at"]),
+        contact_date=values["done_on"],
     )
     values["baseline_pain"] = baseline.pain_nrs if radiation else None
     values["baseline_omed_mg"] = baseline.omed_mg if radiation else None

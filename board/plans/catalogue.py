@@ -3,9 +3,23 @@
 The options come from the board's source document (surgery, radiation, systemic
 therapy, pain management, physiotherapy, supportive care, long-term care) plus the
 follow-up schedule, with the detail the clinical reference asks for (radiation kind,
-dose and fractions; physiotherapy goals; follow-up intervals...). The catalogue is
-data: :func:`validate_details` checks an item against it and :func:`describe_item`
-writes one plain-English line for screens and reports.
+dose and fractions; physiotherapy goals; follow-up intervals...), and the additions of
+the clinical safety work: bone-modifying agents, radiopharmaceuticals, radiofrequency or
+cryo-ablation, an intrathecal pump, bracing, gait and transfer training, spinal
+precautions, VTE prophylaxis, bladder, bowel and pressure-area care, hospice and
+end-of-life care. Spinal manipulation (chiropractic care) needs a written reason to
+proceed (a required text detail), since manipulation over a metastatic spine risks
+fracture and cord injury and every patient on this board has a spinal tumour.
+
+Radiation doses and fractions are bounded by the plausibility ranges of the clinical
+reference (cEBRT 4-50 Gy in 1-25 fractions, SBRT 12-45 Gy in 1-5 fractions), so a
+course such as 80 Gy in 1 fraction is refused here with the range in the message; the
+dose-per-fraction limits and the regimen prompts need the radiotherapy rules of
+:mod:`board.scoring.radiotherapy` and live in :func:`board.plans.rules.validate_item`
+(this module is vocabulary and imports no scoring).
+
+The catalogue is data: :func:`validate_details` checks an item against it and
+:func:`describe_item` writes one plain-English line for screens and reports.
 """
 
 from __future__ import annotations
@@ -48,6 +62,11 @@ class DetailField:
         Unit shown after a number.
     help:
         Hint shown on the form.
+    required_when:
+        ``(key, value)``: the detail is required when the detail ``key`` has ``value``
+        (e.g. a written reason when the therapy is chiropractic care).
+    min_length:
+        Shortest text accepted (after trimming), for a text that must say something.
     """
 
     key: str
@@ -59,6 +78,8 @@ class DetailField:
     maximum: float | None = None
     unit: str = ""
     help: str = ""
+    required_when: tuple[str, str] | None = None
+    min_length: int = 0
 
     def choice_label(self, value: str) -> str:
         """The label of one of the choices (the value itself when unknown)."""
@@ -108,15 +129,31 @@ def _surgery(value: str, label: str) -> PlanOption:
     return PlanOption(value, label, (LEVELS, SURGERY_APPROACH, NOTES))
 
 
+RADIATION_BOUNDS: Mapping[str, tuple[float, float, int, int]] = MappingProxyType(
+    {"cebrt": (4.0, 50.0, 1, 25), "sbrt": (12.0, 45.0, 1, 5)}
+)
+"""(min total Gy, max total Gy, min fractions, max fractions) by radiation option: the
+plausibility ranges of the clinical reference (kept equal to
+:data:`board.scoring.radiotherapy.PLAUSIBLE_RANGES` by a test)."""
+
+
 def _radiation(value: str, label: str, short: str) -> PlanOption:
+    low, high, fewest, most = RADIATION_BOUNDS[value]
     return PlanOption(
         value,
         label,
         (
             DetailField(
-                "dose_gy", "Total dose", "number", True, minimum=0.5, maximum=80, unit="Gy"
+                "dose_gy",
+                "Total dose",
+                "number",
+                True,
+                minimum=low,
+                maximum=high,
+                unit="Gy",
+                help=f"Plausible {short}: {low:g}-{high:g} Gy in {fewest}-{most} fractions.",
             ),
-            DetailField("fractions", "Fractions", "int", True, minimum=1, maximum=40),
+            DetailField("fractions", "Fractions", "int", True, minimum=fewest, maximum=most),
             LEVELS,
             NOTES,
         ),
@@ -136,6 +173,18 @@ def _physio(value: str, label: str, *extra: DetailField) -> PlanOption:
 
 def _simple(value: str, label: str, *extra: DetailField) -> PlanOption:
     return PlanOption(value, label, (*extra, NOTES))
+
+
+MANIPULATION_REASON = DetailField(
+    "reason_to_proceed",
+    "Written reason to proceed with spinal manipulation",
+    required_when=("therapy", "chiropractic"),
+    min_length=10,
+    help=(
+        "Spinal manipulation over a metastatic spine risks fracture and cord injury: say "
+        "why the board proceeds."
+    ),
+)
 
 
 def _follow_up(value: str, label: str, *extra: DetailField) -> PlanOption:
@@ -162,6 +211,24 @@ CATALOGUE: Mapping[PlanComponent, tuple[PlanOption, ...]] = MappingProxyType(
             _surgery("vertebroplasty_kyphoplasty", "Vertebroplasty / kyphoplasty (cement)"),
             _surgery("palliative_surgery", "Palliative surgery"),
             _surgery("excision", "Tumour removal (excision)"),
+            PlanOption(
+                "ablation",
+                "Radiofrequency or cryo-ablation (percutaneous)",
+                (
+                    DetailField(
+                        "modality",
+                        "Modality",
+                        "choice",
+                        True,
+                        choices=(
+                            ("radiofrequency", "Radiofrequency ablation"),
+                            ("cryoablation", "Cryo-ablation"),
+                        ),
+                    ),
+                    LEVELS,
+                    NOTES,
+                ),
+            ),
         ),
         PlanComponent.RADIATION: (
             _radiation("cebrt", "Conventional external beam radiation (cEBRT)", "cEBRT"),
@@ -172,6 +239,35 @@ CATALOGUE: Mapping[PlanComponent, tuple[PlanOption, ...]] = MappingProxyType(
             _systemic("targeted", "Targeted therapy"),
             _systemic("immunotherapy", "Immunotherapy"),
             _systemic("hormonal", "Hormonal therapy"),
+            _simple(
+                "bone_modifying_agent",
+                "Bone-modifying agent",
+                DetailField(
+                    "agent",
+                    "Agent",
+                    "choice",
+                    True,
+                    choices=(("denosumab", "Denosumab"), ("zoledronic_acid", "Zoledronic acid")),
+                ),
+                DetailField("schedule", "Schedule", help="e.g. every 4 weeks"),
+            ),
+            _simple(
+                "radiopharmaceutical",
+                "Radiopharmaceutical (radionuclide therapy)",
+                DetailField(
+                    "agent",
+                    "Agent",
+                    "choice",
+                    True,
+                    choices=(
+                        ("radium_223", "Radium-223"),
+                        ("strontium_89", "Strontium-89"),
+                        ("samarium_153", "Samarium-153"),
+                        ("lutetium_177_psma", "Lutetium-177 PSMA"),
+                        ("other", "Other (see notes)"),
+                    ),
+                ),
+            ),
         ),
         PlanComponent.PAIN: (
             _simple(
@@ -225,7 +321,11 @@ CATALOGUE: Mapping[PlanComponent, tuple[PlanOption, ...]] = MappingProxyType(
                     "Procedure",
                     "choice",
                     True,
-                    choices=(("nerve_block", "Nerve block"), ("epidural", "Epidural injection")),
+                    choices=(
+                        ("nerve_block", "Nerve block"),
+                        ("epidural", "Epidural injection"),
+                        ("intrathecal_pump", "Intrathecal pump"),
+                    ),
                 ),
                 LEVELS,
             ),
@@ -243,6 +343,7 @@ CATALOGUE: Mapping[PlanComponent, tuple[PlanOption, ...]] = MappingProxyType(
                         ("biofeedback", "Biofeedback"),
                     ),
                 ),
+                MANIPULATION_REASON,
             ),
         ),
         PlanComponent.PHYSIOTHERAPY: (
@@ -260,6 +361,22 @@ CATALOGUE: Mapping[PlanComponent, tuple[PlanOption, ...]] = MappingProxyType(
                 ),
             ),
             _physio("heat", "Heat therapy"),
+            _physio("gait_transfer_training", "Gait and transfer training"),
+            _physio(
+                "bracing",
+                "Bracing (spinal orthosis)",
+                DetailField("brace", "Brace", help="e.g. thoracolumbar orthosis (TLSO)"),
+            ),
+            _simple(
+                "spinal_precautions",
+                "Spinal precautions (suspected unstable spine)",
+                DetailField(
+                    "until",
+                    "Until",
+                    required=True,
+                    help="e.g. until assessed by the spine surgeon, or until stabilised.",
+                ),
+            ),
         ),
         PlanComponent.SUPPORTIVE: (
             _simple("counselling", "Counselling (emotional support)"),
@@ -267,6 +384,36 @@ CATALOGUE: Mapping[PlanComponent, tuple[PlanOption, ...]] = MappingProxyType(
             _simple("nutrition", "Nutrition plan"),
             _simple("caregiver_resources", "Caregiver resources"),
             _simple("palliative_care_team", "Palliative care team"),
+            _simple(
+                "vte_prophylaxis",
+                "VTE prophylaxis",
+                DetailField(
+                    "method",
+                    "Method",
+                    "choice",
+                    True,
+                    choices=(
+                        ("pharmacological", "Pharmacological (anticoagulant)"),
+                        ("mechanical", "Mechanical"),
+                        ("both", "Pharmacological and mechanical"),
+                    ),
+                ),
+            ),
+            _simple(
+                "bladder_bowel_pressure_care",
+                "Bladder, bowel and pressure-area care",
+                DetailField(
+                    "covers",
+                    "Covers",
+                    "multi",
+                    True,
+                    choices=(
+                        ("bladder", "Bladder care"),
+                        ("bowel", "Bowel care"),
+                        ("pressure_areas", "Pressure-area care"),
+                    ),
+                ),
+            ),
         ),
         PlanComponent.LONG_TERM: (
             _simple(
@@ -309,6 +456,16 @@ CATALOGUE: Mapping[PlanComponent, tuple[PlanOption, ...]] = MappingProxyType(
                         ("pain_protocol", "Pain management protocol"),
                         ("adaptive_therapies", "Therapies adapted as needs change"),
                     ),
+                ),
+            ),
+            _simple(
+                "hospice_end_of_life",
+                "Hospice and end-of-life care",
+                DetailField(
+                    "setting",
+                    "Setting",
+                    "choice",
+                    choices=(("hospice", "Hospice"), ("home", "Home"), ("hospital", "Hospital")),
                 ),
             ),
         ),
@@ -397,6 +554,10 @@ def _clean_field(spec: DetailField, value: Any) -> Any:
         if len(text) > MAX_TEXT:
             raise ValidationError(
                 f"{spec.label} is too long: at most {MAX_TEXT} characters.", field=spec.key
+            )
+        if text and len(text) < spec.min_length:
+            raise ValidationError(
+                f"{spec.label}: write at least {spec.min_length} characters.", field=spec.key
             )
         if spec.kind == "levels" and text:
             return ", ".join(str(level) for level in parse_levels(text))
@@ -490,6 +651,17 @@ def validate_details(
                 )
             continue
         cleaned[field.key] = value
+    by_key = {f.key: f for f in spec.fields}
+    for field in spec.fields:
+        if field.required_when is None or field.key in cleaned:
+            continue
+        key, trigger = field.required_when
+        if cleaned.get(key) == trigger:
+            chosen = by_key[key].choice_label(trigger) if key in by_key else trigger
+            message = f"{spec.label}: {field.label.lower()} is required for {chosen}."
+            if field.help:
+                message += f" {field.help}"
+            raise ValidationError(message, field=field.key)
     return cleaned
 
 

@@ -1,16 +1,28 @@
-"""Pure rules over a plan: departures from NOMS, safety prompts, readiness to sign.
+"""Pure rules over a plan: departures from NOMS, safety prompts, readiness to sign, and
+the radiotherapy checks of radiation items.
 
 No database and no Streamlit: the plan service gathers the facts and calls these.
+
+Radiation items (``cebrt``/``sbrt`` with ``dose_gy``, ``fractions`` and ``levels`` in
+their details) are read as :class:`~board.scoring.radiotherapy.RadiationCourse`:
+:func:`validate_item` refuses an implausible course when it is entered (the catalogue
+itself bounds the total and the fractions; the dose per fraction needs the radiotherapy
+rules), :func:`radiation_dose_lines` gives the BED and EQD2 to show, and
+:func:`plan_safety_prompts` adds the regimen, re-irradiation and timing prompts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from board.auth.roles import Role
+from board.errors import ValidationError
+from board.plans.catalogue import validate_details
 from board.plans.enums import PlanComponent, PlanIntent
 from board.scoring.noms import NomsGridCell, NomsResult
+from board.scoring.radiotherapy import RadiationCourse, Technique, assess_regimen
 from board.scoring.safety import PatientSafetyFlags, PlannedItem, SafetyWarning, safety_prompts
 
 
@@ -86,8 +98,73 @@ def noms_departures(noms: NomsResult | None, items: Sequence[ItemFacts]) -> tupl
     return tuple(departures)
 
 
+def _listed(value: object) -> tuple[object, ...]:
+    return tuple(value) if isinstance(value, list | tuple) else ()
+
+
+OPEN_SURGERY_OPTIONS = (
+    "decompression",
+    "stabilisation",
+    "separation_surgery",
+    "palliative_surgery",
+    "excision",
+)
+"""Surgery options whose approach (open or percutaneous) the SBRT timing prompt reads."""
+
+_PROCEDURES = {
+    "nerve_block": PlannedItem.NERVE_BLOCK,
+    "epidural": PlannedItem.EPIDURAL_INJECTION,
+    "intrathecal_pump": PlannedItem.INTRATHECAL_PUMP,
+}
+_BONE_AGENTS = {"denosumab": PlannedItem.DENOSUMAB, "zoledronic_acid": PlannedItem.ZOLEDRONIC_ACID}
+
+
+def _item_safety(item: ItemFacts) -> list[PlannedItem]:
+    d = item.details
+    component, option = item.component, item.option
+    found: list[PlannedItem] = []
+    if component is PlanComponent.PAIN:
+        if option == "complementary" and d.get("therapy") == "chiropractic":
+            found.append(PlannedItem.SPINAL_MANIPULATION)
+        if option == "analgesic_ladder" and "nsaid" in _listed(d.get("drugs")):
+            found.append(PlannedItem.NSAID)
+        if option == "adjuvant" and "corticosteroid" in _listed(d.get("kind")):
+            found.append(PlannedItem.CORTICOSTEROID)
+        if option == "interventional" and d.get("procedure") in _PROCEDURES:
+            found.append(_PROCEDURES[str(d.get("procedure"))])
+    elif component is PlanComponent.PHYSIOTHERAPY:
+        if option == "massage" and d.get("depth") == "deep":
+            found.append(PlannedItem.DEEP_MASSAGE)
+        if option == "heat":
+            found.append(PlannedItem.HEAT)
+        if option == "low_impact_aerobics":
+            found.append(PlannedItem.AEROBIC_EXERCISE)
+        if option == "spinal_precautions":
+            found.append(PlannedItem.SPINAL_PRECAUTIONS)
+    elif component is PlanComponent.SURGERY:
+        if option == "vertebroplasty_kyphoplasty":
+            found.append(PlannedItem.CEMENT_AUGMENTATION)
+        elif option == "ablation":
+            found.append(PlannedItem.ABLATION)
+        else:
+            found.append(PlannedItem.SURGERY)
+    elif (
+        component is PlanComponent.SYSTEMIC
+        and option == "bone_modifying_agent"
+        and d.get("agent") in _BONE_AGENTS
+    ):
+        found.append(_BONE_AGENTS[str(d.get("agent"))])
+    elif (
+        component is PlanComponent.SUPPORTIVE
+        and option == "vte_prophylaxis"
+        and d.get("method") in ("pharmacological", "both")
+    ):
+        found.append(PlannedItem.ANTICOAGULANT_PROPHYLAXIS)
+    return found
+
+
 def safety_items(items: Iterable[ItemFacts]) -> tuple[PlannedItem, ...]:
-    """The planned items the safety rules look at.
+    """The planned items the safety rules look at (radiation courses apart).
 
     Parameters
     ----------
@@ -97,25 +174,140 @@ def safety_items(items: Iterable[ItemFacts]) -> tuple[PlannedItem, ...]:
     Returns
     -------
     tuple[PlannedItem, ...]
-        Spinal manipulation (chiropractic care), deep massage, heat therapy and NSAIDs
-        found in the plan, each once.
+        Each once, in plan order: spinal manipulation (chiropractic care), NSAIDs,
+        corticosteroids (adjuvant), nerve block, epidural injection, intrathecal pump,
+        deep massage, heat therapy, aerobic exercise, spinal precautions, surgery,
+        cement augmentation, ablation, denosumab, zoledronic acid and pharmacological VTE
+        prophylaxis. Radiation items are read by :func:`radiation_courses`.
     """
     found: list[PlannedItem] = []
     for item in items:
-        d = item.details
-        if item.component is PlanComponent.PAIN:
-            if item.option == "complementary" and d.get("therapy") == "chiropractic":
-                found.append(PlannedItem.SPINAL_MANIPULATION)
-            drugs = d.get("drugs")
-            listed = drugs if isinstance(drugs, list | tuple) else ()
-            if item.option == "analgesic_ladder" and "nsaid" in listed:
-                found.append(PlannedItem.NSAID)
-        elif item.component is PlanComponent.PHYSIOTHERAPY:
-            if item.option == "massage" and d.get("depth") == "deep":
-                found.append(PlannedItem.DEEP_MASSAGE)
-            if item.option == "heat":
-                found.append(PlannedItem.HEAT)
+        found.extend(_item_safety(item))
     return tuple(dict.fromkeys(found))
+
+
+def _course(item: ItemFacts) -> RadiationCourse | None:
+    if item.component is not PlanComponent.RADIATION:
+        return None
+    try:
+        technique = Technique(item.option)
+    except ValueError:
+        return None
+    dose, fractions = item.details.get("dose_gy"), item.details.get("fractions")
+    if isinstance(fractions, float) and fractions.is_integer():
+        fractions = int(fractions)
+    levels = item.details.get("levels")
+    try:
+        return RadiationCourse(
+            technique,
+            dose,  # type: ignore[arg-type]
+            fractions,  # type: ignore[arg-type]
+            levels if isinstance(levels, str) else None,
+        )
+    except ValidationError:
+        return None
+
+
+def radiation_courses(items: Iterable[ItemFacts]) -> tuple[RadiationCourse, ...]:
+    """The plan's radiation courses.
+
+    Parameters
+    ----------
+    items:
+        The plan's items.
+
+    Returns
+    -------
+    tuple[RadiationCourse, ...]
+        One per cEBRT or SBRT item with a dose and fractions, in plan order.
+    """
+    return tuple(c for c in (_course(i) for i in items) if c is not None)
+
+
+def open_surgery(items: Iterable[ItemFacts]) -> bool | None:
+    """Whether the plan holds open surgery (for the SBRT timing prompt).
+
+    Parameters
+    ----------
+    items:
+        The plan's items.
+
+    Returns
+    -------
+    bool | None
+        ``True`` when a surgery item is open; ``None`` when none is open but one has no
+        recorded approach; ``False`` when there is no such surgery or it is percutaneous.
+        Cement augmentation and ablation are percutaneous and not counted.
+    """
+    approaches = [
+        i.details.get("approach")
+        for i in items
+        if i.component is PlanComponent.SURGERY and i.option in OPEN_SURGERY_OPTIONS
+    ]
+    if "open" in approaches:
+        return True
+    if any(a is None for a in approaches):
+        return None
+    return False
+
+
+def validate_item(
+    component: PlanComponent | str, option: str, details: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Check a plan item: the catalogue's details, then the radiotherapy plausibility.
+
+    Parameters
+    ----------
+    component, option:
+        The item's component and option.
+    details:
+        The details as entered.
+
+    Returns
+    -------
+    dict[str, Any]
+        The cleaned details (:func:`board.plans.catalogue.validate_details`).
+
+    Raises
+    ------
+    ValidationError
+        As :func:`~board.plans.catalogue.validate_details`; and for a cEBRT or SBRT item
+        outside the plausibility range (dose per fraction, fractions, total), with the
+        range in the message (:func:`board.scoring.radiotherapy.check_plausible`).
+    """
+    cleaned = validate_details(component, option, details)
+    if PlanComponent(component) is PlanComponent.RADIATION:
+        assess_regimen(option, cleaned["dose_gy"], cleaned["fractions"])
+    return cleaned
+
+
+def radiation_dose_lines(items: Iterable[ItemFacts]) -> tuple[str, ...]:
+    """The BED and EQD2 of each radiation course, for the plan screen and the report.
+
+    Parameters
+    ----------
+    items:
+        The plan's items.
+
+    Returns
+    -------
+    tuple[str, ...]
+        One line per course, e.g. "cEBRT 8 Gy in 1 fraction to L2 (standard regimen): 8 Gy
+        in 1 fraction (8 Gy per fraction): BED 14.4 Gy, EQD2 12 Gy at alpha/beta 10
+        (tumour); BED 40 Gy, EQD2 20 Gy at alpha/beta 2 (spinal cord, late effects)". A
+        course outside the plausibility range says so instead.
+    """
+    lines = []
+    for course in radiation_courses(items):
+        assert course.technique is not None
+        try:
+            assessed = assess_regimen(course.technique, course.total_gy, course.fractions)
+        except ValidationError as exc:
+            lines.append(f"{course.label}: {exc.message}")
+            continue
+        kind = "standard regimen" if assessed.is_standard else "not a standard regimen"
+        lines.append(f"{course.label} ({kind}): {assessed.dose.text()}")
+    return tuple(lines)
 
 
 def warning_key(warning: SafetyWarning) -> str:
@@ -130,7 +322,7 @@ def warning_key(warning: SafetyWarning) -> str:
 def plan_safety_prompts(
     items: Iterable[ItemFacts], flags: PatientSafetyFlags
 ) -> tuple[SafetyWarning, ...]:
-    """The safety prompts (REFERENCE.md, "Safety notes") for the plan.
+    """The safety prompts (REFERENCE.md, "Safety notes" and "Radiotherapy") for the plan.
 
     Parameters
     ----------
@@ -142,9 +334,16 @@ def plan_safety_prompts(
     Returns
     -------
     tuple[SafetyWarning, ...]
-        The prompts; empty when none applies.
+        The prompts (:func:`board.scoring.safety.safety_prompts`), each naming its
+        source; empty when none applies.
     """
-    return safety_prompts(safety_items(items), flags)
+    listed = tuple(items)
+    return safety_prompts(
+        safety_items(listed),
+        flags,
+        courses=radiation_courses(listed),
+        open_surgery=open_surgery(listed),
+    )
 
 
 def blockers_to_sign(
@@ -169,7 +368,8 @@ def blockers_to_sign(
     deviation_reason:
         The board's reason for departing from NOMS.
     prompts:
-        From :func:`plan_safety_prompts`.
+        From :func:`plan_safety_prompts`; those that need no acknowledgement (advisory
+        checks) do not block.
     acknowledged:
         The acknowledged prompt keys (:func:`warning_key`).
 
@@ -186,7 +386,7 @@ def blockers_to_sign(
     if departures and not (deviation_reason or "").strip():
         blockers.append("The plan departs from the NOMS suggestion: record why.")
     done = set(acknowledged)
-    open_prompts = [p for p in prompts if warning_key(p) not in done]
+    open_prompts = [p for p in prompts if p.needs_acknowledgement and warning_key(p) not in done]
     if open_prompts:
         blockers.append(
             f"Acknowledge the safety prompt{'s' if len(open_prompts) > 1 else ''}: "

@@ -15,8 +15,9 @@ values it accepts.
 
 The arithmetic lives in the calculators (:mod:`~board.scoring.sins`,
 :mod:`~board.scoring.escc`, :mod:`~board.scoring.tokuhashi`,
-:mod:`~board.scoring.tomita`, :mod:`~board.scoring.noms`); this module only translates
-the public vocabulary. Scores advise; the board decides.
+:mod:`~board.scoring.tomita`, :mod:`~board.scoring.noms`,
+:mod:`~board.scoring.nesms_score`); this module only translates the public vocabulary.
+Scores advise; the board decides.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from enum import Enum
 from typing import Any
 
 import board.scoring.escc as escc_mod
+import board.scoring.nesms_score as nesms_mod
 import board.scoring.noms as noms_mod
 import board.scoring.sins as sins_mod
 import board.scoring.tokuhashi as tokuhashi_mod
@@ -80,6 +82,23 @@ TOMITA_VISCERAL: Mapping[str, VisceralMetastases] = {
 TOMITA_GROWTH: Mapping[str, TomitaGrowth] = {g.value: g for g in TomitaGrowth}
 TOMITA_BONE: Mapping[str, tomita_mod.BoneMetastases] = {
     b.value: b for b in tomita_mod.BoneMetastases
+}
+NESMS_VISCERAL: Mapping[str, bool] = {
+    "yes": True,
+    "no": False,
+    "true": True,
+    "false": False,
+    "present": True,
+    "none": False,
+    "treatable": True,
+    "untreatable": True,
+    "removable": True,
+    "unremovable": True,
+}
+NESMS_SKELETAL: Mapping[str, nesms_mod.SkeletalMetastases] = {
+    "solitary": nesms_mod.SkeletalMetastases.SOLITARY,
+    "single": nesms_mod.SkeletalMetastases.SOLITARY,
+    "multiple": nesms_mod.SkeletalMetastases.MULTIPLE,
 }
 FRANKEL: Mapping[str, FrankelGrade] = {g.value.casefold(): g for g in FrankelGrade}
 RADIOSENSITIVITY: Mapping[str, bool] = {"radiosensitive": True, "radioresistant": False}
@@ -313,26 +332,62 @@ def sins(
     return _score(result, components, missing, code)
 
 
-def escc(grade: escc_mod.EsccGrade | str | int | None) -> Score:
-    """Epidural spinal cord compression grade (Bilsky 2010).
+EsccGradeArg = escc_mod.EsccGrade | str | int | None
+"""One ESCC grade as the public functions take it."""
+
+
+def _case_escc(levels: Mapping[Any, EsccGradeArg], field: str) -> escc_mod.CaseEsccResult:
+    """The case-level ESCC of a ``{level: grade}`` mapping, with public errors."""
+    pairs = []
+    for level, grade in levels.items():
+        if isinstance(grade, int) and not isinstance(grade, bool):
+            grade = str(grade)
+        pairs.append((level, _choice(grade, field, ESCC_GRADES, escc_mod.EsccGrade)))
+    try:
+        return escc_mod.calculate_case_escc(pairs)
+    except ValidationError as exc:
+        raise ValidationError(f"{field}: {exc.message}", field=field) from None
+
+
+def escc(grade: EsccGradeArg | Mapping[Any, EsccGradeArg]) -> Score:
+    """Epidural spinal cord compression grade (Bilsky 2010), of one level or of a case.
 
     Parameters
     ----------
     grade:
         ``"0"``, ``"1a"``, ``"1b"``, ``"1c"``, ``"2"`` or ``"3"`` (0, 2 and 3 may also be
-        given as numbers).
+        given as numbers); or a mapping of levels to grades, e.g. ``{"T8": "3", "T10":
+        "unknown"}``, for the case's grade over several levels.
 
     Returns
     -------
     Score
         No total; ``category`` names the grade and its group, ``category_code`` is
-        ``low``, ``borderline`` (1c) or ``high``.
+        ``low``, ``borderline`` (1c) or ``high``. For a mapping, the highest known grade
+        drives the case: when any known level is 2 or 3 the result is complete ("high
+        grade at T8 (ESCC 3)") even if another level is unknown
+        (``result.ungraded_levels`` names it); only when every known level is low grade
+        and some level is unknown is it incomplete, ``missing`` then naming the levels.
 
     Raises
     ------
     ValidationError
-        If the grade is not one of these.
+        If a grade is not one of these, or a level is not C1..S5.
     """
+    if isinstance(grade, Mapping):
+        case = _case_escc(grade, "grade")
+        case_missing = () if case.complete else (case.ungraded_levels or ("grade",))
+        return Score(
+            algorithm=case.algorithm_id,
+            name=case.name,
+            source=case.source,
+            total=None,
+            category=case.category,
+            category_code=None if case.group is None else case.group.value,
+            missing=case_missing,
+            components=case.components,
+            result=case,
+        )
     if isinstance(grade, int) and not isinstance(grade, bool):
         grade = str(grade)
     value = _choice(grade, "grade", ESCC_GRADES, escc_mod.EsccGrade)
@@ -451,7 +506,7 @@ def tomita(
 
 
 def noms(
-    escc_grade: escc_mod.EsccGrade | str | int | None,
+    escc_grade: EsccGradeArg | Mapping[Any, EsccGradeArg],
     radiosensitive: bool | noms_mod.Radiosensitivity | str | None,
     sins_total: int | str | None,
     mechanical_pain: bool | str | None,
@@ -462,7 +517,9 @@ def noms(
     Parameters
     ----------
     escc_grade:
-        ``"0"``, ``"1a"``, ``"1b"``, ``"1c"``, ``"2"`` or ``"3"``.
+        ``"0"``, ``"1a"``, ``"1b"``, ``"1c"``, ``"2"`` or ``"3"``; or a ``{level: grade}``
+        mapping, read as by :func:`escc` (a known high-grade level decides the grid even
+        if another level is unknown).
     radiosensitive:
         ``True``/``"radiosensitive"`` or ``False``/``"radioresistant"`` (to cEBRT).
     sins_total:
@@ -485,9 +542,17 @@ def noms(
     ValidationError
         If a value is not allowed.
     """
-    if isinstance(escc_grade, int) and not isinstance(escc_grade, bool):
-        escc_grade = str(escc_grade)
-    grade = _choice(escc_grade, "escc_grade", ESCC_GRADES, escc_mod.EsccGrade)
+    escc_extra: dict[str, Any] = {}
+    grade: escc_mod.EsccGrade | None
+    if isinstance(escc_grade, Mapping):
+        case = _case_escc(escc_grade, "escc_grade")
+        escc_extra = noms_mod.escc_inputs_from_case(case)
+        del escc_extra["escc_grade"]
+        grade = case.grade if case.complete else None
+    else:
+        if isinstance(escc_grade, int) and not isinstance(escc_grade, bool):
+            escc_grade = str(escc_grade)
+        grade = _choice(escc_grade, "escc_grade", ESCC_GRADES, escc_mod.EsccGrade)
     sensitive = _yes_no(radiosensitive, "radiosensitive", RADIOSENSITIVITY)
     total = _whole(sins_total, "sins_total", 0, 18)
     mechanical = _yes_no(mechanical_pain, "mechanical_pain")
@@ -506,6 +571,7 @@ def noms(
             sins_total=total,
             mechanical_pain=mechanical,
             tolerates_surgery=tolerates,
+            **escc_extra,
         )
     )
     missing: list[str] = []
@@ -522,7 +588,9 @@ def noms(
     components = (
         ScoreComponent(
             "neurologic (ESCC)",
-            None if grade is None else f"ESCC {grade.value}: {grade.group.label}",
+            None
+            if grade is None
+            else f"ESCC {grade.value}{_at(escc_extra.get('escc_level'))}: {grade.group.label}",
             None,
             "escc_grade",
         ),
@@ -559,8 +627,111 @@ def noms(
     )
 
 
+def _at(level: object) -> str:
+    return f" at {level}" if level else ""
+
+
 def _mechanical_label(total: int, mechanical: bool | None) -> str:
     stabilise = noms_mod.stabilisation_indicated(total, mechanical)
     if stabilise is None:
         return f"SINS {total}: mechanical pain unknown"
     return f"SINS {total}: " + ("stabilisation advised" if stabilise else "no stabilisation")
+
+
+def _number(value: object, field: str) -> float | None:
+    if _is_unknown(value):
+        return None
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None:
+        raise ValidationError(
+            f"{field}: {value!r} is not allowed; expected a number, or '{UNKNOWN}'.", field=field
+        )
+    return number
+
+
+def nesms(
+    visceral_metastases: bool | VisceralMetastases | str | None,
+    primary: PrimarySite | str | None,
+    skeletal_metastases: nesms_mod.SkeletalMetastases | str | int | None,
+    ambulatory: bool | str | None,
+    albumin_g_per_dl: float | int | str | None,
+) -> Score:
+    """New England Spinal Metastasis Score (Ghori 2015; Schoenfeld 2016).
+
+    Parameters
+    ----------
+    visceral_metastases:
+        Whether visceral metastases are present: ``True``/``"yes"`` or
+        ``False``/``"no"``; the Tokuhashi/Tomita values are read too (``"none"`` is no;
+        ``"treatable"``, ``"untreatable"``, ``"removable"``, ``"unremovable"`` are yes).
+    primary:
+        A primary site as for :func:`tokuhashi` (``"lung"``, ``"breast"``, ``"kidney"``,
+        ``"lymphoma"``, ``"myeloma"``, ... or a
+        :class:`~board.scoring.primary.PrimarySite` value).
+    skeletal_metastases:
+        ``"solitary"`` (or ``"single"``) or ``"multiple"``, spinal and extraspinal
+        together; or their number (1 is solitary, 2 or more multiple).
+    ambulatory:
+        Independent ambulation: ``True``/``"yes"`` or ``False``/``"no"``.
+    albumin_g_per_dl:
+        Serum albumin in g/dL (0-10; 35 g/L is 3.5 g/dL, see
+        :func:`~board.scoring.nesms_score.albumin_g_per_l_to_g_per_dl`).
+
+    Returns
+    -------
+    Score
+        Total 0-3 (higher is better) with ``category_code`` ``"0"`` to ``"3"``;
+        ``result.modified_bauer`` is the modified Bauer score 0-4. Incomplete, naming the
+        parameters, when any input is unknown.
+
+    Raises
+    ------
+    ValidationError
+        If a value is not allowed (the message names the parameter and the choices).
+    """
+    visceral = _yes_no(visceral_metastases, "visceral_metastases", NESMS_VISCERAL)
+    if isinstance(visceral_metastases, VisceralMetastases):
+        visceral = visceral_metastases is not VisceralMetastases.NONE
+    skeletal_value: object = skeletal_metastases
+    if isinstance(skeletal_metastases, int) and not isinstance(skeletal_metastases, bool):
+        count = _whole(skeletal_metastases, "skeletal_metastases", 1)
+        skeletal_value = "multiple" if count is not None and count >= 2 else "solitary"
+    albumin = _number(albumin_g_per_dl, "albumin_g_per_dl")
+    try:
+        albumin = nesms_mod.validate_albumin_g_per_dl(albumin)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"albumin_g_per_dl: {exc.message}", field="albumin_g_per_dl"
+        ) from None
+    inputs = nesms_mod.NesmsInputs(
+        visceral_metastases=visceral,
+        primary_site=_choice(primary, "primary", TOKUHASHI_PRIMARY, PrimarySite),
+        skeletal_metastases=_choice(
+            skeletal_value, "skeletal_metastases", NESMS_SKELETAL, nesms_mod.SkeletalMetastases
+        ),
+        ambulatory=_yes_no(ambulatory, "ambulatory"),
+        albumin_g_per_dl=albumin,
+    )
+    result = nesms_mod.calculate_nesms(inputs)
+    names = {"primary_site": "primary"}
+    components = tuple(
+        ScoreComponent(c.name, c.finding_label, c.points, names.get(c.input_key, c.input_key))
+        for c in result.components
+    )
+    public = {
+        "visceral_metastases": "visceral_metastases",
+        "primary_site": "primary",
+        "skeletal_metastases": "skeletal_metastases",
+        "ambulatory": "ambulatory",
+        "albumin_g_per_dl": "albumin_g_per_dl",
+    }
+    missing = tuple(name for key, name in public.items() if getattr(inputs, key) is None)
+    code = None if result.total is None else str(result.total)
+    return _score(result, components, missing, code)

@@ -3,7 +3,11 @@
 Source: Laufer I et al., "The NOMS framework: approach to the treatment of spinal
 metastatic tumors", The Oncologist 2013;18(6):744-51.
 
-- Neurologic: ESCC grade plus myelopathy/radiculopathy (Frankel or ASIA grade).
+- Neurologic: ESCC grade plus myelopathy/radiculopathy (Frankel or ASIA grade). Over
+  several levels the case's grade comes from
+  :func:`board.scoring.escc.calculate_case_escc` (see :func:`escc_inputs_from_case`):
+  when a known level is high grade the grid uses it even if another level is not yet
+  graded, and the reasoning names that level.
 - Oncologic: expected response of the histology to conventional external beam
   radiation (cEBRT), looked up in a histology table kept as data with its citation
   (:data:`LAUFER_2013_RADIOSENSITIVITY`, and the SC.24 alternative
@@ -36,7 +40,7 @@ from board.scoring.common import (
     coerce_enum,
     coerce_int,
 )
-from board.scoring.escc import EsccGrade, EsccGroup, parse_escc_grade
+from board.scoring.escc import CaseEsccResult, EsccGrade, EsccGroup, parse_escc_grade
 from board.scoring.neuro import AsiaGrade, FrankelGrade, parse_asia, parse_frankel
 from board.scoring.performance import EcogGrade, parse_ecog
 from board.scoring.primary import PrimarySite
@@ -282,6 +286,13 @@ class NomsInputs(ScoreInputs):
         disease burden and comorbidity.
     ecog:
         ECOG performance status, reported alongside the systemic consideration.
+    escc_level:
+        The level the ESCC grade was read at (the case's most compressed level), when
+        known; shown in the reasoning.
+    escc_ungraded_levels:
+        Levels not yet graded, as text (``"T10, T11"``). With a high ``escc_grade`` they
+        are named but do not hold the suggestion back; with ``escc_grade`` unknown they
+        are what is missing.
 
     Raises
     ------
@@ -301,6 +312,8 @@ class NomsInputs(ScoreInputs):
     mechanical_pain: bool | None = None
     tolerates_surgery: bool | None = None
     ecog: EcogGrade | None = None
+    escc_level: str | None = None
+    escc_ungraded_levels: str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -329,6 +342,11 @@ class NomsInputs(ScoreInputs):
             )
         set_(self, "sins_total", coerce_int(self.sins_total, "sins_total", "SINS total", 0, 18))
         set_(self, "ecog", parse_ecog(self.ecog))
+        for key in ("escc_level", "escc_ungraded_levels"):
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, str):
+                raise ValidationError(f"{key} must be text, not {value!r}.", field=key)
+            set_(self, key, (value or "").strip() or None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,16 +461,55 @@ def mechanical_from_sins(result: SinsResult) -> tuple[int | None, bool | None]:
     return result.total, None if pain is None else pain is SinsPain.MECHANICAL
 
 
+def escc_inputs_from_case(result: CaseEsccResult) -> dict[str, str | EsccGrade | None]:
+    """The NOMS neurologic inputs from the case's ESCC over several levels.
+
+    Parameters
+    ----------
+    result:
+        From :func:`board.scoring.escc.calculate_case_escc`.
+
+    Returns
+    -------
+    dict[str, str | EsccGrade | None]
+        ``escc_grade`` (the case's grade when the case result is complete, which it is
+        as soon as a known level is high grade), ``escc_level`` and
+        ``escc_ungraded_levels``, to pass to :class:`NomsInputs`.
+    """
+    return {
+        "escc_grade": result.grade if result.complete else None,
+        "escc_level": result.level if result.complete else None,
+        "escc_ungraded_levels": ", ".join(result.ungraded_levels) or None,
+    }
+
+
 def _neurologic(inputs: NomsInputs, reasons: list[str], missing: list[str]) -> None:
     grade = inputs.escc_grade
+    ungraded = inputs.escc_ungraded_levels
     if grade is None:
-        missing.append("ESCC grade")
-        reasons.append("Neurologic: ESCC grade unknown.")
+        if ungraded:
+            missing.append(f"ESCC grade at {ungraded}")
+            reasons.append(f"Neurologic: ESCC not yet graded at {ungraded}.")
+        else:
+            missing.append("ESCC grade")
+            reasons.append("Neurologic: ESCC grade unknown.")
     else:
-        line = f"Neurologic: ESCC {grade.value} ({grade.label}): {grade.group.label}"
+        at = f" at {inputs.escc_level}" if inputs.escc_level else ""
+        line = f"Neurologic: ESCC {grade.value}{at} ({grade.label}): {grade.group.label}"
         if grade is EsccGrade.G1C:
             line += "; grouped with low grade for the grid, but borderline"
         reasons.append(line + ".")
+        if ungraded:
+            if grade.is_high_grade:
+                reasons.append(
+                    f"Neurologic: ESCC not yet graded at {ungraded}; a known level is already "
+                    "high grade, so the suggestion does not wait for it."
+                )
+            else:
+                missing.append(f"ESCC grade at {ungraded}")
+                reasons.append(
+                    f"Neurologic: ESCC not yet graded at {ungraded}; it could be higher."
+                )
     findings: list[str] = []
     if inputs.myelopathy is not None:
         findings.append("myelopathy present" if inputs.myelopathy else "no myelopathy")

@@ -15,6 +15,12 @@ oral morphine equivalent dose (OMED), at baseline and at follow-up:
 
 "Stable OMED" is read as a change of less than 25% either way, the threshold the
 definitions use for a meaningful change in analgesic intake.
+
+The response is assessed at contacts after radiotherapy has started (the consensus
+assesses at 1, 2 and 3 months after it); at a contact before the recorded start, or with
+no start recorded, it is :data:`NOT_YET_ASSESSABLE` (the follow-up rule
+:func:`board.followup.rules.assess_pain_response` applies this gate; this calculator
+classifies the values it is given).
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ SOURCE = (
     "palliative radiotherapy trials, Int J Radiat Oncol Biol Phys 2012;82:1730."
 )
 PAIN_CHANGE_POINTS = 2
+NOT_YET_ASSESSABLE = "not yet assessable: radiation not started"
+"""The pain response at a contact before the recorded start of radiation, or with none."""
 
 
 class PainCharacter(StrEnum):

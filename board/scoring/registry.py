@@ -14,7 +14,10 @@ from typing import Any
 from board.errors import ValidationError
 from board.scoring.common import ScoreResult
 from board.scoring.escc import ALGORITHM_ID as ESCC_ID
-from board.scoring.escc import EsccInputs, calculate_escc
+from board.scoring.escc import CASE_ALGORITHM_ID as ESCC_CASE_ID
+from board.scoring.escc import EsccInputs, calculate_case_escc, calculate_escc
+from board.scoring.nesms_score import ALGORITHM_ID as NESMS_ID
+from board.scoring.nesms_score import NesmsInputs, calculate_nesms
 from board.scoring.noms import ALGORITHM_ID as NOMS_ID
 from board.scoring.noms import NomsInputs, NomsResult, calculate_noms
 from board.scoring.pain import ALGORITHM_ID as PAIN_ID
@@ -34,9 +37,11 @@ Calculator = Callable[[Mapping[str, Any]], ScoreResult | NomsResult]
 CALCULATORS: Mapping[str, Calculator] = {
     SINS_ID: lambda data: calculate_sins(SinsInputs.from_dict(data)),
     ESCC_ID: lambda data: calculate_escc(EsccInputs.from_dict(data)),
+    ESCC_CASE_ID: lambda data: calculate_case_escc(tuple(data.items())),
     NOMS_ID: lambda data: calculate_noms(NomsInputs.from_dict(data)),
     TOKUHASHI_ID: lambda data: calculate_tokuhashi(TokuhashiInputs.from_dict(data)),
     TOMITA_ID: lambda data: calculate_tomita(TomitaInputs.from_dict(data)),
+    NESMS_ID: lambda data: calculate_nesms(NesmsInputs.from_dict(data)),
     PAIN_ID: lambda data: calculate_pain_response(PainResponseInputs.from_dict(data)),
 }
 """Calculator by algorithm id; each takes the stored inputs mapping."""

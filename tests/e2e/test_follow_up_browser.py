@@ -3,12 +3,13 @@
 The radiation oncologist opens the deep link of a demo case whose first clinic visit is
 overdue on a freshly started server (the first visit of all: the deep link must survive
 signing in), opens the Follow-up tab, picks the scheduled visit, records pain,
-opioid dose and adherence, and sees the computed pain response. The database then
-holds the entry, and the case has moved into follow-up.
+opioid dose, adherence and the treatment start, and sees the computed pain response.
+The database then holds the entry, and the case has moved into follow-up.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,18 @@ def test_record_an_overdue_follow_up_in_the_browser(
     opioid.press("Tab")
     choose(page, "Adherence to the plan", "Given as planned")
     page.get_by_role("textbox", name="Treatment given").fill("cEBRT 8 Gy in 1 fraction to L2")
+    # The pain response (Chow 2012) is assessed from the recorded start of radiation:
+    # the treatment started today, shortly after midnight UTC.
+    start_date = page.get_by_label("Treatment start date (optional)", exact=True)
+    start_date.locator("[role=spinbutton]").first.click()
+    page.keyboard.type(dt.datetime.now(dt.UTC).strftime("%Y%m%d"))
+    page.keyboard.press("Tab")
+    settle(page)
+    start_time = page.get_by_label("Treatment start time, UTC (optional)", exact=True)
+    start_time.locator("[role=spinbutton]").first.click()
+    page.keyboard.type("0015")
+    page.keyboard.press("Tab")
+    settle(page)
     click(page, "Record follow-up")
     open_tab(page, "Follow-up")
 

@@ -44,6 +44,8 @@ def test_due_state_is_ordered_by_distance(due_on: dt.date, today: dt.date) -> No
 
 
 nrs = st.integers(0, 10)
+#: A contact on or after the recorded start of radiation.
+STARTED = {"radiation_start": dt.date(2026, 1, 5), "contact_date": dt.date(2026, 2, 5)}
 omed = st.one_of(st.integers(0, 400).map(float), st.floats(0, 400, allow_nan=False))
 
 
@@ -53,22 +55,22 @@ def test_pain_response_needs_radiation_and_every_value(
 ) -> None:
     assert (
         assess_pain_response(
-            has_radiation=False, baseline_pain=bp, baseline_omed=bo, pain=fp, omed=fo
+            has_radiation=False, baseline_pain=bp, baseline_omed=bo, pain=fp, omed=fo, **STARTED
         ).response
         is None
     )
     full = assess_pain_response(
-        has_radiation=True, baseline_pain=bp, baseline_omed=bo, pain=fp, omed=fo
+        has_radiation=True, baseline_pain=bp, baseline_omed=bo, pain=fp, omed=fo, **STARTED
     )
     assert full.response in set(PainResponse)
     assert full.text.startswith(full.response.label)
     missing = assess_pain_response(
-        has_radiation=True, baseline_pain=bp, baseline_omed=None, pain=fp, omed=fo
+        has_radiation=True, baseline_pain=bp, baseline_omed=None, pain=fp, omed=fo, **STARTED
     )
     assert missing.response is None
     assert missing.text == "incomplete: missing baseline opioid dose"
     silent = assess_pain_response(
-        has_radiation=True, baseline_pain=bp, baseline_omed=bo, pain=None, omed=None
+        has_radiation=True, baseline_pain=bp, baseline_omed=bo, pain=None, omed=None, **STARTED
     )
     assert silent.response is None
     assert silent.text == "pain not assessed at this contact"
@@ -77,6 +79,22 @@ def test_pain_response_needs_radiation_and_every_value(
 @given(nrs, omed, omed)
 def test_pain_zero_without_more_opioid_is_always_complete(bp: int, bo: float, fo: float) -> None:
     result = assess_pain_response(
-        has_radiation=True, baseline_pain=bp, baseline_omed=bo, pain=0, omed=min(bo, fo)
-    )
+        has_radiation=True, baseline_pain=bp, baseline_omed=bo, pain=0, omed=min(bo, fo),
+        **STARTED,
+    )  # fmt: skip
     assert result.response is PainResponse.COMPLETE
+
+
+@given(nrs, omed, nrs, omed, st.dates(), st.one_of(st.none(), st.dates()))
+def test_pain_response_never_before_the_start(
+    bp: int, bo: float, fp: int, fo: float, contact: dt.date, start: dt.date | None
+) -> None:
+    result = assess_pain_response(
+        has_radiation=True, baseline_pain=bp, baseline_omed=bo, pain=fp, omed=fo,
+        radiation_start=start, contact_date=contact,
+    )  # fmt: skip
+    if start is None or contact < start:
+        assert result.response is None
+        assert result.text == "not yet assessable: radiation not started"
+    else:
+        assert result.response in set(PainResponse)

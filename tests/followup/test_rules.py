@@ -189,16 +189,69 @@ def test_check_entry_cleans_what_it_keeps() -> None:
     assert _check(died_on=TODAY, ecog=5, karnofsky=0)["died_on"] == TODAY
 
 
+#: Radiation started on 20 May; contacts on or after it are assessable.
+STARTED = {"radiation_start": START.date(), "contact_date": TODAY}
+
+
 def test_pain_response_not_applicable_without_radiation() -> None:
     found = assess_pain_response(
-        has_radiation=False, baseline_pain=8, baseline_omed=60, pain=0, omed=60
+        has_radiation=False, baseline_pain=8, baseline_omed=60, pain=0, omed=60, **STARTED
     )
     assert found.response is None and found.text.startswith("not applicable")
 
 
+@pytest.mark.parametrize(
+    ("start", "contact", "assessable"),
+    [
+        (None, TODAY, False),  # no start recorded
+        (dt.date(2026, 6, 16), TODAY, False),  # the day before the start
+        (dt.date(2026, 6, 15), TODAY, True),  # on the start date
+        (dt.date(2026, 6, 14), TODAY, True),  # the day after
+        (dt.datetime(2026, 6, 15, 23, 0, tzinfo=dt.UTC), TODAY, True),  # a datetime: its date
+        (dt.datetime(2026, 6, 16, 8, 0, tzinfo=dt.UTC), TODAY, False),
+    ],
+)
+def test_pain_response_only_from_the_start_of_radiation(
+    start: dt.date | None, contact: dt.date, assessable: bool
+) -> None:
+    found = assess_pain_response(
+        has_radiation=True,
+        baseline_pain=8,
+        baseline_omed=60,
+        pain=0,
+        omed=60,
+        radiation_start=start,
+        contact_date=contact,
+    )
+    if assessable:
+        assert found.response is PainResponse.COMPLETE
+    else:
+        assert found.response is None
+        assert found.text == "not yet assessable: radiation not started"
+    # Without radiation in the plan it is "not applicable", whatever the dates.
+    none = assess_pain_response(
+        has_radiation=False,
+        baseline_pain=8,
+        baseline_omed=60,
+        pain=0,
+        omed=60,
+        radiation_start=start,
+        contact_date=contact,
+    )
+    assert none.text.startswith("not applicable")
+
+
+def test_not_yet_assessable_comes_before_missing_values() -> None:
+    found = assess_pain_response(
+        has_radiation=True, baseline_pain=None, baseline_omed=None, pain=None, omed=None,
+        radiation_start=None, contact_date=TODAY,
+    )  # fmt: skip
+    assert found.text == "not yet assessable: radiation not started"
+
+
 def test_pain_response_incomplete_names_what_is_missing() -> None:
     found = assess_pain_response(
-        has_radiation=True, baseline_pain=None, baseline_omed=60, pain=3, omed=None
+        has_radiation=True, baseline_pain=None, baseline_omed=60, pain=3, omed=None, **STARTED
     )
     assert found.response is None
     assert found.text == "incomplete: missing baseline pain, opioid dose at this contact"
@@ -225,6 +278,7 @@ def test_pain_response_categories(
         baseline_omed=baseline[1],
         pain=pain,
         omed=omed,
+        **STARTED,
     )
     assert found.response is expected
     assert found.text.startswith(expected.label)
@@ -233,6 +287,6 @@ def test_pain_response_categories(
 
 def test_pain_response_notes_a_low_baseline() -> None:
     found = assess_pain_response(
-        has_radiation=True, baseline_pain=1, baseline_omed=0, pain=0, omed=0
+        has_radiation=True, baseline_pain=1, baseline_omed=0, pain=0, omed=0, **STARTED
     )
     assert "baseline pain of 2 or more" in found.text

@@ -87,7 +87,14 @@ def test_recording_a_scheduled_contact_computes_the_pain_response(
         db,
         board.palliative,
         f.case_id,
-        _entry(pain_score=pain, omed_mg=omed, ecog=1, karnofsky=80, frankel="e"),
+        _entry(
+            pain_score=pain,
+            omed_mg=omed,
+            ecog=1,
+            karnofsky=80,
+            frankel="e",
+            treatment_started_at=utcnow(),
+        ),
         scheduled_id=first.id,
         expected_version=first.version,
     )
@@ -114,6 +121,29 @@ def test_recording_a_scheduled_contact_computes_the_pain_response(
     latest = max(fb.entries, key=lambda e: e.id)
     assert latest.pain_response is None
     assert latest.pain_response_text == "incomplete: missing opioid dose at this contact"
+
+
+def test_no_pain_response_before_radiation_has_started(finalized: Finalized) -> None:
+    f = finalized
+    db, board = f.board.db, f.board
+    # No start recorded yet: not yet assessable, nothing stored.
+    fb = record_follow_up(db, board.palliative, f.case_id, _entry(pain_score=0, omed_mg=60))
+    (early,) = fb.entries
+    assert early.pain_response is None
+    assert early.pain_response_text == "not yet assessable: radiation not started"
+    (event,) = events(db, "follow_up.record")
+    assert event.after is not None and event.after["pain_response"] is None
+    # A contact that records the start is assessed, and so are the contacts after it.
+    fb = record_follow_up(
+        db,
+        board.palliative,
+        f.case_id,
+        _entry(pain_score=5, omed_mg=60, treatment_started_at=utcnow()),
+    )
+    started = max(fb.entries, key=lambda e: e.id)
+    assert started.pain_response is PainResponse.PARTIAL
+    fb = record_follow_up(db, board.palliative, f.case_id, _entry(pain_score=0, omed_mg=60))
+    assert max(fb.entries, key=lambda e: e.id).pain_response is PainResponse.COMPLETE
 
 
 def test_a_deviation_needs_a_reason_and_nothing_is_written(finalized: Finalized) -> None:
@@ -246,7 +276,12 @@ def test_death_closes_the_schedule_and_further_records(finalized: Finalized) -> 
 def test_a_correction_on_a_stale_copy_is_refused(finalized: Finalized) -> None:
     f = finalized
     db = f.board.db
-    fb = record_follow_up(db, f.board.oncologist, f.case_id, _entry(pain_score=7, omed_mg=60))
+    fb = record_follow_up(
+        db,
+        f.board.oncologist,
+        f.case_id,
+        _entry(pain_score=7, omed_mg=60, treatment_started_at=utcnow()),
+    )
     (entry,) = fb.entries
     fb = correct_follow_up(
         db, f.board.oncologist, entry.id, entry.version, replace(entry.to_input(), pain_score=4)
@@ -305,7 +340,12 @@ def test_a_case_without_finalized_plan_cannot_record(board: Board) -> None:
 def test_an_entry_keeps_its_response_when_an_amendment_drops_radiation(board: Board) -> None:
     f = finalized_case(board)
     db = board.db
-    record_follow_up(db, board.palliative, f.case_id, _entry(pain_score=0, omed_mg=60))
+    record_follow_up(
+        db,
+        board.palliative,
+        f.case_id,
+        _entry(pain_score=0, omed_mg=60, treatment_started_at=utcnow()),
+    )
     draft = amend_plan(db, board.oncologist, f.plan.id, "Radiation not tolerated", f.meeting_id)
     radiation = next(i for i in draft.items if i.component is PlanComponent.RADIATION)
     draft = remove_plan_item(db, board.coordinator, draft.id, draft.version, radiation.id)

@@ -107,7 +107,11 @@ def test_follow_up_is_recorded_and_drawn(
     assert "both the date and the time the treatment started" in _texts(at)
     at.date_input(key=f"{prefix}_start_date").set_value(None)
 
-    # With the reason, against the first scheduled follow-up.
+    # With the reason, against the first scheduled follow-up; the treatment started on
+    # the day of the contact, so the pain response can be assessed (Chow 2012 is
+    # assessed from the start of radiation).
+    at.date_input(key=f"{prefix}_start_date").set_value(at.date_input(key=f"{prefix}_date").value)
+    at.time_input(key=f"{prefix}_start_time").set_value(dt.time(0, 5))
     at.text_input(key=f"{prefix}_deviation").set_value("Fractionated for comfort")
     at.selectbox(key=f"{prefix}_frankel").set_value("E")
     at.selectbox(key=f"{prefix}_karnofsky").set_value(80)

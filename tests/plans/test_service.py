@@ -174,6 +174,33 @@ def test_editing_a_draft_raises_its_revision_and_audits(setting: Setting) -> Non
         assert stored is not None and stored.revision == 5
 
 
+def test_spinal_manipulation_needs_a_written_reason(setting: Setting) -> None:
+    db, coordinator = setting.board.db, setting.board.coordinator
+    plan = _started(setting)
+    with pytest.raises(ValidationError, match="written reason to proceed") as caught:
+        add_plan_item(
+            db,
+            coordinator,
+            plan.id,
+            plan.version,
+            PlanItemInput(PlanComponent.PAIN, "complementary", {"therapy": "chiropractic"}),
+        )
+    assert caught.value.field == "reason_to_proceed"
+
+
+def test_80_gy_in_one_fraction_is_refused(setting: Setting) -> None:
+    db, coordinator = setting.board.db, setting.board.coordinator
+    plan = _started(setting)
+    with pytest.raises(ValidationError, match="between 4-50 Gy, not 80"):
+        add_plan_item(
+            db,
+            coordinator,
+            plan.id,
+            plan.version,
+            PlanItemInput(PlanComponent.RADIATION, "cebrt", {"dose_gy": 80, "fractions": 1}),
+        )
+
+
 def test_invalid_item_saves_nothing(setting: Setting) -> None:
     db, coordinator = setting.board.db, setting.board.coordinator
     plan = _started(setting)
@@ -248,11 +275,21 @@ def test_safety_prompts_must_be_acknowledged(setting: Setting) -> None:
         board.coordinator,
         plan.id,
         plan.version,
-        PlanItemInput(PlanComponent.PAIN, "complementary", {"therapy": "chiropractic"}),
+        PlanItemInput(
+            PlanComponent.PAIN,
+            "complementary",
+            {
+                "therapy": "chiropractic",
+                "reason_to_proceed": "Patient's informed choice; gentle, away from the lesion.",
+            },
+        ),
     )
     view = get_plan_board(db, board.coordinator, setting.case_id)
-    (prompt,) = view.prompts
+    # The manipulation prompt must be acknowledged; the advisory check that prior
+    # radiation is not recorded (for the cEBRT) is shown but does not block.
+    prompt, advisory = view.prompts
     assert "fracture and cord injury" in prompt.text
+    assert advisory.code == "rt-reirradiation" and not advisory.needs_acknowledgement
     with pytest.raises(InvalidStateError, match="Acknowledge the safety prompt"):
         sign_plan(db, board.surgeon, plan.id, plan.version)
     with pytest.raises(ValidationError, match="no longer applies"):

@@ -200,6 +200,22 @@ def test_escc_cut_offs_1b_1c_2() -> None:
     assert scoring.escc(3).category_code == "high" and scoring.escc("1C").category_code
 
 
+def test_escc_of_several_levels() -> None:
+    high = scoring.escc({"T8": "3", "T10": "unknown"})
+    assert high.category == "high grade at T8 (ESCC 3)" and high.missing == ()
+    assert high.category_code == "high" and high.complete
+    assert high.algorithm == "escc-case@bilsky2010"
+    assert high.result.ungraded_levels == ("T10",)  # type: ignore[union-attr]
+    low = scoring.escc({"T8": "1c", "T10": None})
+    assert low.category is None and low.missing == ("T10",) and not low.complete
+    assert scoring.escc({"T8": 2, "T9": "1a"}).category == "high grade at T8 (ESCC 2)"
+    assert scoring.escc({}).missing == ("grade",)
+    with pytest.raises(ValueError, match=r"grade: .*'1a'"):
+        scoring.escc({"T8": "4"})
+    with pytest.raises(ValueError, match=r"grade: .*twice"):
+        scoring.escc({"T8": "2", "t8": "3"})
+
+
 def test_escc_unknown_and_bad() -> None:
     assert scoring.escc("unknown").missing == ("grade",)
     assert scoring.escc(None).category is None
@@ -410,6 +426,16 @@ def test_noms_sins_7_12_without_mechanical_pain_no_stabilisation() -> None:
     assert result.category == "cEBRT"
     assert scoring.noms("0", True, 6, "unknown", True).missing == ()
     assert scoring.noms("0", True, 7, "unknown", True).missing == ("mechanical_pain",)
+
+
+def test_noms_with_several_levels() -> None:
+    result = scoring.noms({"T8": "3", "T10": "unknown"}, False, 3, False, True)
+    assert result.missing == () and result.category_code == "separation_surgery_then_sbrt"
+    (neuro,) = [c for c in result.components if c.input_key == "escc_grade"]
+    assert neuro.finding_label == "ESCC 3 at T8: high grade"
+    waiting = scoring.noms({"T8": "1a", "T10": "unknown"}, False, 3, False, True)
+    assert waiting.missing == ("escc_grade",) and waiting.category is None
+    assert "ESCC grade at T10" in waiting.result.missing
 
 
 def test_noms_missing_and_bad() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from board.errors import ValidationError
-from board.scoring.escc import EsccGrade, EsccGroup
+from board.scoring.escc import EsccGrade, EsccGroup, calculate_case_escc
 from board.scoring.noms import (
     HISTOLOGY_TABLES,
     LAUFER_2013_RADIOSENSITIVITY,
@@ -19,6 +19,7 @@ from board.scoring.noms import (
     NomsInputs,
     Radiosensitivity,
     calculate_noms,
+    escc_inputs_from_case,
     grid_cell,
     lookup_histology,
     mechanical_from_sins,
@@ -282,6 +283,49 @@ def test_neurologic_findings_in_reasoning() -> None:
 def test_no_neurologic_status_is_missing() -> None:
     result = calculate_noms(complete_inputs(myelopathy=None, radiculopathy=True))
     assert result.missing == ("neurologic status (myelopathy, Frankel or ASIA grade)",)
+
+
+# Several levels ------------------------------------------------------------------------
+
+
+def test_known_high_grade_level_decides_even_if_another_is_unknown() -> None:
+    case = calculate_case_escc([("T8", "3"), ("T10", None)])
+    escc = escc_inputs_from_case(case)
+    assert escc == {"escc_grade": EsccGrade.G3, "escc_level": "T8", "escc_ungraded_levels": "T10"}
+    result = calculate_noms(complete_inputs(**escc, radiosensitivity=R))
+    assert result.complete and result.missing == ()
+    assert result.grid is NomsGridCell.SEPARATION_SURGERY_THEN_SBRT
+    text = " ".join(result.reasoning)
+    assert "ESCC 3 at T8" in text
+    assert "not yet graded at T10; a known level is already high grade" in text
+
+
+def test_low_grade_with_an_ungraded_level_is_incomplete() -> None:
+    case = calculate_case_escc([("T8", "1c"), ("T10", None)])
+    escc = escc_inputs_from_case(case)
+    assert escc == {"escc_grade": None, "escc_level": None, "escc_ungraded_levels": "T10"}
+    result = calculate_noms(complete_inputs(**escc))
+    assert result.missing == ("ESCC grade at T10",)
+    assert result.grid is None
+    # Given the low grade directly with the level still ungraded: still incomplete.
+    direct = calculate_noms(complete_inputs(escc_grade="1c", escc_ungraded_levels="T10"))
+    assert direct.missing == ("ESCC grade at T10",)
+    assert "it could be higher" in " ".join(direct.reasoning)
+
+
+def test_every_level_graded_names_the_level() -> None:
+    escc = escc_inputs_from_case(calculate_case_escc([("T8", "1a"), ("T10", "2")]))
+    result = calculate_noms(complete_inputs(**escc))
+    assert result.complete
+    assert "ESCC 2 at T10" in result.reasoning[0]
+    assert escc["escc_ungraded_levels"] is None
+
+
+def test_level_inputs_are_text() -> None:
+    with pytest.raises(ValidationError) as info:
+        complete_inputs(escc_level=8)
+    assert info.value.field == "escc_level"
+    assert complete_inputs(escc_level="  ").escc_level is None
 
 
 def test_mechanical_inputs_from_sins() -> None:

@@ -80,13 +80,16 @@ def test_nsaid_several_risks_named() -> None:
 
 
 def test_order_duplicates_and_unrelated_items() -> None:
+    # "surgery" is now covered (the bleeding prompt, here with thrombocytopenia);
+    # "physiotherapy" is still ignored.
     flags = PatientSafetyFlags(True, True, False, False)
     prompts = safety_prompts(
-        ["nsaids", "surgery", "Heat", "deep massage", "chiropractic", "NSAID"], flags
+        ["nsaids", "surgery", "Heat", "deep massage", "chiropractic", "NSAID", "physiotherapy"],
+        flags,
     )
     assert [p.item for p in prompts] == [
         PlannedItem.SPINAL_MANIPULATION, PlannedItem.DEEP_MASSAGE, PlannedItem.HEAT,
-        PlannedItem.NSAID,
+        PlannedItem.NSAID, PlannedItem.SURGERY,
     ]  # fmt: skip
 
 
