@@ -51,6 +51,12 @@ if case.urgency is Urgency.URGENT:
         "Reasons: " + md_escape("; ".join(case.urgency_reasons)),
         icon=":material/emergency:",
     )
+elif case.urgency is Urgency.WITHIN_A_WEEK:
+    st.warning(
+        "Within a week: spinal pain suggestive of metastases without neurology. "
+        "Target: MRI within 7 days. Reasons: " + md_escape("; ".join(case.urgency_reasons)),
+        icon=":material/schedule:",
+    )
 
 # Tabs are not tracked: a tracked tab reruns the page when chosen, and a thumbnail on
 # the Imaging tab then loads while the run replaces it (a broken image).

@@ -93,7 +93,7 @@ with user_errors():
         table = [
             {
                 "Case": row.pseudonym,
-                "Urgency": "URGENT" if row.urgency is Urgency.URGENT else "Routine",
+                "Urgency": row.urgency.label,
                 "Primary cancer": row.primary_site_label
                 + (f" ({row.histology})" if row.histology else ""),
                 "Levels": ", ".join(row.levels),

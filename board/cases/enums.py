@@ -22,18 +22,35 @@ class CaseStatus(StrEnum):
 
 
 class Urgency(StrEnum):
-    """Urgency of a case: suspected cord compression is urgent."""
+    """Urgency of a case, the NICE NG234 triage tiers.
+
+    ``URGENT`` is the immediate tier (suspected cord compression: MRI within 24 hours);
+    ``WITHIN_A_WEEK`` is spinal pain suggesting metastases without neurology (MRI within
+    7 days); otherwise ``ROUTINE``.
+    """
 
     URGENT = "urgent"
+    WITHIN_A_WEEK = "within_a_week"
     ROUTINE = "routine"
 
     @property
     def label(self) -> str:
-        """Plain-English name."""
+        """Plain-English name with the target."""
         return {
-            Urgency.URGENT: "Urgent: suspected cord compression",
+            Urgency.URGENT: "Immediate (MRI within 24 h)",
+            Urgency.WITHIN_A_WEEK: "Within a week (MRI within 7 days)",
             Urgency.ROUTINE: "Routine",
         }[self]
+
+    @property
+    def priority(self) -> int:
+        """Sort key of the worklist: 2 immediate, 1 within a week, 0 routine."""
+        return {Urgency.URGENT: 2, Urgency.WITHIN_A_WEEK: 1, Urgency.ROUTINE: 0}[self]
+
+    @property
+    def target_hours(self) -> int | None:
+        """Hours to the MRI: 24, 168, or ``None`` when routine."""
+        return {Urgency.URGENT: 24, Urgency.WITHIN_A_WEEK: 168}.get(self)
 
 
 class Sex(StrEnum):

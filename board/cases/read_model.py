@@ -34,6 +34,7 @@ from board.cases.enums import CaseStatus, Sex, Urgency
 from board.cases.inputs import clip, summarise_input
 from board.cases.queries import next_meetings, open_action_counts, readiness_of
 from board.cases.readiness import Readiness
+from board.cases.redflags import PainFeature, parse_pain_features
 from board.cases.views import CaseInput, NextMeeting, NoteView
 from board.db.models import Biopsy, Case, ImagingSeries, ImagingStudy, Note, utcnow
 from board.errors import NotFoundError
@@ -138,6 +139,7 @@ class CaseReadModel:
     gait_disturbance: bool | None
     bladder_bowel_dysfunction: bool | None
     radicular_pain: bool | None
+    pain_features: frozenset[PainFeature] | None
     symptom_onset: dt.date | None
     referral_question: str
     referred_by: str | None
@@ -195,6 +197,7 @@ class CaseReadModel:
             gait_disturbance=self.gait_disturbance,
             bladder_bowel_dysfunction=self.bladder_bowel_dysfunction,
             radicular_pain=self.radicular_pain,
+            pain_features=self.pain_features,
             symptom_onset=self.symptom_onset,
             referral_question=self.referral_question,
             referred_by=self.referred_by,
@@ -385,6 +388,7 @@ def load_case_read_model(
         gait_disturbance=case.gait_disturbance,
         bladder_bowel_dysfunction=case.bladder_bowel_dysfunction,
         radicular_pain=case.radicular_pain,
+        pain_features=parse_pain_features(case.pain_features),
         symptom_onset=case.symptom_onset,
         referral_question=case.referral_question,
         referred_by=case.referred_by,

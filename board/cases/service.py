@@ -22,6 +22,7 @@ from board.auth.permissions import Action, require
 from board.cases.enums import CaseStatus, NoteKind, Sex
 from board.cases.levels import parse_levels
 from board.cases.read_model import CaseReadModel, load_case_read_model
+from board.cases.redflags import PainFeature, parse_pain_features
 from board.cases.steps import apply_urgency, high_grade_escc
 from board.cases.views import CaseInput, NoteView
 from board.db.engine import Database
@@ -50,6 +51,7 @@ _CASE_FIELDS = (
     "gait_disturbance",
     "bladder_bowel_dysfunction",
     "radicular_pain",
+    "pain_features",
     "symptom_onset",
     "referral_question",
     "referred_by",
@@ -138,6 +140,7 @@ def validate_case_input(data: CaseInput, today: dt.date) -> dict[str, Any]:
     if not isinstance(data.sex, Sex):
         raise ValidationError("Sex must be female, male, other or unknown.", field="sex")
     hospital_number = _clean_text(data.hospital_number, "hospital_number", "Hospital number", 64)
+    pain_features = parse_pain_features(data.pain_features)
     return {
         "hospital_number": hospital_number,
         "age_at_referral": data.age,
@@ -156,6 +159,10 @@ def validate_case_input(data: CaseInput, today: dt.date) -> dict[str, Any]:
         "gait_disturbance": data.gait_disturbance,
         "bladder_bowel_dysfunction": data.bladder_bowel_dysfunction,
         "radicular_pain": data.radicular_pain,
+        # Stored as a sorted list of values (JSON); None = not asked.
+        "pain_features": (
+            None if pain_features is None else [f.value for f in PainFeature if f in pain_features]
+        ),
         "symptom_onset": data.symptom_onset,
         "referral_question": _clean_text(
             data.referral_question, "referral_question", "Referral question", MAX_REFERRAL_LENGTH

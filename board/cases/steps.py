@@ -17,10 +17,22 @@ from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.roles import Role
 from board.cases.enums import Urgency
-from board.cases.redflags import SymptomFacts, assess_red_flags
+from board.cases.redflags import (
+    RedFlagTier,
+    SymptomFacts,
+    assess_red_flags,
+    parse_pain_features,
+)
 from board.db.models import Case, utcnow
 from board.errors import ValidationError
 from board.scoring.escc import EsccGrade, parse_escc_grade
+
+_URGENCY = {
+    RedFlagTier.IMMEDIATE: Urgency.URGENT,
+    RedFlagTier.WITHIN_A_WEEK: Urgency.WITHIN_A_WEEK,
+    RedFlagTier.ROUTINE: Urgency.ROUTINE,
+}
+"""The case's urgency for each NG234 tier."""
 
 
 def _grade(value: object) -> EsccGrade | None:
@@ -80,12 +92,12 @@ def apply_urgency(case: Case, high_grade: bool | None = None) -> None:
             high_grade_escc=high_grade,
             # A reflex change is a neurological sign on examination (NG234).
             neuro_signs_on_examination=case.reflex_change,
-            # The case record does not hold the NG234 pain features yet: unknown.
-            pain_features=None,
+            # ``None`` when the form did not ask (older cases): unknown.
+            pain_features=parse_pain_features(case.pain_features),
         )
     )
-    case.urgency = Urgency.URGENT if result.urgent else Urgency.ROUTINE
-    case.priority = 1 if result.urgent else 0
+    case.urgency = _URGENCY[result.tier]
+    case.priority = case.urgency.priority
     case.urgency_reasons = list(result.reasons)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from board.auth.roles import Role
 from board.cases.enums import NoteKind, Sex
+from board.cases.redflags import PainFeature
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,9 @@ class CaseInput:
     gait_disturbance: bool | None = None
     bladder_bowel_dysfunction: bool | None = None
     radicular_pain: bool | None = None
+    #: NICE NG234 spinal pain features (PainFeature values); ``None`` = not asked,
+    #: empty = asked, none present
+    pain_features: frozenset[PainFeature] | tuple[PainFeature | str, ...] | None = None
     symptom_onset: dt.date | None = None
     referral_question: str = ""
     referred_by: str | None = None

@@ -177,7 +177,8 @@ class Case(Versioned, Base):
     )
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.ROUTINE)
     urgency_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    #: 1 = urgent, 0 = routine: the worklist sorts by (priority, created_at, id) descending
+    #: 2 = immediate, 1 = within a week, 0 = routine: the worklist sorts by
+    #: (priority, created_at, id) descending
     priority: Mapped[int] = mapped_column(Integer, default=0)
     primary_site: Mapped[str] = mapped_column(String(40))
     histology: Mapped[str | None] = mapped_column(String(200))
@@ -193,6 +194,8 @@ class Case(Versioned, Base):
     gait_disturbance: Mapped[bool | None] = mapped_column(Boolean)
     bladder_bowel_dysfunction: Mapped[bool | None] = mapped_column(Boolean)
     radicular_pain: Mapped[bool | None] = mapped_column(Boolean)
+    #: NG234 spinal pain features (PainFeature values); ``None`` = not asked
+    pain_features: Mapped[list[str] | None] = mapped_column(JSONType)
     symptom_onset: Mapped[dt.date | None] = mapped_column(Date)
     referral_question: Mapped[str] = mapped_column(Text, default="")
     referred_by: Mapped[str | None] = mapped_column(String(120))

@@ -21,7 +21,7 @@ def agenda_order_key(
     Parameters
     ----------
     urgency:
-        The case's urgency (suspected cord compression first).
+        The case's urgency (immediate first, then within a week, then routine).
     missing_count:
         How many readiness items are still missing (0 = ready).
     created_at:
@@ -34,7 +34,7 @@ def agenda_order_key(
     tuple
         Sorts ascending into the suggested order.
     """
-    return (0 if urgency is Urgency.URGENT else 1, missing_count, created_at, case_id)
+    return (-urgency.priority, missing_count, created_at, case_id)
 
 
 def quorum(required: Sequence[Role], present: Iterable[Role]) -> Quorum:

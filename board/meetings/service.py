@@ -702,7 +702,8 @@ def build_agenda(
         for candidate in _candidates(session, meeting_id, now.date()):
             if (
                 candidate.status is CaseStatus.READY
-                or candidate.urgency is Urgency.URGENT
+                # Both NG234 tiers are urgent: they join without waiting to be ready.
+                or candidate.urgency in (Urgency.URGENT, Urgency.WITHIN_A_WEEK)
                 or candidate.rediscussion
             ):
                 case = session.get(Case, candidate.case_id)

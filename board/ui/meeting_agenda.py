@@ -33,6 +33,12 @@ from board.ui.meeting_common import act, clock, may, when
 from board.ui.text import md_escape
 
 DEFAULT_START = dt.time(16, 0)
+_URGENCY_TAG = {
+    Urgency.URGENT: " URGENT",
+    Urgency.WITHIN_A_WEEK: " WITHIN A WEEK",
+    Urgency.ROUTINE: "",
+}
+"""The tag after a case's pseudonym on the agenda (NG234 tiers)."""
 
 
 def _next_weekday(today: dt.date, weekday: int = 1) -> dt.date:
@@ -141,7 +147,7 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
     for row in meeting.agenda:
         with st.container(border=True):
             head, triage_col, order_col = st.columns([5, 3, 2], vertical_alignment="center")
-            urgent = " URGENT" if row.urgency is Urgency.URGENT else ""
+            urgent = _URGENCY_TAG[row.urgency]
             head.markdown(
                 f"**{row.position}. {md_escape(row.pseudonym)}**{urgent}: "
                 + md_escape(f"{row.primary_site_label}, {', '.join(row.levels)}")
@@ -243,7 +249,7 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
         return
     labels = {
         c.case_id: (
-            ("URGENT " if c.urgency is Urgency.URGENT else "")
+            (_URGENCY_TAG[c.urgency].strip() + " ").lstrip()
             + f"{c.pseudonym}: {c.primary_site_label}, {', '.join(c.levels)} ("
             + ("ready" if c.ready else "missing: " + "; ".join(c.missing))
             + ")"

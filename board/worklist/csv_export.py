@@ -87,7 +87,7 @@ def _row(row: WorklistRow) -> dict[str, Any]:
         "histology": row.histology or "",
         "levels": ", ".join(row.levels),
         "status": row.status.label,
-        "urgency": row.urgency.value,
+        "urgency": row.urgency.label,
         "urgency_reasons": "; ".join(row.urgency_reasons),
         "ready": row.ready,
         "missing": "; ".join(row.missing),

@@ -48,7 +48,7 @@ def test_every_page_is_exported_with_formulas_neutralised(
     assert out.rows == len(frame) == 5
     assert frame["histology"].str.startswith("=").sum() == 0
     assert (frame["histology"] == '\'=HYPERLINK("http://evil")').sum() == 1
-    assert frame.iloc[0]["urgency"] == Urgency.URGENT.value  # urgent first, as on screen
+    assert frame.iloc[0]["urgency"] == "Immediate (MRI within 24 h)"  # urgent first, as on screen
     urgent = export_worklist_csv(db, coordinator, WorklistFilter(urgency=Urgency.URGENT))
     assert urgent.rows == 1
     exported = events(db, "worklist.export")
