@@ -2,22 +2,88 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 from board.auth.actor import Actor
 from board.cases.enums import Sex
 from board.cases.read_model import CaseReadModel
+from board.cases.redflags import PainFeature
 from board.cases.service import PAIN_CHARACTERS, create_case, primary_site_options, update_case
 from board.cases.views import CaseInput
 from board.db.engine import Database
+from board.errors import ValidationError
 from board.ui.errors import user_errors
 from board.ui.widgets import tri_state
 
 _PAIN_SCORES: list[int | None] = [None, *range(11)]
 _PAIN_CHARACTERS: list[str | None] = [None, *PAIN_CHARACTERS]
+_PAIN_FEATURES: list[PainFeature] = list(PainFeature)
 
 
-def _fields(prefix: str, current: CaseInput | None) -> CaseInput:
+def pain_features_from_form(
+    answer: bool | None, selected: list[PainFeature]
+) -> frozenset[PainFeature] | None:
+    """The NG234 pain features from the form's question and its multiselect.
+
+    Parameters
+    ----------
+    answer:
+        "Spinal pain suggestive of metastases?": yes, no or unknown (``None``).
+    selected:
+        The features ticked in the multiselect.
+
+    Returns
+    -------
+    frozenset[PainFeature] | None
+        The features; empty when the answer is no (asked, none present); ``None`` when
+        the question was left unknown and nothing is ticked (not asked).
+
+    Raises
+    ------
+    ValidationError
+        If the answer is yes with no feature ticked, or no with features ticked.
+    """
+    if answer is False:
+        if selected:
+            raise ValidationError(
+                "Spinal pain features: the answer is 'No' but features are ticked; "
+                "answer 'Yes' or clear the features.",
+                field="pain_features",
+            )
+        return frozenset()
+    if answer is True and not selected:
+        raise ValidationError(
+            "Spinal pain features: the answer is 'Yes'; tick at least one feature "
+            "(or answer 'Unknown').",
+            field="pain_features",
+        )
+    return frozenset(selected) if selected else None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _FormValues:
+    data: CaseInput
+    pain_answer: bool | None
+    pain_selected: list[PainFeature]
+
+    def case_input(self) -> CaseInput:
+        """The case input, with the pain features read from the question."""
+        return dataclasses.replace(
+            self.data,
+            pain_features=pain_features_from_form(self.pain_answer, self.pain_selected),
+        )
+
+
+def _current_pain(c: CaseInput | None) -> tuple[bool | None, list[PainFeature]]:
+    if c is None or c.pain_features is None:
+        return None, []
+    features = {PainFeature(f) for f in c.pain_features}
+    return bool(features), [f for f in _PAIN_FEATURES if f in features]
+
+
+def _fields(prefix: str, current: CaseInput | None) -> _FormValues:
     sites = primary_site_options()
     site_values = [value for value, _ in sites]
     site_labels = dict(sites)
@@ -116,6 +182,23 @@ def _fields(prefix: str, current: CaseInput | None) -> CaseInput:
             c.bladder_bowel_dysfunction if c else None,
         )
         radicular = tri_state("Radicular pain", f"{prefix}_radic", c.radicular_pain if c else None)
+    pain_answer, pain_selected = _current_pain(c)
+    col12, col13 = st.columns(2)
+    with col12:
+        pain_answer = tri_state(
+            "Spinal pain suggestive of metastases?",
+            f"{prefix}_spinalpain",
+            pain_answer,
+            help="NICE NG234: without neurological symptoms, these features call for an MRI "
+            "within a week. 'No' means asked and none present; 'Unknown' means not asked.",
+        )
+    pain_selected = col13.multiselect(
+        "Spinal pain features (when yes)",
+        _PAIN_FEATURES,
+        default=pain_selected,
+        format_func=lambda f: f.label.capitalize(),
+        key=f"{prefix}_painfeat",
+    )
     referral = st.text_area(
         "Referral question",
         value=c.referral_question if c else "",
@@ -125,7 +208,7 @@ def _fields(prefix: str, current: CaseInput | None) -> CaseInput:
     referred_by = st.text_input(
         "Referred by", value=(c.referred_by or "") if c else "", key=f"{prefix}_refby"
     )
-    return CaseInput(
+    data = CaseInput(
         primary_site=primary_site or "",
         levels=levels,
         histology=histology or None,
@@ -147,6 +230,7 @@ def _fields(prefix: str, current: CaseInput | None) -> CaseInput:
         referral_question=referral,
         referred_by=referred_by or None,
     )
+    return _FormValues(data=data, pain_answer=pain_answer, pain_selected=list(pain_selected))
 
 
 def new_case_form(db: Database, actor: Actor) -> CaseReadModel | None:
@@ -157,11 +241,11 @@ def new_case_form(db: Database, actor: Actor) -> CaseReadModel | None:
     """
     with st.form("new_case"):
         st.caption("A pseudonym is generated for the patient. Unknown symptoms may stay 'Unknown'.")
-        data = _fields("nc", None)
+        values = _fields("nc", None)
         submitted = st.form_submit_button("Create case", type="primary")
     if submitted:
         with user_errors():
-            return create_case(db, actor, data)
+            return create_case(db, actor, values.case_input())
     return None
 
 
@@ -185,11 +269,13 @@ def edit_case_form(db: Database, actor: Actor, case: CaseReadModel) -> CaseReadM
             del st.session_state[key]
         st.rerun()
     with st.form(f"edit_case_{case.id}"):
-        data = _fields(prefix, case.as_input())
+        values = _fields(prefix, case.as_input())
         submitted = st.form_submit_button("Save changes", type="primary")
     if submitted:
         with user_errors():
-            updated = update_case(db, actor, case.id, st.session_state[version_key], data)
+            updated = update_case(
+                db, actor, case.id, st.session_state[version_key], values.case_input()
+            )
             st.session_state[version_key] = updated.version
             return updated
     return None

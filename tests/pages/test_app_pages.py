@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from board.auth.roles import Role
 from board.cases.enums import CaseStatus
+from board.cases.redflags import PainFeature
 from board.db.engine import Database
 from board.db.models import AuditEvent, Case, Note, User
 from board.demo import DEMO_CASES, DEMO_PASSWORD, HISTORY, demo_case_count
@@ -263,7 +264,7 @@ def test_new_case_form_creates_urgent_case(demo_db: Database) -> None:
     pseudonym = created[0].split()[1]
     table = at.dataframe[0].value
     row = table[table["Case"] == pseudonym].iloc[0]
-    assert row["Urgency"] == "URGENT"  # known cancer, pain 6, limb weakness
+    assert row["Urgency"] == "Immediate (MRI within 24 h)"  # known cancer, limb weakness
     assert row["Levels"] == "T7"
 
 
@@ -397,3 +398,73 @@ def test_worklist_follow_up_column_and_filter(demo_db: Database) -> None:
     assert "TB-DEMO01" not in cases  # not yet discussed: nothing scheduled
     overdue = table[table["Case"] == "TB-DEMO11"].iloc[0]
     assert overdue["Follow-up"].startswith("Clinic visit overdue since ")
+
+
+def _created_pseudonym(at) -> str:  # type: ignore[no-untyped-def]
+    created = [plain(s.value) for s in at.success]
+    assert created and created[0].startswith("Case TB-")
+    return created[0].split()[1]
+
+
+def test_new_case_form_records_pain_features_within_a_week(demo_db: Database) -> None:
+    at = signed_in(demo_db)
+    before = _count(demo_db, Case)
+    at.selectbox(key="nc_site").select("breast")
+    at.text_input(key="nc_levels").input("T7")
+    for key in ("nc_painnew", "nc_weak", "nc_numb", "nc_reflex", "nc_gait", "nc_bb", "nc_radic"):
+        at.radio(key=key).set_value(False)
+    # "Yes" without a feature ticked is refused and nothing is created.
+    at.radio(key="nc_spinalpain").set_value(True)
+    at.button(key="FormSubmitter:new_case-Create case").click().run()
+    assert any("tick at least one feature" in plain(e.value) for e in at.error)
+    assert _count(demo_db, Case) == before
+
+    labels = at.multiselect(key="nc_painfeat").options
+    assert "Nocturnal spinal pain preventing sleep" in labels
+    at.multiselect(key="nc_painfeat").select(PainFeature.NIGHT_PAIN).select(
+        PainFeature.THORACIC_OR_CERVICAL
+    )
+    at.button(key="FormSubmitter:new_case-Create case").click().run()
+    assert not at.exception
+    assert not at.error
+    assert _count(demo_db, Case) == before + 1
+    pseudonym = _created_pseudonym(at)
+    with demo_db.read() as session:
+        case = session.scalars(select(Case).order_by(Case.id.desc())).first()
+        assert case is not None
+        assert case.pain_features == ["thoracic_or_cervical", "night_pain"]
+    table = at.dataframe[0].value
+    row = table[table["Case"] == pseudonym].iloc[0]
+    assert row["Urgency"] == "Within a week (MRI within 7 days)"
+
+
+@pytest.mark.parametrize(
+    ("answer", "stored"),
+    [pytest.param(False, [], id="no-means-none"), pytest.param(None, None, id="not-asked")],
+)
+def test_new_case_form_tells_none_from_not_asked(
+    demo_db: Database, answer: bool | None, stored: list[str] | None
+) -> None:
+    at = signed_in(demo_db)
+    at.selectbox(key="nc_site").select("breast")
+    at.text_input(key="nc_levels").input("T7")
+    at.radio(key="nc_spinalpain").set_value(answer)
+    at.button(key="FormSubmitter:new_case-Create case").click().run()
+    assert not at.exception and not at.error
+    _created_pseudonym(at)
+    with demo_db.read() as session:
+        case = session.scalars(select(Case).order_by(Case.id.desc())).first()
+        assert case is not None
+        assert case.pain_features == stored
+
+
+def test_new_case_form_refuses_no_with_features_ticked(demo_db: Database) -> None:
+    at = signed_in(demo_db)
+    before = _count(demo_db, Case)
+    at.selectbox(key="nc_site").select("breast")
+    at.text_input(key="nc_levels").input("T7")
+    at.radio(key="nc_spinalpain").set_value(False)
+    at.multiselect(key="nc_painfeat").select(PainFeature.NIGHT_PAIN)
+    at.button(key="FormSubmitter:new_case-Create case").click().run()
+    assert any("answer is 'No' but features are ticked" in plain(e.value) for e in at.error)
+    assert _count(demo_db, Case) == before
