@@ -82,6 +82,10 @@ def _rows(result: BoardAnalytics) -> Iterator[_Row]:
         yield _Row(section, "cases on the agenda", group, m.on_agenda)
         yield _Row(section, "cases discussed", group, m.discussed)
 
+    section = "triage tiers (NICE NG234)"
+    for tier in result.tiers:
+        yield _Row(section, "cases referred", tier.label, tier.cases)
+
     section = "referral to MRI"
     yield from _distribution(section, "days", result.referral_to_mri.days)
     yield _Row(
@@ -281,6 +285,16 @@ def analytics_json(result: BoardAnalytics) -> dict[str, Any]:
         "generated_at": _iso(result.generated_at),
         "cases_referred": result.cases_referred,
         "cases_decided": result.cases_decided,
+        "tiers": [
+            {
+                "tier": tier.tier,
+                "urgency": tier.urgency.value,
+                "label": tier.label,
+                "target_hours": tier.target_hours,
+                "cases_referred": tier.cases,
+            }
+            for tier in result.tiers
+        ],
         "meetings": [
             {
                 "meeting_id": m.meeting_id,

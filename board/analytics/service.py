@@ -19,7 +19,11 @@ Definitions
   decision counts as 0 hours and is counted separately. Urgent cases (suspected cord
   compression) have a 24-hour target: of the urgent cases with a decision, those with a
   start recorded, how many started within 24 hours, and the list of urgent cases that
-  missed the target or have no start recorded.
+  missed the target or have no start recorded. The 24-hour target is for immediate
+  cases only (NG234's first tier); cases within a week are counted, not measured.
+- **Triage tiers**: cases referred in the period per NICE NG234 tier (their current
+  urgency), with each tier's target: immediate (MRI within 24 hours), within a week
+  (MRI within 7 days), routine.
 - **Complete at the meeting**: of the agenda items discussed, those whose readiness list
   was empty when the board took the case up. Items where it was not recorded are
   counted separately and left out of the share.
@@ -102,8 +106,12 @@ DEFINITIONS: dict[str, str] = {
     ),
     "decision_to_treatment": (
         "Hours from the board decision to the first treatment start recorded at "
-        "follow-up. Urgent cases (suspected cord compression) should start within 24 "
+        "follow-up. Immediate cases (suspected cord compression) should start within 24 "
         "hours; cases with no start recorded are listed, not counted in the share."
+    ),
+    "tiers": (
+        "Cases referred in the period per NICE NG234 triage tier (their current urgency), "
+        "with the tier's MRI target."
     ),
     "completeness": (
         "Of the cases discussed, those with nothing missing from readiness when the board "
@@ -267,6 +275,45 @@ class MriToDecision:
 
     days: Distribution
     no_mri: int
+
+
+TIER_NAMES: dict[Urgency, str] = {
+    Urgency.URGENT: "immediate",
+    Urgency.WITHIN_A_WEEK: "within_a_week",
+    Urgency.ROUTINE: "routine",
+}
+"""The NICE NG234 tier name of each stored urgency."""
+
+
+@dataclass(frozen=True, slots=True)
+class TierCount:
+    """Cases referred in the period in one NICE NG234 triage tier.
+
+    Parameters
+    ----------
+    urgency:
+        The tier, as the case stores it.
+    cases:
+        Cases referred in the period with this urgency.
+    """
+
+    urgency: Urgency
+    cases: int
+
+    @property
+    def tier(self) -> str:
+        """ "immediate", "within_a_week" or "routine"."""
+        return TIER_NAMES[self.urgency]
+
+    @property
+    def label(self) -> str:
+        """The tier with its target, e.g. "Immediate (MRI within 24 h)"."""
+        return self.urgency.label
+
+    @property
+    def target_hours(self) -> int | None:
+        """Hours to the MRI (24, 168), ``None`` when routine."""
+        return self.urgency.target_hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,6 +525,8 @@ class BoardAnalytics:
         Survival of every case with a decision.
     survival_by_band:
         Survival per Tokuhashi band (only bands with patients), then "unknown".
+    tiers:
+        Cases referred in the period per triage tier: immediate, within a week, routine.
     """
 
     period: AnalyticsPeriod
@@ -493,6 +542,7 @@ class BoardAnalytics:
     pain: PainSummary
     survival_overall: SurvivalGroup
     survival_by_band: tuple[SurvivalGroup, ...]
+    tiers: tuple[TierCount, ...] = ()
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -880,4 +930,8 @@ def board_analytics(
         pain=_pain(decided),
         survival_overall=survival_overall,
         survival_by_band=survival_by_band,
+        tiers=tuple(
+            TierCount(u, sum(1 for c in referred if c.urgency is u))
+            for u in sorted(Urgency, key=lambda u: -u.priority)
+        ),
     )

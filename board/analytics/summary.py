@@ -45,6 +45,8 @@ def plain_summary(result: BoardAnalytics) -> str:
         f"(generated {result.generated_at:%Y-%m-%d %H:%M} UTC)",
         f"Cases referred: {result.cases_referred}; cases with a board decision: "
         f"{result.cases_decided}",
+        "Triage tiers (cases referred): "
+        + "; ".join(f"{tier.label}: {tier.cases}" for tier in result.tiers),
         f"Meetings: {len(result.meetings)}; cases on their agendas: "
         f"{sum(m.on_agenda for m in result.meetings)}, discussed: "
         f"{sum(m.discussed for m in result.meetings)}",
@@ -52,7 +54,7 @@ def plain_summary(result: BoardAnalytics) -> str:
         f"{result.referral_to_mri.mri_before_referral}; no MRI: {result.referral_to_mri.no_mri}",
         f"MRI to board decision: {_dist(result.mri_to_decision.days, 'days')}",
         f"Decision to treatment start: {_dist(t.hours, 'hours')}; no start recorded: {t.no_start}",
-        f"Urgent cases started within 24 hours: {t.urgent_within_target} of "
+        f"Immediate cases started within 24 hours: {t.urgent_within_target} of "
         f"{t.urgent_with_start} with a start recorded ({_pct(t.urgent_share_within_target)}); "
         f"missed or not recorded: {len(t.urgent_misses)}",
         f"Complete at the meeting: {c.complete} of {c.complete + c.incomplete} "

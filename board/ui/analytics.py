@@ -74,9 +74,9 @@ def _tiles(result: BoardAnalytics) -> None:
     c4.metric("MRI to decision (median)", _median(result.mri_to_decision.days, "days"))
     c5, c6, c7, c8 = st.columns(4)
     c5.metric(
-        "Urgent cases started within 24 h",
+        "Immediate cases started within 24 h",
         _pct(t.urgent_share_within_target),
-        help=f"{t.urgent_within_target} of {t.urgent_with_start} urgent cases with a start "
+        help=f"{t.urgent_within_target} of {t.urgent_with_start} immediate cases with a start "
         "recorded.",
     )
     c6.metric("Complete at the meeting", _pct(result.completeness.share_complete))
@@ -123,6 +123,23 @@ def _meetings(result: BoardAnalytics) -> None:
     st.caption(DEFINITIONS["meetings"])
 
 
+def _tiers(result: BoardAnalytics) -> None:
+    st.subheader("Triage tiers (NICE NG234)")
+    st.dataframe(
+        [
+            {
+                "Tier": tier.label,
+                "Cases referred": tier.cases,
+                "Target (hours to MRI)": tier.target_hours,
+            }
+            for tier in result.tiers
+        ],
+        hide_index=True,
+        key="an_tiers",
+    )
+    st.caption(DEFINITIONS["tiers"])
+
+
 def _timeliness(result: BoardAnalytics) -> None:
     st.subheader("Time to MRI, decision and treatment")
     r, m, t = result.referral_to_mri, result.mri_to_decision, result.decision_to_treatment
@@ -155,7 +172,7 @@ def _timeliness(result: BoardAnalytics) -> None:
         key="an_hours",
     )
     st.text(
-        f"Urgent cases with a decision: {t.urgent_decided}; with a start recorded: "
+        f"Immediate cases with a decision: {t.urgent_decided}; with a start recorded: "
         f"{t.urgent_with_start}; started within 24 hours: {t.urgent_within_target} "
         f"({_pct(t.urgent_share_within_target)})."
     )
@@ -328,6 +345,7 @@ def render_analytics(db: Database, actor: Actor) -> None:
         st.caption(f"Period: {period.label}. Figures computed {fmt_datetime(result.generated_at)}.")
         _tiles(result)
         _meetings(result)
+        _tiers(result)
         _timeliness(result)
         _completeness(result)
         _adherence(result)

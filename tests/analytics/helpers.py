@@ -8,9 +8,12 @@ case  urgency  referred  MR studies                   decision (1st final)  trea
 A     urgent   01-01     01-03 (+ a CT on 01-02)      01-06 10:00           01-07 06:00 (20 h)
 B     urgent   01-02     2025-12-30, 01-05            01-06 12:00 (v1;      01-07 18:00 (30 h)
                                                       v2 final 01-10)
-C     routine  01-10     01-12, 03-01 (after)         02-03 09:00           02-10 09:00 (168 h)
+C     week     01-10     01-12, 03-01 (after)         02-03 09:00           02-10 09:00 (168 h)
 D     routine  01-20     none                         02-03 10:00           none
 ====  =======  ========  ===========================  ====================  =================
+
+"week" is the NICE NG234 tier "within a week": counted per tier, but the 24-hour
+target from decision to treatment is for the immediate (urgent) cases only.
 
 Follow-ups (done unless said): A 01-20 as planned, partial pain response; B 01-15
 modified (reason looks like a formula), progression; B 02-01 not started yet, complete
@@ -69,7 +72,7 @@ def build_board(db: Database) -> Board:
         for letter, urgency, referred in (
             ("A", Urgency.URGENT, at(1, 1, 9)),
             ("B", Urgency.URGENT, at(1, 2, 9)),
-            ("C", Urgency.ROUTINE, at(1, 10, 9)),
+            ("C", Urgency.WITHIN_A_WEEK, at(1, 10, 9)),
             ("D", Urgency.ROUTINE, at(1, 20, 9)),
         ):
             patient = Patient(pseudonym=f"TB-{letter}")
@@ -78,7 +81,7 @@ def build_board(db: Database) -> Board:
             case = Case(
                 patient_id=patient.id,
                 urgency=urgency,
-                priority=int(urgency is Urgency.URGENT),
+                priority=urgency.priority,
                 primary_site="breast",
                 created_at=referred,
             )

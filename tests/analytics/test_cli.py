@@ -43,13 +43,25 @@ def test_json_matches_the_service(cli_db: Database, capsys: pytest.CaptureFixtur
     assert printed == expected
     assert printed["period"] == {"from": "2026-01-01", "to": "2026-01-31"}
     assert printed["decision_to_treatment_hours"]["urgent"]["within_target"] == 1
+    assert printed["tiers"] == [
+        {"tier": "immediate", "urgency": "urgent", "label": "Immediate (MRI within 24 h)",
+         "target_hours": 24, "cases_referred": 2},
+        {"tier": "within_a_week", "urgency": "within_a_week",
+         "label": "Within a week (MRI within 7 days)", "target_hours": 168, "cases_referred": 1},
+        {"tier": "routine", "urgency": "routine", "label": "Routine", "target_hours": None,
+         "cases_referred": 1},
+    ]  # fmt: skip
 
 
 def test_plain_summary(cli_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analytics"]) == 0
     out = capsys.readouterr().out
     assert "Board analytics, all dates" in out
-    assert "Urgent cases started within 24 hours: 1 of 2 with a start recorded (50%)" in out
+    assert "Immediate cases started within 24 hours: 1 of 2 with a start recorded (50%)" in out
+    assert (
+        "Triage tiers (cases referred): Immediate (MRI within 24 h): 2; "
+        "Within a week (MRI within 7 days): 1; Routine: 1"
+    ) in out
     assert "Complete at the meeting: 1 of 2 (50%); not recorded: 1" in out
     assert "Survival from the decision: 2 deaths among 4; median 54 days" in out
     assert "Tokuhashi: predicted survival under 6 months: 2 deaths among 2; median 20 days" in out

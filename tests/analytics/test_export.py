@@ -44,6 +44,10 @@ def test_csv_long_table_neutralised_and_audited(db: Database, admin: Actor) -> N
         _value(rows, "cases per meeting", "cases on the agenda", "2026-01-05 January board") == "2"
     )
     assert _value(rows, "referral to MRI", "median (days)") == "2.0"
+    tiers = "triage tiers (NICE NG234)"
+    assert _value(rows, tiers, "cases referred", "Immediate (MRI within 24 h)") == "2"
+    assert _value(rows, tiers, "cases referred", "Within a week (MRI within 7 days)") == "1"
+    assert _value(rows, tiers, "cases referred", "Routine") == "1"
     assert (
         _value(
             rows, "decision to treatment start", "urgent cases started within 24 hours", "urgent"

@@ -26,6 +26,14 @@ def test_figures_of_the_hand_built_board(db: Database, admin: Actor) -> None:
 
     assert result.cases_referred == 4 and result.cases_decided == 4
 
+    # Triage tiers of the cases referred, with their targets; C (within a week, 168 h
+    # to its start) is not measured against the immediate tier's 24 hours.
+    assert [(x.tier, x.label, x.target_hours, x.cases) for x in result.tiers] == [
+        ("immediate", "Immediate (MRI within 24 h)", 24, 2),
+        ("within_a_week", "Within a week (MRI within 7 days)", 168, 1),
+        ("routine", "Routine", None, 1),
+    ]
+
     # Cases per meeting: the cancelled March board is left out.
     assert [(m.title, m.status, m.on_agenda, m.discussed) for m in result.meetings] == [
         ("January board", MeetingStatus.CLOSED, 2, 2),
@@ -129,6 +137,7 @@ def test_period_filter(db: Database, admin: Actor) -> None:
     assert (c.discussed, c.not_recorded, c.share_complete) == (1, 1, None)
     assert result.decision_to_treatment.urgent_decided == 0
     assert result.decision_to_treatment.urgent_share_within_target is None
+    assert [x.cases for x in result.tiers] == [0, 0, 0]
     assert (result.adherence.not_given, result.adherence.assessed) == (1, 1)
     assert result.survival_overall.n == 2
     assert [g.key for g in result.survival_by_band] == ["1_year_or_more", "unknown"]
@@ -137,6 +146,7 @@ def test_period_filter(db: Database, admin: Actor) -> None:
     jan = board_analytics(db, admin, AnalyticsPeriod(end=day(1, 6)))
     assert jan.cases_decided == 2 and jan.decision_to_treatment.urgent_decided == 2
     assert jan.cases_referred == 2  # A and B were referred on or before 01-06
+    assert [x.cases for x in jan.tiers] == [2, 0, 0]
 
 
 def test_period_must_not_end_before_it_starts() -> None:

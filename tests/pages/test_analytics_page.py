@@ -52,10 +52,11 @@ def test_demo_board_renders_tiles_tables_and_download(demo_db: Database) -> None
         "Referral to MRI (median)",
         "MRI to decision (median)",
     ]
-    assert "Urgent cases started within 24 h" in labels
+    assert "Immediate cases started within 24 h" in labels
     subheaders = [s.value for s in at.subheader]
     assert subheaders == [
         "Cases per meeting",
+        "Triage tiers (NICE NG234)",
         "Time to MRI, decision and treatment",
         "Complete at the meeting",
         "Plan adherence",
@@ -65,6 +66,12 @@ def test_demo_board_renders_tiles_tables_and_download(demo_db: Database) -> None
     meetings = _table(at, "Cases on the agenda")  # the demo board has a scheduled meeting
     assert meetings and {"Cases on the agenda", "Cases discussed"} <= set(meetings[0])
     assert "Every meeting that was not cancelled" in _texts(at)
+    tiers = _table(at, "Tier")
+    assert [(r["Tier"], r["Target (hours to MRI)"]) for r in tiers][:2] == [
+        ("Immediate (MRI within 24 h)", 24),
+        ("Within a week (MRI within 7 days)", 168),
+    ]
+    assert tiers[2]["Tier"] == "Routine"
     assert [b.label for b in at.get("download_button")] == ["Download analytics (CSV)"]
 
 
