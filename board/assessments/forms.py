@@ -246,6 +246,15 @@ LESION_SPECS: tuple[FieldSpec, ...] = (
     S("alignment", "Alignment", K.CHOICE, Alignment),
     S("posterolateral", "Posterolateral involvement", K.CHOICE, Posterolateral),
     S("escc", "ESCC (Bilsky) grade", K.CHOICE, EsccGrade),
+    S("posterior_wall_involvement", "Posterior vertebral wall involved", K.YES_NO),
+)
+#: the lesion findings a complete lesion needs (SINS inputs and ESCC)
+LESION_REQUIRED: tuple[str, ...] = (
+    "lesion_type",
+    "collapse",
+    "alignment",
+    "posterolateral",
+    "escc",
 )
 
 
@@ -259,6 +268,8 @@ class LesionFinding:
     alignment: Alignment | None = None
     posterolateral: Posterolateral | None = None
     escc: EsccGrade | None = None
+    #: tumour in the posterior vertebral wall (cement leakage risk); not needed to be complete
+    posterior_wall_involvement: bool | None = None
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> LesionFinding:
@@ -296,7 +307,7 @@ class LesionFinding:
     @property
     def complete(self) -> bool:
         """Whether every radiological finding (SINS inputs and ESCC) is known."""
-        return all(getattr(self, spec.key) is not None for spec in LESION_SPECS)
+        return all(getattr(self, key) is not None for key in LESION_REQUIRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,7 +397,7 @@ SORG_SPECS: tuple[FieldSpec, ...] = (
     S("inr", "SORG: INR", K.NUMBER, minimum=0, maximum=20),
     S("alkaline_phosphatase", "SORG: alkaline phosphatase (U/L)", K.NUMBER, minimum=0,
       maximum=10000),
-    S("albumin", "SORG: albumin (g/L)", K.NUMBER, minimum=0, maximum=100),
+    S("albumin", "Albumin (g/L; SORG and NESMS)", K.NUMBER, minimum=0, maximum=100),
     S("prior_systemic_therapy", "SORG: prior systemic therapy", K.YES_NO),
 )  # fmt: skip
 
@@ -448,6 +459,9 @@ class RadiationOncologistForm(Form):
 
     SPECS: ClassVar[tuple[FieldSpec, ...]] = (
         S("prior_radiation", "Prior radiation to the level", K.YES_NO),
+        S("prior_dose_gy", "Prior radiation: total dose (Gy)", K.NUMBER, minimum=0,
+          maximum=150),
+        S("prior_fractions", "Prior radiation: fractions", K.INTEGER, minimum=1, maximum=60),
         S("prior_radiation_details", "Prior radiation: dose, fractions, date", K.TEXT),
         S("radiosensitivity", "Expected response to cEBRT (overrides the histology table)",
           K.CHOICE, RadiosensitivityChoice),
@@ -462,6 +476,8 @@ class RadiationOncologistForm(Form):
     ROLE: ClassVar[Role] = Role.RADIATION_ONCOLOGIST
 
     prior_radiation: bool | None = None
+    prior_dose_gy: float | None = None
+    prior_fractions: int | None = None
     prior_radiation_details: str | None = None
     radiosensitivity: RadiosensitivityChoice | None = None
     cebrt_option: bool | None = None

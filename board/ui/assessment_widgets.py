@@ -12,15 +12,22 @@ from typing import Any
 import streamlit as st
 
 from board.assessments.forms import LESION_SPECS, FieldKind, FieldSpec, Form, LesionFinding
+from board.scoring.escc import EsccGrade
 from board.ui.widgets import tri_state, tri_state_label
 
 UNKNOWN_LABEL = "Unknown"
 
 
 def choice_label(value: Any) -> str:
-    """Plain label of a choice (``Unknown`` for ``None``)."""
+    """Plain label of a choice (``Unknown`` for ``None``).
+
+    ESCC grades show their Bilsky code and its meaning ("2: spinal cord compression, CSF
+    visible around the cord").
+    """
     if value is None:
         return UNKNOWN_LABEL
+    if isinstance(value, EsccGrade):
+        return f"{value.value}: {value.label}"
     label = getattr(value, "label", None)
     return str(label) if isinstance(label, str) else str(getattr(value, "value", value))
 

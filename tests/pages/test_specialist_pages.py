@@ -166,3 +166,36 @@ def test_scores_tab_records_a_snapshot(demo_db: Database) -> None:
     assert "Recorded 5 scores." in _texts(at)
     table = at.tabs[4].dataframe[-1].value
     assert set(table["Algorithm"]) >= {"sins@fisher2010", "noms@laufer2013"}
+
+
+def test_radiologist_escc_choices_show_bilsky_codes_and_posterior_wall(
+    demo_db: Database,
+) -> None:
+    case_id = _case_id(demo_db, "TB-DEMO03")
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    prefix = f"as{case_id}_radiologist"
+    escc = at.selectbox(key=f"{prefix}_new_escc")
+    assert escc.options == [
+        "Unknown",
+        "0: bone-only disease",
+        "1a: epidural impingement, no deformation of the thecal sac",
+        "1b: deformation of the thecal sac, no abutment of the spinal cord",
+        "1c: deformation of the thecal sac with spinal cord abutment, no cord compression",
+        "2: spinal cord compression, CSF visible around the cord",
+        "3: spinal cord compression, no CSF visible around the cord",
+    ]
+    at.text_input(key=f"{prefix}_new_level").input("L4")
+    escc.select_index(2)  # 1a
+    wall = at.radio(key=f"{prefix}_new_posterior_wall_involvement")
+    assert wall.label == "Posterior vertebral wall involved"
+    wall.set_value(True)
+    at.button(key=f"FormSubmitter:assessment_{case_id}_radiologist-Save draft").click().run()
+    assert not at.exception, at.exception
+    with demo_db.read() as session:
+        data = session.scalar(
+            select(Assessment.data).where(
+                Assessment.case_id == case_id, Assessment.role == Role.RADIOLOGIST
+            )
+        )
+    [l4] = [lesion for lesion in data["lesions"] if lesion["level"] == "L4"]
+    assert (l4["escc"], l4["posterior_wall_involvement"]) == ("1a", True)

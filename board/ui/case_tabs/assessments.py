@@ -29,6 +29,10 @@ def _status(view: AssessmentView) -> str:
     return "not started"
 
 
+_ESCC = next(spec for spec in LESION_SPECS if spec.key == "escc")
+_NARROW_SPECS = tuple(spec for spec in LESION_SPECS if spec is not _ESCC)
+
+
 def _lesion_inputs(prefix: str, form: RadiologistForm, case: CaseReadModel) -> list[dict[str, Any]]:
     """One row of selects per lesion, plus one empty row to add a level."""
     rows: list[dict[str, Any]] = []
@@ -37,9 +41,9 @@ def _lesion_inputs(prefix: str, form: RadiologistForm, case: CaseReadModel) -> l
     for level in levels:
         lesion = current.get(level)
         st.markdown(f"**Lesion {md_escape(level)}**")
-        cols = st.columns(len(LESION_SPECS) + 1)
+        cols = st.columns(len(_NARROW_SPECS) + 1)
         row: dict[str, Any] = {"level": level}
-        for col, spec in zip(cols, LESION_SPECS, strict=False):
+        for col, spec in zip(cols, _NARROW_SPECS, strict=False):
             with col:
                 row[spec.key] = field_widget(
                     spec,
@@ -48,16 +52,21 @@ def _lesion_inputs(prefix: str, form: RadiologistForm, case: CaseReadModel) -> l
                 )
         with cols[-1]:
             remove = st.checkbox("Remove", key=f"{prefix}_{level}_remove")
+        # The ESCC choice spans the row: its Bilsky descriptions are read in full.
+        row[_ESCC.key] = field_widget(
+            _ESCC, lesion.escc if lesion else None, f"{prefix}_{level}_{_ESCC.key}"
+        )
         if not remove:
             rows.append(row)
     st.markdown("**Add a lesion**")
-    cols = st.columns(len(LESION_SPECS) + 1)
+    cols = st.columns(len(_NARROW_SPECS) + 1)
     with cols[0]:
         new_level = st.text_input("Level (e.g. T9)", key=f"{prefix}_new_level")
     new: dict[str, Any] = {"level": new_level.strip()}
-    for col, spec in zip(cols[1:], LESION_SPECS, strict=False):
+    for col, spec in zip(cols[1:], _NARROW_SPECS, strict=False):
         with col:
             new[spec.key] = field_widget(spec, None, f"{prefix}_new_{spec.key}")
+    new[_ESCC.key] = field_widget(_ESCC, None, f"{prefix}_new_{_ESCC.key}")
     if new_level.strip():
         rows.append(new)
     return rows
