@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 import board.db.models as models
 from board.cases.enums import CaseStatus, Urgency
-from board.cases.redflags import SymptomFacts, assess_red_flags
+from board.cases.redflags import SymptomFacts, assess_red_flags, parse_pain_features
 from board.cases.steps import high_grade_escc
 from board.cases.workflow import can_transition
 from board.db.engine import Database
@@ -172,10 +172,15 @@ def test_urgency_is_what_the_red_flag_rule_says(demo: Database) -> None:
                     bladder_bowel_dysfunction=case.bladder_bowel_dysfunction,
                     radicular_pain=case.radicular_pain,
                     high_grade_escc=high_grade_escc(session, case),
+                    neuro_signs_on_examination=case.reflex_change,
+                    pain_features=parse_pain_features(case.pain_features),
                 )
             )
             assert (case.urgency is Urgency.URGENT) is expected.urgent, names[case.id]
-            assert case.priority == (1 if expected.urgent else 0)
+            assert case.priority == case.urgency.priority
+            assert (case.urgency is Urgency.WITHIN_A_WEEK) is (expected.tier == "within_a_week"), (
+                names[case.id]
+            )
             if expected.urgent:
                 urgent.add(names[case.id])
     # ESCC 2 on the radiologist's grading makes these two urgent without any symptom.
