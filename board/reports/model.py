@@ -13,7 +13,7 @@ from board.assessments.derive import DerivedScore
 from board.cases.read_model import NOT_RECORDED, CaseReadModel
 
 #: The scores of the report's score table, in order (then the performance status line).
-REPORT_SCORES = ("sins", "escc", "noms", "tokuhashi", "tomita")
+REPORT_SCORES = ("sins", "escc", "noms", "tokuhashi", "tomita", "nesms")
 PERFORMANCE_SOURCE = "ECOG (Oken 1982); Karnofsky (1949)"
 
 #: One line of the score table: name, result, category, component lines, source.
