@@ -92,6 +92,24 @@ class PlanComponentRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SafetyPromptRow:
+    """One safety prompt of the plan, with its source and whether the board
+    acknowledged it."""
+
+    text: str
+    source: str
+    severity: str
+    acknowledged: bool
+
+    @property
+    def line(self) -> str:
+        """The prompt as one line of the report."""
+        kind = "Warning" if self.severity == "warning" else "Check"
+        done = "acknowledged" if self.acknowledged else "not acknowledged"
+        return f"{kind} ({done}): {self.text} Source: {self.source}"
+
+
+@dataclass(frozen=True, slots=True)
 class ActionRow:
     """One action item."""
 
@@ -188,6 +206,11 @@ class BoardReport:
     generated_at: dt.datetime
     confidentiality: str = CONFIDENTIALITY
     case: CaseReadModel | None = None
+    safety_prompts: tuple[SafetyPromptRow, ...] = ()
+    """The plan's safety prompts as stored with the plan (at its start, on each
+    acknowledgement and at finalization)."""
+    dose_lines: tuple[str, ...] = ()
+    """The plan's radiation courses with BED and EQD2 (alpha/beta stated)."""
 
     @property
     def title(self) -> str:
