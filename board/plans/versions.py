@@ -213,6 +213,7 @@ def snapshot_safety(plan: PlanVersion, case: CaseReadModel) -> None:
         **(plan.noms_suggestion or {}),
         "safety_prompts": [
             {
+                "code": prompt.code,
                 "text": prompt.text,
                 "source": prompt.source,
                 "severity": prompt.severity.value,
