@@ -3,10 +3,12 @@
 :func:`derive_scores` is pure: it takes the case's facts and the roles' forms
 (:class:`DerivationInput`) and returns :class:`CaseScores`: SINS per lesion (component
 by component, who supplied each input), the case's driving SINS, ESCC at the most
-compressed level, the NOMS suggestion with its reasoning, revised Tokuhashi, Tomita,
-performance status (with the ECOG/Karnofsky conversion shown as approximate) and the
-neurological grade. Anything unknown leaves the score *incomplete*, naming what is
-missing; a partial total is never presented as final.
+compressed level (a known high-grade level decides the case even while another level is
+not yet graded), the NOMS suggestion with its reasoning, revised Tokuhashi, Tomita, the
+New England Spinal Metastasis Score (NESMS), performance status (with the
+ECOG/Karnofsky conversion shown as approximate) and the neurological grade. Anything
+unknown leaves the score *incomplete*, naming what is missing; a partial total is never
+presented as final.
 
 Where inputs come from
 ----------------------
@@ -17,6 +19,11 @@ Where inputs come from
   else the referral's pain character; a non-mechanical pain is "occasional" when the
   pain score (pain team, else referral) is above 0 and "pain-free" at 0.
 - Extraspinal bone foci and visceral metastases: the oncologist, else the radiologist.
+- NESMS: visceral metastases and primary site as above; skeletal metastases (solitary or
+  multiple) from the extraspinal foci and the vertebral count; albumin from the
+  oncologist's form (g/L, converted to g/dL); independent ambulation from the
+  physiotherapist's mobility (independent: yes; assisted, wheelchair, bedbound: no; a
+  walking aid: unknown, the board decides).
 - Primary site: the oncologist, else the referral. Radiosensitivity: the radiation
   oncologist's explicit choice, else the histology table.
 """
@@ -27,11 +34,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from board.assessments.enums import SurgicalCandidacy, VisceralStatus
+from board.assessments.enums import Mobility, SurgicalCandidacy, VisceralStatus
 from board.assessments.forms import (
     Form,
     OncologistForm,
     PainForm,
+    PhysiotherapistForm,
     RadiationOncologistForm,
     RadiologistForm,
     SurgeonForm,
@@ -42,7 +50,13 @@ from board.errors import ValidationError
 from board.scoring import api
 from board.scoring.common import ScoreResult
 from board.scoring.escc import SOURCE as ESCC_SOURCE
-from board.scoring.escc import EsccGrade
+from board.scoring.escc import CaseEsccResult, EsccGrade, calculate_case_escc
+from board.scoring.nesms_score import (
+    NesmsInputs,
+    albumin_g_per_l_to_g_per_dl,
+    calculate_nesms,
+    skeletal_metastases_from_counts,
+)
 from board.scoring.neuro import AsiaGrade, FrankelGrade
 from board.scoring.noms import (
     HISTOLOGY_TABLES,
@@ -51,6 +65,7 @@ from board.scoring.noms import (
     NomsResult,
     Radiosensitivity,
     calculate_noms,
+    escc_inputs_from_case,
 )
 from board.scoring.performance import (
     ECOG_SOURCE,
@@ -127,7 +142,8 @@ class DerivedScore:
     Parameters
     ----------
     key:
-        ``sins``, ``escc``, ``noms``, ``tokuhashi``, ``tomita``, ``performance``, ``neuro``.
+        ``sins``, ``escc``, ``noms``, ``tokuhashi``, ``tomita``, ``nesms``, ``performance``,
+        ``neuro``.
     name:
         Display name.
     algorithm_id:
@@ -225,6 +241,7 @@ class CaseScores:
     asia: AsiaGrade | None
     tokuhashi: ScoreResult | None = None
     tomita: ScoreResult | None = None
+    nesms: ScoreResult | None = None
 
     def get(self, key: str) -> DerivedScore:
         """The score with this key.
@@ -232,8 +249,8 @@ class CaseScores:
         Parameters
         ----------
         key:
-            ``sins``, ``escc``, ``noms``, ``tokuhashi``, ``tomita``, ``performance`` or
-            ``neuro``.
+            ``sins``, ``escc``, ``noms``, ``tokuhashi``, ``tomita``, ``nesms``,
+            ``performance`` or ``neuro``.
 
         Returns
         -------
@@ -488,19 +505,35 @@ def _sins_score(lesions: Sequence[LesionScore], case_sins: CaseSins | None) -> D
     )
 
 
-def _escc_score(lesions: Sequence[LesionScore]) -> tuple[DerivedScore, EsccGrade | None]:
+def _case_escc(lesions: Sequence[LesionScore]) -> CaseEsccResult:
+    """The case ESCC over the lesions' levels (a level listed twice keeps its worst
+    known grade; an unreadable level is left out)."""
+    grades: dict[VertebralLevel, EsccGrade | None] = {}
+    for lesion in lesions:
+        try:
+            level = VertebralLevel.parse(lesion.level)
+        except ValidationError:
+            continue
+        known = [g for g in (grades.get(level), lesion.escc) if g is not None]
+        grades[level] = max(known, key=_ESCC_ORDER.index) if known else None
+    return calculate_case_escc(list(grades.items()))
+
+
+def _escc_score(
+    lesions: Sequence[LesionScore],
+) -> tuple[DerivedScore, EsccGrade | None, CaseEsccResult]:
     inputs = tuple(
         Sourced(lesion.level, _known(lesion.escc and lesion.escc.value), lesion.escc_source)
         for lesion in lesions
     )
-    unknown = [lesion.level for lesion in lesions if lesion.escc is None]
-    if not lesions or unknown:
-        missing = tuple(f"ESCC grade at {lv}" for lv in unknown) or ("ESCC grade",)
+    case = _case_escc(lesions)
+    if not case.complete or case.grade is None:
+        missing = case.missing or ("ESCC grade",)
         return (
             DerivedScore(
                 "escc",
                 "ESCC",
-                api.escc_mod.ALGORITHM_ID,
+                case.algorithm_id,
                 False,
                 "incomplete",
                 "missing " + ", ".join(missing),
@@ -510,16 +543,21 @@ def _escc_score(lesions: Sequence[LesionScore]) -> tuple[DerivedScore, EsccGrade
                 ESCC_SOURCE,
             ),
             None,
+            case,
         )
-    worst = max(lesions, key=lambda lesion: _ESCC_ORDER.index(lesion.escc))  # type: ignore[arg-type]
-    grade = worst.escc
-    assert grade is not None
-    detail = f"{grade.group.label}: {grade.label} (most compressed level {worst.level})"
+    grade = case.grade
+    detail = f"{grade.group.label}: {grade.label} (most compressed level {case.level})"
+    notes: tuple[str, ...] = ()
+    if case.ungraded_levels:
+        notes = (
+            f"Not yet graded: {', '.join(case.ungraded_levels)}; a known level is already "
+            "high grade, so the case is high grade whatever they show.",
+        )
     return (
         DerivedScore(
             "escc",
             "ESCC",
-            api.escc_mod.ALGORITHM_ID,
+            case.algorithm_id,
             True,
             grade.value,
             detail,
@@ -527,8 +565,10 @@ def _escc_score(lesions: Sequence[LesionScore]) -> tuple[DerivedScore, EsccGrade
             (),
             inputs,
             ESCC_SOURCE,
+            notes,
         ),
         grade,
+        case,
     )
 
 
@@ -563,7 +603,7 @@ def derive_scores(inp: DerivationInput) -> CaseScores:
     lesions = tuple(_lesion_score(raw, pain) for raw in _lesions(inp))
     case_sins = most_unstable([lesion.sins for lesion in lesions]) if lesions else None
     scores = [_sins_score(lesions, case_sins)]
-    escc_score, escc = _escc_score(lesions)
+    escc_score, escc, case_escc = _escc_score(lesions)
     scores.append(escc_score)
 
     # Primary site and systemic burden.
@@ -619,7 +659,7 @@ def derive_scores(inp: DerivationInput) -> CaseScores:
     try:
         noms = calculate_noms(
             NomsInputs(
-                escc_grade=escc,
+                **escc_inputs_from_case(case_escc),  # type: ignore[arg-type]
                 myelopathy=surgeon.myelopathy if surgeon else None,
                 radiculopathy=surgeon.radiculopathy if surgeon else None,
                 frankel=frankel,
@@ -768,6 +808,24 @@ def derive_scores(inp: DerivationInput) -> CaseScores:
         )
     )
 
+    # NESMS.
+    physio: PhysiotherapistForm | None = _form(inp, PhysiotherapistForm)
+    nesms_score, nesms = _nesms(
+        visceral=visceral,
+        visceral_src=visceral_src,
+        site=site,
+        site_src=site_src,
+        foci=foci,
+        foci_src=foci_src,
+        vertebrae=vertebrae,
+        vertebrae_src=vertebrae_src,
+        albumin_g_per_l=onc.albumin if onc is not None else None,
+        albumin_src=onc_src,
+        mobility=physio.mobility if physio is not None else None,
+        mobility_src=_source(inp, Role.PHYSIOTHERAPIST),
+    )
+    scores.append(nesms_score)
+
     scores.append(_performance(ecog, karnofsky, onc_src))
     scores.append(_neuro(surgeon, surg_src))
     return CaseScores(
@@ -782,6 +840,7 @@ def derive_scores(inp: DerivationInput) -> CaseScores:
         asia=asia,
         tokuhashi=toku,
         tomita=tomita,
+        nesms=nesms,
     )
 
 
@@ -792,6 +851,84 @@ def _components(score: DerivedScore, lesions: Sequence[LesionScore]) -> tuple[st
             f"{lesion.level} {item.text}" for lesion in lesions for item in lesion.components
         )
     return tuple(item.text for item in score.inputs)
+
+
+#: Independent ambulation (NESMS) from the physiotherapist's mobility; a walking aid
+#: leaves it unknown (the board decides whether that is independent).
+AMBULATORY_BY_MOBILITY: Mapping[Mobility, bool | None] = {
+    Mobility.INDEPENDENT: True,
+    Mobility.WALKING_AID: None,
+    Mobility.ASSISTED: False,
+    Mobility.WHEELCHAIR: False,
+    Mobility.BEDBOUND: False,
+}
+
+
+def _nesms(
+    *,
+    visceral: VisceralStatus | None,
+    visceral_src: str,
+    site: PrimarySite | None,
+    site_src: str,
+    foci: int | None,
+    foci_src: str,
+    vertebrae: int | None,
+    vertebrae_src: str,
+    albumin_g_per_l: float | None,
+    albumin_src: str,
+    mobility: Mobility | None,
+    mobility_src: str,
+) -> tuple[DerivedScore, ScoreResult]:
+    """The New England Spinal Metastasis Score with the source of each input."""
+    try:
+        skeletal = skeletal_metastases_from_counts(foci, vertebrae)
+    except ValidationError:
+        skeletal = None
+    try:
+        albumin = albumin_g_per_l_to_g_per_dl(albumin_g_per_l)
+    except ValidationError:
+        albumin = None
+    ambulatory = None if mobility is None else AMBULATORY_BY_MOBILITY.get(mobility)
+    result = calculate_nesms(
+        NesmsInputs(
+            visceral_metastases=None if visceral is None else visceral is not VisceralStatus.NONE,
+            primary_site=site,
+            skeletal_metastases=skeletal,
+            ambulatory=ambulatory,
+            albumin_g_per_dl=albumin,
+        )
+    )
+    skeletal_src = ", ".join(s for s in (vertebrae_src, foci_src) if s) if skeletal else ""
+    sources = {
+        "visceral_metastases": visceral_src,
+        "primary_site": site_src,
+        "skeletal_metastases": skeletal_src,
+        "modified_bauer": "",
+        "ambulatory": (
+            f"{mobility_src}: mobility {mobility.label}"
+            if ambulatory is not None and mobility
+            else ""
+        ),
+        "albumin_g_per_dl": (
+            f"{albumin_src}: {albumin_g_per_l:g} g/L" if albumin is not None else ""
+        ),
+    }
+    notes: tuple[str, ...] = ()
+    if mobility is Mobility.WALKING_AID:
+        notes = (
+            "Mobility with a walking aid: independent ambulation is left for the board to decide.",
+        )
+    score = _score(
+        "nesms",
+        "NESMS",
+        result,
+        tuple(
+            Sourced(c.name, c.finding_label or "unknown", sources.get(c.input_key, ""), c.points)
+            for c in result.components
+        ),
+        notes,
+    )
+    return score, result
 
 
 def _performance(ecog: EcogGrade | None, karnofsky: int | None, source: str) -> DerivedScore:

@@ -11,8 +11,9 @@ NOMS snapshot, baseline at finalization), the report and the FHIR export all tak
 one object; none of them derives the scores again.
 
 Stored form data is read only by :func:`board.assessments.service.saved_forms`; the
-safety flags come from the oncologist's typed form (:class:`OncologistForm`). Anything
-unknown stays unknown: a score is then incomplete, naming what is missing.
+safety flags come from the roles' typed forms, the presenting symptoms, the biopsies and
+the derived scores. Anything unknown stays unknown: a score is then incomplete, naming
+what is missing.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from board.accounts.users import display_names
 from board.assessments.derive import CaseScores, derive_scores
-from board.assessments.forms import Form, OncologistForm
+from board.assessments.forms import Form, OncologistForm, RadiationOncologistForm, RadiologistForm
 from board.assessments.scores import derivation_input
 from board.assessments.service import saved_forms
 from board.auth.roles import CONTRIBUTING_ROLES, Role
@@ -39,6 +40,7 @@ from board.cases.views import CaseInput, NextMeeting, NoteView
 from board.db.models import Biopsy, Case, ImagingSeries, ImagingStudy, Note, utcnow
 from board.errors import NotFoundError
 from board.pathology.enums import BiopsyStatus
+from board.scoring.neuro import FrankelGrade
 from board.scoring.noms import NomsResult
 from board.scoring.primary import PrimarySite
 from board.scoring.safety import PatientSafetyFlags
@@ -300,15 +302,112 @@ def _role_inputs(
     return tuple(found)
 
 
-def _safety_flags(case: Case, forms: Mapping[Role, Form]) -> PatientSafetyFlags:
-    """Spinal metastasis from the case's levels; the rest from the oncologist's form."""
+#: Presenting symptoms that are neurological (NICE NG234: suspected cord or cauda equina
+#: compression); new or worsening back pain alone is not.
+NEUROLOGICAL_SYMPTOMS = (
+    "weakness",
+    "numbness",
+    "gait_disturbance",
+    "bladder_bowel_dysfunction",
+    "radicular_pain",
+    "reflex_change",
+)
+
+
+def _new_neurology(case: Case, scores: CaseScores) -> bool | None:
+    """Any presenting neurological symptom, or Frankel A-D; ``False`` when every symptom
+    is recorded absent or the surgeon found Frankel E; else unknown."""
+    symptoms = [getattr(case, name) for name in NEUROLOGICAL_SYMPTOMS]
+    frankel = scores.frankel
+    if any(value is True for value in symptoms) or (
+        frankel is not None and frankel is not FrankelGrade.E
+    ):
+        return True
+    if frankel is FrankelGrade.E or all(value is False for value in symptoms):
+        return False
+    return None
+
+
+def _lymphoma_suspected(
+    case: Case, onc: OncologistForm | None, histology: str | None
+) -> bool | None:
+    """Lymphoma as the primary (oncologist, else referral) or named in the histology;
+    ``False`` for another known primary; unknown for an unknown primary."""
+    texts = [histology, case.histology, onc.histology if onc else None]
+    if any(text and "lymphoma" in text.casefold() for text in texts):
+        return True
+    site = onc.primary_site.value if onc and onc.primary_site else case.primary_site
+    if site == PrimarySite.LYMPHOMA.value:
+        return True
+    if site is None or site == PrimarySite.UNKNOWN_PRIMARY.value:
+        return None
+    return False
+
+
+def _tissue_diagnosis(session: Session, case: Case) -> bool | None:
+    """A final biopsy with histology: yes; else unknown when the referral gives a histology
+    (it may rest on tissue), else no."""
+    final = session.scalar(
+        select(Biopsy.id).where(
+            Biopsy.case_id == case.id,
+            Biopsy.status == BiopsyStatus.FINAL,
+            Biopsy.histology.is_not(None),
+            Biopsy.histology != "",
+        )
+    )
+    if final is not None:
+        return True
+    return None if case.histology else False
+
+
+def _safety_flags(
+    session: Session,
+    case: Case,
+    forms: Mapping[Role, Form],
+    scores: CaseScores,
+    histology: str | None,
+) -> PatientSafetyFlags:
+    """The patient's safety facts: spinal metastasis from the case's levels; bleeding
+    facts from the oncologist's form; neurology from the presenting symptoms and the
+    surgeon's Frankel grade; SINS and ESCC from the derived scores; posterior wall
+    involvement from the radiologist's lesions; prior radiation from the radiation
+    oncologist's form."""
     oncologist = forms.get(Role.MEDICAL_ONCOLOGIST)
     onc = oncologist if isinstance(oncologist, OncologistForm) else None
+    radiology = forms.get(Role.RADIOLOGIST)
+    lesions = radiology.lesions if isinstance(radiology, RadiologistForm) else ()
+    # LesionFinding.posterior_wall_involvement and the radiation oncologist's
+    # prior_dose_gy / prior_fractions are added by a parallel change to the forms; read
+    # them with getattr so this works before and after it lands.
+    walls = [getattr(lesion, "posterior_wall_involvement", None) for lesion in lesions]
+    posterior_wall: bool | None = None
+    if any(wall is True for wall in walls):
+        posterior_wall = True
+    elif walls and all(wall is False for wall in walls):
+        posterior_wall = False
+    radiation = forms.get(Role.RADIATION_ONCOLOGIST)
+    rt = radiation if isinstance(radiation, RadiationOncologistForm) else None
+    prior = rt.prior_radiation if rt else None
+    case_sins = scores.case_sins
+    sins_total = case_sins.total if case_sins is not None and case_sins.complete else None
     return PatientSafetyFlags(
         spinal_metastasis=True if case.levels else None,
         thrombocytopenia=onc.thrombocytopenia if onc else None,
         renal_impairment=onc.renal_impairment if onc else None,
         anticoagulation=onc.anticoagulation if onc else None,
+        new_neurology=_new_neurology(case, scores),
+        lymphoma_suspected=_lymphoma_suspected(case, onc, histology),
+        tissue_diagnosis=_tissue_diagnosis(session, case),
+        sins_total=sins_total,
+        high_grade_escc=None if scores.escc is None else scores.escc.is_high_grade,
+        posterior_wall_involvement=posterior_wall,
+        prior_radiation=prior,
+        prior_radiation_dose_gy=getattr(rt, "prior_dose_gy", None) if prior else None,
+        prior_radiation_fractions=getattr(rt, "prior_fractions", None) if prior else None,
+        prior_radiation_details=rt.prior_radiation_details if rt and prior else None,
+        # The surgeon's form lists surgical options considered, not surgery planned
+        # outside this plan: unknown (the plan's own open surgery is read from its items).
+        planned_surgery=None,
     )
 
 
@@ -350,6 +449,7 @@ def load_case_read_model(
         session, [case.created_by_id, case.updated_by_id, *saved.authors.values()]
     )
     scores = derive_scores(derivation_input(session, case, saved, names))
+    histology = _current_histology(session, case)
     notes = tuple(
         NoteView(
             id=note.id,
@@ -400,14 +500,14 @@ def load_case_read_model(
         next_meeting=next_meetings(session, [case_id], now).get(case_id),
         notes=notes,
         open_action_items=open_action_counts(session, [case_id]).get(case_id, 0),
-        current_histology=_current_histology(session, case),
+        current_histology=histology,
         symptoms=_symptoms(case),
         pain=_pain(case),
         performance=_performance(scores),
         neurology=_neurology(scores),
         role_inputs=_role_inputs(saved.forms, saved.submitted, notes),
         images=_images(session, case_id),
-        safety_flags=_safety_flags(case, saved.forms),
+        safety_flags=_safety_flags(session, case, saved.forms, scores, histology),
         scores=scores,
         forms=dict(saved.forms),
     )

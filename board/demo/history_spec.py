@@ -124,10 +124,11 @@ HISTORY: tuple[tuple[DemoCase, Course], ...] = (
         course=Course(
             0,
             PlanIntent.PALLIATIVE,
-            "SBRT to T6 and continue endocrine therapy.",
+            "SBRT to T6, continue endocrine therapy and start denosumab.",
             (
                 _sbrt(24, 2, "T6"),
                 (PlanComponent.SYSTEMIC, "hormonal", {"regimen": "letrozole"}),
+                (PlanComponent.SYSTEMIC, "bone_modifying_agent", {"agent": "denosumab"}),
                 _VISITS_6W,
                 _MRI_12W,
             ),
@@ -200,19 +201,28 @@ HISTORY: tuple[tuple[DemoCase, Course], ...] = (
         course=Course(
             0,
             PlanIntent.PALLIATIVE,
-            "Stabilisation T11-L1, then SBRT to T12; continue immunotherapy.",
+            "Stabilisation T11-L1 with T12 cement augmentation, then SBRT to T12; continue "
+            "immunotherapy.",
             (
                 (
                     PlanComponent.SURGERY,
                     "stabilisation",
                     {"levels": "T11-L1", "approach": "percutaneous"},
                 ),
+                (
+                    PlanComponent.SURGERY,
+                    "vertebroplasty_kyphoplasty",
+                    {"levels": "T12", "approach": "percutaneous"},
+                ),
                 _sbrt(24, 2, "T12"),
                 _VISITS_6W,
                 _MRI_12W,
             ),
             start_hours=6 * 24,
-            treatment_given="Percutaneous stabilisation T11-L1; SBRT 24 Gy in 2 fractions",
+            treatment_given=(
+                "Percutaneous stabilisation T11-L1 with T12 cement augmentation; SBRT 24 Gy "
+                "in 2 fractions"
+            ),
             adherence=Adherence.AS_PLANNED,
             deviation=None,
             visits=(
@@ -352,6 +362,13 @@ HISTORY: tuple[tuple[DemoCase, Course], ...] = (
         extraspinal_bone_foci=3,
         visceral="unremovable",
         symptoms={"weakness": True, "pain_new_or_worse": True, "radicular_pain": True},
+        form_extras={
+            Role.MEDICAL_ONCOLOGIST: {"anticoagulation": True},
+            Role.RADIATION_ONCOLOGIST: {
+                "prior_radiation": True,
+                "prior_radiation_details": "8 Gy in 1 fraction to C7 in 2023",
+            },
+        },
         course=Course(
             1,
             PlanIntent.PALLIATIVE,

@@ -84,6 +84,9 @@ class DemoCase:
     notes: tuple[tuple[Role, str], ...] = ()
     #: daily opioid dose (oral morphine equivalent, mg) on the pain assessment
     omed: float | None = None
+    #: extra fields of a role's form (anticoagulation, prior radiation, ...), merged over
+    #: the form :func:`assessment_data` builds
+    form_extras: dict[Role, dict[str, Any]] = field(default_factory=dict)
 
 
 def lesion_findings(
@@ -410,4 +413,5 @@ def assessment_data(spec: DemoCase, role: Role) -> dict[str, Any]:
             data["opioid_ome_mg"] = spec.omed
     elif role is Role.PHYSIOTHERAPIST:
         data = {"mobility": "walking_aid" if spec.ecog >= 2 else "independent"}
+    data.update(spec.form_extras.get(role, {}))
     return parse_form(role, data).to_data()

@@ -31,9 +31,8 @@ from board.db.engine import Database
 from board.db.models import AgendaItem, Case, Meeting, PlanItem, PlanVersion, utcnow
 from board.errors import InvalidStateError, NotFoundError, ValidationError
 from board.meetings.enums import MeetingStatus
-from board.plans.catalogue import validate_details
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
-from board.plans.rules import noms_departures, plan_safety_prompts, warning_key
+from board.plans.rules import noms_departures, plan_safety_prompts, validate_item, warning_key
 from board.plans.versions import (
     MAX_REASON,
     check_version,
@@ -43,6 +42,7 @@ from board.plans.versions import (
     load_plan,
     require_draft,
     snapshot_noms,
+    snapshot_safety,
     touch,
     version_view,
 )
@@ -327,12 +327,13 @@ def add_plan_item(
     Raises
     ------
     ValidationError
-        If the option is unknown or a detail is missing or out of range.
+        If the option is unknown or a detail is missing or out of range, or a radiation
+        course is outside the plausibility range (the range is in the message).
     PermissionDeniedError, NotFoundError, InvalidStateError, ConflictError
         As for :func:`update_plan_header`.
     """
     require(actor, Action.PLAN_EDIT)
-    details = validate_details(item.component, item.option, item.details)
+    details = validate_item(item.component, item.option, item.details)
     component = PlanComponent(item.component)
     with editing(db, plan_id) as session:
         plan = load_plan(session, plan_id)
@@ -460,6 +461,7 @@ def acknowledge_prompt(
         if key not in acknowledged:
             acknowledged.append(key)
             plan.acknowledged_warnings = acknowledged
+            snapshot_safety(plan, case)
             touch(session, actor, plan, case, now)
             record(
                 session,

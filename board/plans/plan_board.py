@@ -14,7 +14,7 @@ from board.cases.read_model import CaseReadModel, load_case_read_model
 from board.db.engine import Database
 from board.db.models import PlanVersion
 from board.plans.enums import PlanStatus
-from board.plans.rules import plan_safety_prompts, signature_state
+from board.plans.rules import plan_safety_prompts, radiation_dose_lines, signature_state
 from board.plans.versions import (
     draft_checks,
     facts_of,
@@ -101,4 +101,7 @@ def get_plan_board(
                 f"{meeting.title}, {meeting.starts_at:%Y-%m-%d %H:%M} UTC" if meeting else None
             ),
             attendee_ids=present_ids(session, meeting.id if meeting else None),
+            dose_lines=(
+                radiation_dose_lines(facts_of(current_row)) if current_row is not None else ()
+            ),
         )

@@ -44,7 +44,14 @@ from board.db.models import (
 from board.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
 from board.plans.catalogue import COMPONENT_LABELS, describe_item, find_option
 from board.plans.enums import PlanStatus
-from board.plans.rules import ItemFacts, blockers_to_sign, noms_departures, plan_safety_prompts
+from board.plans.rules import (
+    ItemFacts,
+    blockers_to_sign,
+    noms_departures,
+    plan_safety_prompts,
+    radiation_dose_lines,
+    warning_key,
+)
 from board.plans.views import (
     ActionItemView,
     DissentView,
@@ -188,10 +195,35 @@ def draft_checks(
 
 
 def snapshot_noms(plan: PlanVersion, case: CaseReadModel, departures: Sequence[str]) -> None:
-    """Store the NOMS suggestion and the plan's departures from it on the plan."""
+    """Store the NOMS suggestion and the plan's departures from it on the plan, with its
+    safety prompts (:func:`snapshot_safety`)."""
     snapshot: dict[str, Any] = case.noms.to_dict() if case.noms is not None else {}
     snapshot["departures"] = list(departures)
     plan.noms_suggestion = snapshot
+    snapshot_safety(plan, case)
+
+
+def snapshot_safety(plan: PlanVersion, case: CaseReadModel) -> None:
+    """Store the plan's safety prompts (text, source, severity, whether acknowledged) and
+    its radiation dose lines (BED/EQD2) beside the NOMS snapshot, for the report (which
+    sits below the plan rules and reads them as stored, like the departures)."""
+    items = facts_of(plan)
+    acknowledged = set(plan.acknowledged_warnings or ())
+    plan.noms_suggestion = {
+        **(plan.noms_suggestion or {}),
+        "safety_prompts": [
+            {
+                "code": prompt.code,
+                "text": prompt.text,
+                "source": prompt.source,
+                "severity": prompt.severity.value,
+                "item": prompt.item.label,
+                "acknowledged": warning_key(prompt) in acknowledged,
+            }
+            for prompt in plan_safety_prompts(items, case.safety_flags)
+        ],
+        "dose_lines": list(radiation_dose_lines(items)),
+    }
 
 
 def touch(

@@ -159,6 +159,8 @@ class PlanBoard:
     chair_name: str | None
     meeting_title: str | None
     attendee_ids: tuple[int, ...]
+    dose_lines: tuple[str, ...] = ()
+    """The current version's radiation courses with BED and EQD2 (alpha/beta stated)."""
 
     @property
     def final(self) -> PlanVersionView | None:

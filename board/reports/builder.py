@@ -46,6 +46,7 @@ from board.reports.model import (
     PathologyRow,
     PlanComponentRow,
     ReportHeader,
+    SafetyPromptRow,
     SignOffRow,
     SpecialtyInput,
 )
@@ -298,8 +299,22 @@ def load_report(
         draft=draft,
     )
     departures: tuple[str, ...] = ()
+    prompts: tuple[SafetyPromptRow, ...] = ()
+    dose_lines: tuple[str, ...] = ()
     if plan is not None:
-        departures = tuple(str(d) for d in (plan.noms_suggestion or {}).get("departures", ()))
+        stored = plan.noms_suggestion or {}
+        departures = tuple(str(d) for d in stored.get("departures", ()))
+        prompts = tuple(
+            SafetyPromptRow(
+                str(p.get("text", "")),
+                str(p.get("source", "")),
+                str(p.get("severity", "")),
+                bool(p.get("acknowledged")),
+            )
+            for p in stored.get("safety_prompts", ())
+            if isinstance(p, dict)
+        )
+        dose_lines = tuple(str(line) for line in stored.get("dose_lines", ()))
     return BoardReport(
         header=header,
         referral_question=case.referral_question or "",
@@ -350,4 +365,6 @@ def load_report(
         notes=_notes(session, case_id),
         generated_at=generated_at or utcnow(),
         case=case,
+        safety_prompts=prompts,
+        dose_lines=dose_lines,
     )

@@ -13,7 +13,7 @@ from board.assessments.derive import DerivedScore
 from board.cases.read_model import NOT_RECORDED, CaseReadModel
 
 #: The scores of the report's score table, in order (then the performance status line).
-REPORT_SCORES = ("sins", "escc", "noms", "tokuhashi", "tomita")
+REPORT_SCORES = ("sins", "escc", "noms", "tokuhashi", "tomita", "nesms")
 PERFORMANCE_SOURCE = "ECOG (Oken 1982); Karnofsky (1949)"
 
 #: One line of the score table: name, result, category, component lines, source.
@@ -89,6 +89,24 @@ class PlanComponentRow:
 
     component: str
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyPromptRow:
+    """One safety prompt of the plan, with its source and whether the board
+    acknowledged it."""
+
+    text: str
+    source: str
+    severity: str
+    acknowledged: bool
+
+    @property
+    def line(self) -> str:
+        """The prompt as one line of the report."""
+        kind = "Warning" if self.severity == "warning" else "Check"
+        done = "acknowledged" if self.acknowledged else "not acknowledged"
+        return f"{kind} ({done}): {self.text} Source: {self.source}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +206,11 @@ class BoardReport:
     generated_at: dt.datetime
     confidentiality: str = CONFIDENTIALITY
     case: CaseReadModel | None = None
+    safety_prompts: tuple[SafetyPromptRow, ...] = ()
+    """The plan's safety prompts as stored with the plan (at its start, on each
+    acknowledgement and at finalization)."""
+    dose_lines: tuple[str, ...] = ()
+    """The plan's radiation courses with BED and EQD2 (alpha/beta stated)."""
 
     @property
     def title(self) -> str:

@@ -320,6 +320,14 @@ def _render(w: _Writer, report: BoardReport) -> None:
         )
     else:
         w.empty("No plan components recorded.")
+    if report.dose_lines:
+        w.line("Radiation dose (BED and EQD2):", bold=True)
+        for line in report.dose_lines:
+            w.line(line)
+    if report.safety_prompts:
+        w.line("Safety prompts:", bold=True)
+        for prompt in report.safety_prompts:
+            w.line(prompt.line)
 
     # Action items
     w.heading(next(titles))

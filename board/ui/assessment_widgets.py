@@ -130,7 +130,6 @@ def read_only_rows(form: Form) -> list[dict[str, str]]:
 def lesion_rows(lesions: tuple[LesionFinding, ...]) -> list[dict[str, str]]:
     """The radiologist's lesions as plain table rows."""
 
-
     return [
         {"Level": lesion.level}
         | {spec.label: display_value(spec, getattr(lesion, spec.key)) for spec in LESION_SPECS}

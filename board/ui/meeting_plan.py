@@ -161,6 +161,10 @@ def _noms_panel(board: PlanBoard) -> None:
 def _safety_panel(
     db: Database, actor: Actor, board: PlanBoard, plan: PlanVersionView, prefix: str
 ) -> None:
+    if board.dose_lines:
+        st.markdown("#### Radiation dose (BED and EQD2)")
+        for line in board.dose_lines:
+            st.markdown("- " + md_escape(line))
     if not board.prompts:
         return
     st.markdown("#### Safety prompts")
@@ -168,7 +172,9 @@ def _safety_panel(
     for prompt in board.prompts:
         key = warning_key(prompt)
         done = key in acknowledged
-        text = md_escape(prompt.text) + (" (acknowledged)" if done else "")
+        text = md_escape(
+            f"{prompt.text} (Source: {prompt.source})" + (" (acknowledged)" if done else "")
+        )
         if prompt.severity is Severity.WARNING:
             st.warning(text, icon=":material/warning:")
         else:

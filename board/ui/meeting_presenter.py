@@ -137,7 +137,7 @@ def render_facts(case: CaseReadModel, row: AgendaRow) -> None:
             st.info("Standard of care, list only.", icon=":material/list:")
     with scores:
         st.markdown("### Scores")
-        for key in ("sins", "escc", "tokuhashi", "tomita"):
+        for key in ("sins", "escc", "tokuhashi", "tomita", "nesms"):
             _score(case.scores.get(key))
         _noms(case)
         st.caption("Scores advise; the board decides.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from board.assessments.derive import DerivationInput, derive_scores
 from board.assessments.forms import parse_form
 from board.auth.roles import Role
@@ -129,3 +131,81 @@ def test_performance_conversion_is_approximate() -> None:
     assert perf.complete and any("approximately Karnofsky 50-60" in n for n in perf.notes)
     toku = scores.get("tokuhashi")
     assert not toku.complete and any("approximation" in n for n in toku.notes)
+
+
+@pytest.mark.parametrize(
+    ("grades", "complete", "value", "missing"),
+    [
+        # A known high-grade level decides the case while another level is ungraded.
+        ({"T8": "3", "T10": None}, True, "3", ()),
+        ({"T8": "2", "T10": None}, True, "2", ()),
+        # Only low-grade (or borderline) known levels: the unknown level could be higher.
+        ({"T8": "1c", "T10": None}, False, "incomplete", ("ESCC grade at T10",)),
+        ({"T8": "1a", "T10": "0"}, True, "1a", ()),
+        ({"T8": None, "T10": None}, False, "incomplete", ("ESCC grade at T8", "ESCC grade at T10")),
+    ],
+)
+def test_case_escc_over_levels(
+    grades: dict[str, str | None], complete: bool, value: str, missing: tuple[str, ...]
+) -> None:
+    lesions = [{"level": level, "escc": grade} for level, grade in grades.items()]
+    scores = _derive({Role.RADIOLOGIST: {"lesions": lesions}})
+    escc = scores.get("escc")
+    assert (escc.complete, escc.value, escc.missing) == (complete, value, missing)
+    if complete and None in grades.values():
+        assert "T8" in escc.category and any("T10" in n for n in escc.notes)
+        # NOMS reads the same case grade: its neurologic line names T8, nothing missing.
+        assert scores.noms is not None
+        assert not any("ESCC" in m for m in scores.noms.missing)
+        assert any("T8" in r for r in scores.noms.reasoning)
+
+
+NESMS_ONC = {"primary_site": "breast", "visceral_metastases": "none",
+             "extraspinal_bone_foci": 0, "albumin": 38}  # fmt: skip
+NESMS_RAD = {"lesions": [{"level": "T8", "escc": "1a"}]}
+
+
+@pytest.mark.parametrize(
+    ("onc", "mobility", "complete", "value", "missing"),
+    [
+        # Bauer: no visceral 1 + not lung 1 + breast 1 + solitary 1 = 4 -> 2; ambulatory 1;
+        # albumin 3.8 g/dL 1: 4, capped at 3.
+        (NESMS_ONC, "independent", True, "3", ()),
+        # 2 + 0 (wheelchair) + 1 = 3.
+        (NESMS_ONC, "wheelchair", True, "3", ()),
+        # 2 + 0 (bedbound) + 0 (34 g/L = 3.4 g/dL, below 3.5) = 2.
+        ({**NESMS_ONC, "albumin": 34}, "bedbound", True, "2", ()),
+        # 35 g/L is exactly 3.5 g/dL: the point is given.
+        ({**NESMS_ONC, "albumin": 35}, "assisted", True, "3", ()),
+        # Lung with visceral metastases: Bauer 0 + 0 + 0 + 1 = 1 -> 0; 1 + 1 = 2.
+        ({**NESMS_ONC, "primary_site": "lung_nsclc", "visceral_metastases": "removable"},
+         "independent", True, "2", ()),
+        # A walking aid leaves independent ambulation to the board.
+        (NESMS_ONC, "walking_aid", False, "incomplete", ("independent ambulation",)),
+        (NESMS_ONC, None, False, "incomplete", ("independent ambulation",)),
+        ({k: v for k, v in NESMS_ONC.items() if k != "albumin"}, "independent", False,
+         "incomplete", ("serum albumin",)),
+        ({"primary_site": "breast"}, "independent", False, "incomplete",
+         ("visceral metastases", "skeletal metastases (solitary or multiple)", "serum albumin")),
+    ],
+)  # fmt: skip
+def test_nesms(
+    onc: dict[str, Any],
+    mobility: str | None,
+    complete: bool,
+    value: str,
+    missing: tuple[str, ...],
+) -> None:
+    forms: dict[Role, dict[str, Any]] = {Role.MEDICAL_ONCOLOGIST: onc, Role.RADIOLOGIST: NESMS_RAD}
+    if mobility is not None:
+        forms[Role.PHYSIOTHERAPIST] = {"mobility": mobility}
+    score = _derive(forms).get("nesms")
+    assert (score.complete, score.value, score.missing) == (complete, value, missing)
+    sources = {i.name: i.source for i in score.inputs}
+    assert sources["modified Bauer: primary tumour is not lung cancer"].startswith("Medical onc")
+    if complete:
+        assert "g/L" in sources["serum albumin 3.5 g/dL (35 g/L) or more"]
+        assert sources["independent ambulation"].startswith("Physiotherapist")
+        assert score.algorithm_id == "nesms@ghori2015"
+    else:
+        assert score.summary.startswith("incomplete: missing")

@@ -110,3 +110,58 @@ def test_role_inputs_scores_and_lines_come_from_the_typed_forms(board: Board) ->
 def test_a_missing_case_is_not_found(board: Board) -> None:
     with board.db.read() as session, pytest.raises(NotFoundError):
         load_case_read_model(session, 9999)
+
+
+def test_safety_flags_for_the_plans_new_prompts(board: Board) -> None:
+    """Neurology, lymphoma, tissue diagnosis, SINS, ESCC and prior radiation are read from
+    the case, its biopsies, the derived scores and the radiation oncologist's form."""
+    case_id = board.case(
+        ready=False, primary_site="lymphoma", histology=None, weakness=True, levels=("T8",)
+    )
+    flags = get_case(board.db, board.coordinator, case_id).safety_flags
+    assert flags.new_neurology is True
+    assert flags.lymphoma_suspected is True and flags.tissue_diagnosis is False
+    assert flags.sins_total is None and flags.high_grade_escc is None
+    assert flags.prior_radiation is None and flags.planned_surgery is None
+    full = {"level": "T8", "lesion_type": "lytic", "collapse": "gt50", "alignment": "normal",
+            "posterolateral": "bilateral", "escc": "2", "pain": "mechanical"}  # fmt: skip
+    save_assessment(board.db, board.radiologist, case_id, Role.RADIOLOGIST, {"lesions": [full]}, 0)
+    save_assessment(
+        board.db, board.surgeon, case_id, Role.SPINE_SURGEON, {"mechanical_pain": True}, 0
+    )
+    save_assessment(
+        board.db,
+        board.radiotherapist,
+        case_id,
+        Role.RADIATION_ONCOLOGIST,
+        {"prior_radiation": True, "prior_radiation_details": "20 Gy in 5, 2023"},
+        0,
+    )
+    with board.db.write() as session:
+        session.add(
+            Biopsy(
+                case_id=case_id,
+                kind=BiopsyKind.CORE_NEEDLE,
+                status=BiopsyStatus.FINAL,
+                histology="Diffuse large B-cell lymphoma",
+            )
+        )
+    flags = get_case(board.db, board.coordinator, case_id).safety_flags
+    assert flags.tissue_diagnosis is True and flags.lymphoma_suspected is True
+    assert flags.high_grade_escc is True
+    # T8 rigid 1 + mechanical 3 + lytic 2 + normal 0 + >50% collapse 3 + bilateral 3 = 12;
+    # the spine is suspected unstable through the new neurology.
+    assert flags.sins_total == 12 and flags.unstable_spine is True
+    assert flags.prior_radiation is True
+    assert flags.prior_radiation_details == "20 Gy in 5, 2023"
+
+
+def test_no_neurology_when_every_symptom_is_recorded_absent(board: Board) -> None:
+    absent = dict.fromkeys(
+        ("weakness", "numbness", "gait_disturbance", "bladder_bowel_dysfunction",
+         "radicular_pain", "reflex_change"),
+        False,
+    )  # fmt: skip
+    case_id = board.case(ready=False, primary_site="breast", **absent)
+    flags = get_case(board.db, board.coordinator, case_id).safety_flags
+    assert flags.new_neurology is False and flags.lymphoma_suspected is False

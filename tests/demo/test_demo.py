@@ -318,3 +318,36 @@ def test_the_static_check_catches_rows_written_by_hand() -> None:
         "calls execute()",
     ):
         assert expected in found, expected
+
+
+#: Each prompt family of issue 14 and the prompt codes that show it.
+PROMPT_FAMILIES = {
+    "re-irradiation": ("rt-reirradiation",),
+    "steroid": ("dexamethasone-mscc",),
+    "bleeding and anticoagulation": ("bleeding-",),
+    "cement leakage": ("cement-leakage",),
+    "spinal precautions": ("spinal-precautions",),
+    "bone-modifying agent": ("bone-modifying", "denosumab", "zoledronic"),
+}
+
+
+def test_the_demo_shows_each_prompt_family(demo: Database) -> None:
+    """Every safety prompt family and a radiation dose line appear in some finalized plan
+    of the demo, stored with the plan (with their sources) and in its report."""
+    with demo.read() as session:
+        plans = session.scalars(
+            select(PlanVersion).where(
+                PlanVersion.status.in_((PlanStatus.FINALIZED, PlanStatus.SUPERSEDED))
+            )
+        ).all()
+        stored = [(plan.noms_suggestion or {}, plan.report_html or "") for plan in plans]
+    prompts = [p for snapshot, _ in stored for p in snapshot.get("safety_prompts", ())]
+    codes = {p["code"] for p in prompts if p.get("acknowledged") is True and p.get("source")}
+    for family, prefixes in PROMPT_FAMILIES.items():
+        assert any(code.startswith(prefixes) or any(x in code for x in prefixes)
+                   for code in codes), f"{family}: {sorted(codes)}"  # fmt: skip
+    dose_lines = [line for snapshot, _ in stored for line in snapshot.get("dose_lines", ())]
+    assert any("EQD2" in line and "alpha/beta 10" in line for line in dose_lines)
+    reirradiation = [p for p in prompts if p["code"].startswith("rt-reirradiation")]
+    assert any("8 Gy in 1 fraction to C7" in p["text"] for p in reirradiation)
+    assert any("Safety prompts" in html and "EQD2" in html for _, html in stored)

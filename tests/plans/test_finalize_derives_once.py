@@ -114,7 +114,7 @@ def test_the_stored_report_shows_the_live_scores(board: Board) -> None:
         assert row in html, row
         for line in (*components, source):
             assert str(escape(line)) in html, line
-    assert [s.key for s in live.scores] == ["sins", "escc", "noms", "tokuhashi", "tomita"]
+    assert [s.key for s in live.scores] == ["sins", "escc", "noms", "tokuhashi", "tomita", "nesms"]
     # Nothing the report shows changed after the report was stored (the plan schedules
     # no follow-up), so the live report renders to the stored bytes.
     assert live.follow_ups == ()

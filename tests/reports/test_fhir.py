@@ -173,7 +173,7 @@ def test_bundle_validates_and_carries_the_codes(db: Database, final: DemoPlan) -
     assert ecog["valueCodeableConcept"]["coding"][0]["code"] == "LA9623-5"  # ECOG 1
     assert ecog["valueCodeableConcept"]["coding"][0]["code"] in ECOG_ANSWERS
     assert karnofsky["valueInteger"] == 80
-    for key in ("sins", "escc", "noms", "tokuhashi", "tomita"):
+    for key in ("sins", "escc", "noms", "tokuhashi", "tomita", "nesms"):
         assert key in codes, key
         assert codes[key]["note"][0]["text"].startswith("Source:")
     assert codes["noms"]["component"], "the NOMS reasoning is carried as components"

@@ -84,7 +84,7 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
                 st.text("SINS 7 or more: surgical consultation advised.")
             escc = lesion.escc.value if lesion.escc else "unknown"
             st.text(f"ESCC grade at {lesion.level}: {escc}")
-    for key in ("sins", "escc", "noms", "tokuhashi", "tomita", "performance", "neuro"):
+    for key in ("sins", "escc", "noms", "tokuhashi", "tomita", "nesms", "performance", "neuro"):
         _score(scores.get(key))
     _recorded(db, actor, case)
 
