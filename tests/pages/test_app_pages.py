@@ -14,6 +14,9 @@ from board.demo import DEMO_CASES, DEMO_PASSWORD, HISTORY, demo_case_count
 from board.installation import installation_state
 from tests.pages.helpers import app_test, open_case, plain, signed_in
 
+IMMEDIATE = "Immediate (MRI within 24 h)"
+TIER_ORDER = [IMMEDIATE, "Within a week (MRI within 7 days)", "Routine"]
+
 
 def _count(db: Database, model: type) -> int:
     with db.read() as session:
@@ -148,10 +151,12 @@ def test_worklist_shows_demo_cases_urgent_first(demo_db: Database) -> None:
     table = at.dataframe[0].value
     assert len(table) == demo_case_count()
     urgency = list(table["Urgency"])
-    n_urgent = urgency.count("URGENT")
+    n_urgent = urgency.count(IMMEDIATE)
     assert n_urgent >= 1
-    assert urgency[:n_urgent] == ["URGENT"] * n_urgent
+    assert urgency[:n_urgent] == [IMMEDIATE] * n_urgent
     assert "TB-DEMO02" in set(table["Case"][:n_urgent])
+    ranks = [TIER_ORDER.index(u) for u in urgency]  # immediate, within a week, routine
+    assert ranks == sorted(ranks)
     row = table[table["Case"] == "TB-DEMO09"].iloc[0]
     assert "Histology (biopsy pending)" in row["Readiness"]
     assert row["Levels"] == "L4, L5"
@@ -163,9 +168,10 @@ def test_worklist_shows_demo_cases_urgent_first(demo_db: Database) -> None:
 
 def test_worklist_filters(demo_db: Database) -> None:
     at = signed_in(demo_db)
-    at.selectbox(key="wl_urgency").select_index(1).run()  # Urgent
+    assert at.selectbox(key="wl_urgency").options == ["Any", *TIER_ORDER]
+    at.selectbox(key="wl_urgency").select_index(1).run()  # Immediate
     table = at.dataframe[0].value
-    assert set(table["Urgency"]) == {"URGENT"}
+    assert set(table["Urgency"]) == {IMMEDIATE}
 
     at.selectbox(key="wl_urgency").select_index(0).run()
     at.selectbox(key="wl_role").select(Role.RADIATION_ONCOLOGIST).run()
