@@ -125,6 +125,13 @@ def _preview(report: BoardReport) -> None:
     st.markdown(f"**{next(titles)}**")
     st.text(f"Intent: {report.plan_intent or '-'}\n{report.plan_summary}")
     _table([{"Component": c.component, "Plan": c.text} for c in report.plan_components])
+    if report.dose_lines or report.safety_prompts:
+        st.text(
+            "\n".join(
+                [f"Radiation dose: {line}" for line in report.dose_lines]
+                + [f"Safety prompt: {p.line}" for p in report.safety_prompts]
+            )
+        )
     st.markdown(f"**{next(titles)}**")
     _table(
         [
