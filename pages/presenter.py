@@ -73,7 +73,10 @@ with user_errors():
 
     title, clock_col = st.columns([5, 1], vertical_alignment="center")
     with title:
-        urgent = ":red[URGENT] " if row.urgency is Urgency.URGENT else ""
+        urgent = {
+            Urgency.URGENT: ":red[URGENT] ",
+            Urgency.WITHIN_A_WEEK: ":orange[WITHIN A WEEK] ",
+        }.get(row.urgency, "")
         st.title(f"{urgent}{md_escape(row.pseudonym)} — case {position} of {len(meeting.agenda)}")
         st.caption(
             md_escape(
@@ -132,7 +135,9 @@ with user_errors():
         act(start, "Meeting started.")
     labels = {
         r.position: f"{r.position}. {r.pseudonym}"
-        + (" (urgent)" if r.urgency is Urgency.URGENT else "")
+        + {Urgency.URGENT: " (urgent)", Urgency.WITHIN_A_WEEK: " (within a week)"}.get(
+            r.urgency, ""
+        )
         for r in meeting.agenda
     }
     jump = nav[3].selectbox(

@@ -376,10 +376,7 @@ def _safety_flags(
     onc = oncologist if isinstance(oncologist, OncologistForm) else None
     radiology = forms.get(Role.RADIOLOGIST)
     lesions = radiology.lesions if isinstance(radiology, RadiologistForm) else ()
-    # LesionFinding.posterior_wall_involvement and the radiation oncologist's
-    # prior_dose_gy / prior_fractions are added by a parallel change to the forms; read
-    # them with getattr so this works before and after it lands.
-    walls = [getattr(lesion, "posterior_wall_involvement", None) for lesion in lesions]
+    walls = [lesion.posterior_wall_involvement for lesion in lesions]
     posterior_wall: bool | None = None
     if any(wall is True for wall in walls):
         posterior_wall = True
@@ -402,8 +399,8 @@ def _safety_flags(
         high_grade_escc=None if scores.escc is None else scores.escc.is_high_grade,
         posterior_wall_involvement=posterior_wall,
         prior_radiation=prior,
-        prior_radiation_dose_gy=getattr(rt, "prior_dose_gy", None) if prior else None,
-        prior_radiation_fractions=getattr(rt, "prior_fractions", None) if prior else None,
+        prior_radiation_dose_gy=rt.prior_dose_gy if rt and prior else None,
+        prior_radiation_fractions=rt.prior_fractions if rt and prior else None,
         prior_radiation_details=rt.prior_radiation_details if rt and prior else None,
         # The surgeon's form lists surgical options considered, not surgery planned
         # outside this plan: unknown (the plan's own open surgery is read from its items).

@@ -12,6 +12,7 @@ import datetime as dt
 import streamlit as st
 
 from board.assessments.derive import DerivedScore
+from board.cases.enums import Urgency
 from board.cases.read_model import CaseReadModel
 from board.db.models import utcnow
 from board.meetings.enums import AgendaTriage
@@ -120,6 +121,11 @@ def render_facts(case: CaseReadModel, row: AgendaRow) -> None:
             st.error(
                 md_escape("Red flags: " + "; ".join(case.urgency_reasons or ("urgent",))),
                 icon=":material/emergency:",
+            )
+        elif case.urgency is Urgency.WITHIN_A_WEEK:
+            st.warning(
+                md_escape("MRI within a week: " + "; ".join(case.urgency_reasons or ())),
+                icon=":material/schedule:",
             )
         elif case.symptoms:
             st.warning(md_escape("Symptoms: " + "; ".join(case.symptoms)))
