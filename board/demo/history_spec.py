@@ -164,6 +164,8 @@ HISTORY: tuple[tuple[DemoCase, Course], ...] = (
         omed=0,
         extraspinal_bone_foci=1,
         visceral="none",
+        # NG234's second tier: suggestive spinal pain without neurology (MRI within a week)
+        pain_features=frozenset({"progressive_lumbar", "night_pain"}),
         course=Course(
             1,
             PlanIntent.PALLIATIVE,
@@ -189,7 +191,13 @@ HISTORY: tuple[tuple[DemoCase, Course], ...] = (
         Sex.MALE,
         "T12",
         "T12 metastasis with epidural extension, radioresistant: surgery and SBRT?",
-        {"T12": _lesion("lytic", "lt50", "1c", "unilateral")},
+        # posterior wall involved: cement augmentation below draws the leakage warning
+        {
+            "T12": {
+                **_lesion("lytic", "lt50", "1c", "unilateral"),
+                "posterior_wall_involvement": True,
+            }
+        },
         ecog=1,
         karnofsky=80,
         frankel="E",
@@ -367,6 +375,8 @@ HISTORY: tuple[tuple[DemoCase, Course], ...] = (
             Role.RADIATION_ONCOLOGIST: {
                 "prior_radiation": True,
                 "prior_radiation_details": "8 Gy in 1 fraction to C7 in 2023",
+                "prior_dose_gy": 8,
+                "prior_fractions": 1,
             },
         },
         course=Course(

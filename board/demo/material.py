@@ -81,6 +81,9 @@ def register_case(team: Team, spec: DemoCase, onset: dt.date, *, now: dt.datetim
             gait_disturbance=symptoms.get("gait_disturbance", False),
             bladder_bowel_dysfunction=symptoms.get("bladder_bowel_dysfunction", False),
             radicular_pain=symptoms.get("radicular_pain", False),
+            pain_features=tuple(sorted(spec.pain_features))
+            if spec.pain_features is not None
+            else None,
             symptom_onset=onset,
             referral_question=spec.question,
             referred_by=REFERRING_CLINIC,

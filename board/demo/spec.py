@@ -87,6 +87,8 @@ class DemoCase:
     #: extra fields of a role's form (anticoagulation, prior radiation, ...), merged over
     #: the form :func:`assessment_data` builds
     form_extras: dict[Role, dict[str, Any]] = field(default_factory=dict)
+    #: NICE NG234 spinal pain features recorded at referral (None: not asked)
+    pain_features: frozenset[str] | None = None
 
 
 def lesion_findings(

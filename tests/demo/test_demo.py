@@ -159,6 +159,7 @@ def test_every_finalized_plan_has_its_stored_report(demo: Database) -> None:
 def test_urgency_is_what_the_red_flag_rule_says(demo: Database) -> None:
     names = _pseudonyms(demo)
     urgent: set[str] = set()
+    tiers: dict[Urgency, set[str]] = {}
     with demo.read() as session:
         for case in session.scalars(select(Case)):
             expected = assess_red_flags(
@@ -183,6 +184,10 @@ def test_urgency_is_what_the_red_flag_rule_says(demo: Database) -> None:
             )
             if expected.urgent:
                 urgent.add(names[case.id])
+            tiers.setdefault(case.urgency, set()).add(names[case.id])
+    # The demo shows each NG234 tier.
+    assert set(tiers) == {Urgency.URGENT, Urgency.WITHIN_A_WEEK, Urgency.ROUTINE}
+    assert "TB-DEMO11" in tiers[Urgency.WITHIN_A_WEEK]
     # ESCC 2 on the radiologist's grading makes these two urgent without any symptom.
     assert {"TB-DEMO04", "TB-DEMO08"} <= urgent
     assert {"TB-DEMO02", "TB-DEMO14", "TB-DEMO16"} <= urgent
