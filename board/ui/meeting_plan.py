@@ -48,6 +48,7 @@ from board.plans.views import (
     PlanItemInput,
     PlanVersionView,
 )
+from board.scoring.radiotherapy import StandardRegimen, Technique, presets
 from board.scoring.safety import Severity
 from board.ui.meeting_common import act, may, when
 from board.ui.text import md_escape
@@ -484,6 +485,8 @@ def _add_component(db: Database, actor: Actor, plan: PlanVersionView, prefix: st
         spec = find_option(component, option_value)
         details: dict[str, Any] = {}
         fields = list(spec.fields)
+        if component is PlanComponent.RADIATION and option_value in set(Technique):
+            _regimen_presets(Technique(option_value), f"{base}_{component.value}_{option_value}")
         columns = st.columns(2)
         for index, field in enumerate(fields):
             with columns[index % 2]:
@@ -505,6 +508,41 @@ def _add_component(db: Database, actor: Actor, plan: PlanVersionView, prefix: st
                 st.session_state[counter_key] = n + 1
 
             act(add, f"{COMPONENT_LABELS[component]} added.")
+
+
+def _regimen_label(regimen: StandardRegimen) -> str:
+    total = (
+        f"{regimen.min_total_gy:g}"
+        if regimen.min_total_gy == regimen.max_total_gy
+        else f"{regimen.min_total_gy:g}-{regimen.max_total_gy:g}"
+    )
+    plural = "fraction" if regimen.fractions == 1 else "fractions"
+    return f"{total} Gy in {regimen.fractions} {plural}"
+
+
+def _regimen_presets(technique: Technique, key: str) -> None:
+    """A standard regimen fills the total dose and fractions in one choice (editable)."""
+    regimens = presets(technique)
+
+    def fill() -> None:
+        chosen = st.session_state.get(f"{key}_preset")
+        if chosen is None:
+            return
+        regimen = regimens[int(chosen)]
+        st.session_state[f"{key}_dose_gy"] = float(regimen.min_total_gy)
+        st.session_state[f"{key}_fractions"] = int(regimen.fractions)
+
+    st.selectbox(
+        "Standard regimen",
+        list(range(len(regimens))),
+        index=None,
+        format_func=lambda i: _regimen_label(regimens[i]),
+        placeholder="Choose to fill the dose and fractions",
+        key=f"{key}_preset",
+        on_change=fill,
+        help="Standard palliative and SBRT regimens (ASTRO 2017/2024, ESTRO; SC.24). A "
+        "range fills its lower total dose; edit the fields as needed.",
+    )
 
 
 def _read_only(plan: PlanVersionView) -> None:

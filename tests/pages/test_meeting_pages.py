@@ -470,3 +470,27 @@ def test_a_case_sent_back_from_follow_up_is_on_the_next_agenda_with_its_reason(
     )
     presenter = _presenter(demo_db, "demo.surgeon", row.position)
     assert "Back from follow-up for re-discussion" in _texts(presenter)
+
+
+def test_a_standard_regimen_fills_dose_and_fractions_in_one_choice(demo_db: Database) -> None:
+    _running_meeting(
+        demo_db,
+        (Role.SPINE_SURGEON, Role.RADIATION_ONCOLOGIST),
+        ("demo.surgeon", "demo.radiotherapist"),
+    )
+    at = _presenter(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO01"))
+    _button(at, "Start the plan").click()
+    _run_ok(at)
+    next(s for s in at.selectbox if s.label == "Component").set_value(PlanComponent.RADIATION)
+    _run_ok(at)
+    preset = next(s for s in at.selectbox if s.label == "Standard regimen")
+    assert {"8 Gy in 1 fraction", "20 Gy in 5 fractions", "30 Gy in 10 fractions"} <= set(
+        preset.options
+    )
+    preset.set_value(1)  # cEBRT presets in order of fractions: 8/1, 20/5, 24/6, 30/10
+    _run_ok(at)
+    assert next(n for n in at.number_input if n.label == "Total dose (Gy) *").value == 20.0
+    assert next(n for n in at.number_input if n.label == "Fractions *").value == 5
+    _button(at, "Add to plan").click()
+    _run_ok(at)
+    assert "Radiation: cEBRT 20 Gy in 5 fractions" in _texts(at)
