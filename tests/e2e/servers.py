@@ -7,10 +7,13 @@ test module can also share one server (module scope) or pass flags such as
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +24,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 90
+DEMO_TIMEOUT_S = 300
+
+#: The demo database this test process made once (``python -m board demo``, as a user
+#: would), copied for every server: the demo is written through the services (stored
+#: report PDFs, production password hashing), so loading it per server is slow.
+_DEMO_TEMPLATE: list[Path] = []
+
+
+def _demo_template(env: dict[str, str]) -> Path:
+    """The path of a demo database made once per test process."""
+    if not _DEMO_TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="tb-e2e-demo-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        database = folder / "demo.db"
+        subprocess.run(
+            [sys.executable, "-m", "board", "demo"],
+            cwd=ROOT,
+            env={
+                **env,
+                "TUMORBOARD_DATABASE_URL": f"sqlite:///{database}",
+                "TUMORBOARD_DATA_DIR": str(folder),
+            },
+            check=True,
+            capture_output=True,
+            timeout=DEMO_TIMEOUT_S,
+        )
+        _DEMO_TEMPLATE.append(database)
+    return _DEMO_TEMPLATE[0]
 
 
 def _free_port() -> int:
@@ -90,14 +121,12 @@ def running_app(
         "PYTHONPATH": str(ROOT),
     }
     env.pop("TUMORBOARD_PAGE_SIZE", None)
-    subprocess.run(
-        [sys.executable, "-m", "board", "demo"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    # A copy of the demo database made once, with its write-ahead log if one was left.
+    template = _demo_template(env)
+    for suffix in ("", "-wal", "-shm"):
+        source = template.with_name(template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, data_dir / f"e2e.db{suffix}")
     if prepare is not None:
         prepare(database_url)
     port = port or _free_port()
