@@ -78,3 +78,32 @@ def test_presenter_offers_the_stored_report_once_finalized(demo_db: Database) ->
     assert not at.exception, at.exception
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download the board report (PDF)" in labels
+
+
+def test_table_cells_on_summary_and_report_never_render_person_text_as_markdown(
+    demo_db: Database,
+) -> None:
+    """st.table renders cells as markdown: a histology or referrer written as a link must
+    reach the browser escaped (no live link, image or emphasis)."""
+    import dataclasses
+    import re
+
+    from board.cases.service import get_case, update_case
+
+    case_id = case_id_of(demo_db)
+    plan = plan_demo_case(demo_db, case_id)
+    case = get_case(demo_db, plan.coordinator, case_id)
+    link = "[Click to re-login](https://evil.example/login) **bold**"
+    data = dataclasses.replace(case.as_input(), histology=link, referred_by=link)
+    update_case(demo_db, plan.coordinator, case_id, case.version, data)
+    at = open_case(signed_in(demo_db), case_id)
+    cells = [
+        str(cell)
+        for table in at.table
+        for column in table.value.columns
+        for cell in table.value[column]
+    ]
+    assert any("Click to re" in cell for cell in cells)
+    live_link = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(")
+    assert [c for c in cells if live_link.search(c) or re.search(r"(?<!\\)\*\*", c)] == []
+    assert not at.exception

@@ -16,6 +16,7 @@ from board.reports.model import SECTION_TITLES, BoardReport, when
 from board.reports.service import ReportFormat, get_report
 from board.ui.downloads import fhir_bytes, report_bytes
 from board.ui.errors import user_errors
+from board.ui.text import md_escape
 
 
 def _table(rows: list[dict[str, str]]) -> None:
@@ -42,16 +43,22 @@ def _preview(report: BoardReport) -> None:
                 "Meeting",
                 "Plan",
             ],
+            # Person-supplied text (hospital number, histology, meeting title): st.table
+            # renders cells as markdown, so every value is escaped.
             "Value": [
-                head.pseudonym,
-                head.hospital_number or "-",
-                "unknown" if head.age is None else str(head.age),
-                head.sex,
-                head.primary,
-                head.histology or "unknown",
-                ", ".join(head.levels) or "-",
-                head.meeting or "not discussed at a meeting yet",
-                (f"version {head.plan_number}, " if head.plan_number else "") + head.plan_status,
+                md_escape(value)
+                for value in (
+                    head.pseudonym,
+                    head.hospital_number or "-",
+                    "unknown" if head.age is None else str(head.age),
+                    head.sex,
+                    head.primary,
+                    head.histology or "unknown",
+                    ", ".join(head.levels) or "-",
+                    head.meeting or "not discussed at a meeting yet",
+                    (f"version {head.plan_number}, " if head.plan_number else "")
+                    + head.plan_status,
+                )
             ],
         }
     )

@@ -37,17 +37,17 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
                 ],
                 "Value": [
                     case.pseudonym,
-                    case.hospital_number or "not given",
+                    md_escape(case.hospital_number or "not given"),
                     "" if case.age is None else str(case.age),
                     "" if case.birth_year is None else str(case.birth_year),
                     case.sex.label,
-                    case.primary_site_label,
-                    case.histology or "unknown",
+                    md_escape(case.primary_site_label),
+                    md_escape(case.histology or "unknown"),
                     "Yes" if case.known_cancer else "No",
                     ", ".join(case.levels),
-                    case.referred_by or "",
-                    f"{fmt_datetime(case.created_at)} by {case.created_by or 'system'}",
-                    f"{fmt_datetime(case.updated_at)} by {case.updated_by or 'system'}",
+                    md_escape(case.referred_by or ""),
+                    md_escape(f"{fmt_datetime(case.created_at)} by {case.created_by or 'system'}"),
+                    md_escape(f"{fmt_datetime(case.updated_at)} by {case.updated_by or 'system'}"),
                 ],
             }
         )
