@@ -51,14 +51,32 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Date,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
+from sqlalchemy.orm import Session, aliased
 
-from board.analytics.survival import AtRisk, KaplanMeier, KMStep, kaplan_meier
+from board.analytics.survival import AtRisk, KaplanMeier, KMStep, kaplan_meier_tallied
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.cases.enums import Urgency
@@ -72,6 +90,13 @@ from board.db.models import (
     Patient,
     PlanVersion,
     utcnow,
+)
+from board.db.sqltime import (
+    day_number,
+    epoch_microseconds,
+    from_day_number,
+    from_epoch_microseconds,
+    utc_date,
 )
 from board.errors import ValidationError
 from board.followup.baseline import Baseline
@@ -549,59 +574,88 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-@dataclass(slots=True)
-class _Case:
-    id: int
-    pseudonym: str
-    referred_on: dt.date
-    urgency: Urgency
-    died_on: dt.date | None
-    decided_at: dt.datetime | None = None
-    #: the stored Tokuhashi band text of the first finalized plan's baseline
-    band_text: str | None = None
+# A case's latest follow-up with a value is found in one GROUP BY pass (no window, no
+# second look-up): max() of one whole number per entry that sorts as "latest" does and
+# carries what is needed, ((day + _DAY_OFFSET, or 0 undated) * _ID_SPAN + id) *
+# _CODE_SPAN + the value's code; :func:`_unpack` takes it apart.
+_ID_SPAN = 2**32
+_DAY_OFFSET = 1_000_000
+_CODE_SPAN = 8
+_ADHERENCE_CODES = {a.value: code for code, a in enumerate(Adherence, start=1) if a.assessed}
+_PAIN_CODES = {p.value: code for code, p in enumerate(PainResponse, start=1)}
+_ADHERENCE_BY_CODE = {code: Adherence(value) for value, code in _ADHERENCE_CODES.items()}
+_PAIN_BY_CODE = {code: PainResponse(value) for value, code in _PAIN_CODES.items()}
+_DEVIATION_CODES = tuple(_ADHERENCE_CODES[a.value] for a in Adherence if a.is_deviation)
+_URGENCIES = {u.value: u for u in Urgency}
+
+# The statements below are built once per process for each shape of period (start
+# given or not, end given or not) and run with the dates as parameters.
+_START = bindparam("start", type_=Date)
+_END = bindparam("end", type_=Date)
 
 
-def _meetings(session: Session, period: AnalyticsPeriod) -> tuple[MeetingCount, ...]:
-    discussed = func.count(AgendaItem.discussed_at)
-    rows = session.execute(
+def _in_period(
+    day: ColumnElement[dt.date], has_start: bool, has_end: bool
+) -> list[ColumnElement[bool]]:
+    """SQL conditions: ``day`` (a date expression) lies in the period."""
+    conditions: list[ColumnElement[bool]] = []
+    if has_start:
+        conditions.append(day >= _START)
+    if has_end:
+        conditions.append(day <= _END)
+    return conditions
+
+
+def _parameters(period: AnalyticsPeriod) -> dict[str, dt.date]:
+    parameters = {"start": period.start, "end": period.end}
+    return {name: day for name, day in parameters.items() if day is not None}
+
+
+@cache
+def _meetings_statement(
+    has_start: bool, has_end: bool
+) -> Select[int, dt.datetime, str, MeetingStatus, int, int, Any, Any]:
+    discussed = AgendaItem.discussed_at.is_not(None)
+    # the stored list as text: '[]' nothing missing; SQL NULL or JSON null not recorded
+    missing = func.coalesce(cast(AgendaItem.missing_at_discussion, Text), "null")
+    return (
         select(
             Meeting.id,
             Meeting.starts_at,
             Meeting.title,
             Meeting.status,
             func.count(AgendaItem.id),
-            discussed,
+            func.count(AgendaItem.discussed_at),
+            func.sum(case((and_(discussed, missing == "[]"), 1), else_=0)),
+            func.sum(case((and_(discussed, missing == "null"), 1), else_=0)),
         )
         .outerjoin(AgendaItem, AgendaItem.meeting_id == Meeting.id)
-        .where(Meeting.status != MeetingStatus.CANCELLED)
+        .where(
+            Meeting.status != MeetingStatus.CANCELLED,
+            *_in_period(utc_date(Meeting.starts_at), has_start, has_end),
+        )
         .group_by(Meeting.id, Meeting.starts_at, Meeting.title, Meeting.status)
         .order_by(Meeting.starts_at, Meeting.id)
-    ).all()
-    return tuple(
-        MeetingCount(mid, starts, title, MeetingStatus(status), int(on), int(done))
-        for mid, starts, title, status, on, done in rows
-        if period.contains(starts.date())
     )
 
 
-def _completeness(session: Session, period: AnalyticsPeriod) -> Completeness:
-    rows = session.execute(
-        select(Meeting.starts_at, AgendaItem.missing_at_discussion)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .where(AgendaItem.discussed_at.is_not(None), Meeting.status != MeetingStatus.CANCELLED)
-    ).all()
-    complete = incomplete = not_recorded = 0
-    for starts_at, missing in rows:
-        if not period.contains(starts_at.date()):
-            continue
-        if missing is None:
-            not_recorded += 1
-        elif missing:
-            incomplete += 1
-        else:
-            complete += 1
-    return Completeness(
-        discussed=complete + incomplete + not_recorded,
+def _meetings(
+    session: Session, period: AnalyticsPeriod
+) -> tuple[tuple[MeetingCount, ...], Completeness]:
+    """Cases per meeting and completeness at the meeting, one row per meeting."""
+    statement = _meetings_statement(period.start is not None, period.end is not None)
+    meetings: list[MeetingCount] = []
+    complete = not_recorded = 0
+    for mid, starts, title, status, on, done, nothing_missing, unrecorded in session.execute(
+        statement, _parameters(period)
+    ):
+        meetings.append(MeetingCount(mid, starts, title, MeetingStatus(status), int(on), int(done)))
+        complete += int(nothing_missing or 0)
+        not_recorded += int(unrecorded or 0)
+    discussed = sum(m.discussed for m in meetings)
+    incomplete = discussed - complete - not_recorded
+    return tuple(meetings), Completeness(
+        discussed=discussed,
         complete=complete,
         incomplete=incomplete,
         not_recorded=not_recorded,
@@ -609,117 +663,231 @@ def _completeness(session: Session, period: AnalyticsPeriod) -> Completeness:
     )
 
 
-def _load_cases(session: Session) -> dict[int, _Case]:
-    cases = {
-        cid: _Case(cid, pseudonym, created_at.date(), Urgency(urgency), died_on)
-        for cid, pseudonym, created_at, urgency, died_on in session.execute(
-            select(Case.id, Patient.pseudonym, Case.created_at, Case.urgency, Case.died_on).join(
-                Patient, Patient.id == Case.patient_id
-            )
-        )
-    }
-    plans = session.execute(
-        # only the band is read from the baseline JSON (decoding whole snapshots of
-        # thousands of plans costs more than the rest of the row)
+@dataclass(frozen=True, slots=True)
+class _Referrals:
+    """Cases referred in the period: per urgency, and referral to MRI."""
+
+    count: int
+    tiers: tuple[TierCount, ...]
+    to_mri: ReferralToMri
+
+
+@cache
+def _referrals_statement(has_start: bool, has_end: bool) -> Select[str, int, int]:
+    first_mri = (
+        select(ImagingStudy.case_id, func.min(ImagingStudy.study_date).label("first_mri"))
+        .where(ImagingStudy.modality == MRI_MODALITY, ImagingStudy.study_date.is_not(None))
+        .group_by(ImagingStudy.case_id)
+        .subquery("first_mri")
+    )
+    referred_on = utc_date(Case.created_at)
+    gap = (day_number(first_mri.c.first_mri) - day_number(referred_on)).label("gap")
+    return (
+        select(type_coerce(Case.urgency, String), gap, func.count())
+        .outerjoin(first_mri, first_mri.c.case_id == Case.id)
+        .where(*_in_period(referred_on, has_start, has_end))
+        .group_by(Case.urgency, gap)
+    )
+
+
+def _referrals(session: Session, period: AnalyticsPeriod) -> _Referrals:
+    """Cases referred in the period, grouped by urgency and days from referral to MRI."""
+    statement = _referrals_statement(period.start is not None, period.end is not None)
+    per_urgency = dict.fromkeys(Urgency, 0)
+    days: list[int] = []
+    before = no_mri = 0
+    for urgency, days_to_mri, n in session.execute(statement, _parameters(period)):
+        per_urgency[_URGENCIES[urgency]] += n
+        if days_to_mri is None:
+            no_mri += n
+            continue
+        if days_to_mri < 0:
+            before += n
+            days_to_mri = 0
+        days.extend([days_to_mri] * n)
+    return _Referrals(
+        count=sum(per_urgency.values()),
+        tiers=tuple(
+            TierCount(u, per_urgency[u]) for u in sorted(Urgency, key=lambda u: -u.priority)
+        ),
+        to_mri=ReferralToMri(Distribution.of(days), before, no_mri),
+    )
+
+
+class _Decided(NamedTuple):
+    """A case with a board decision in the period, reduced by the database to numbers.
+
+    The urgency is its stored value (text).
+    """
+
+    case_id: int
+    pseudonym: str
+    urgency: str
+    #: the stored Tokuhashi band text of the first finalized plan's baseline
+    band_text: str | None
+    #: the decision time, in :func:`~board.db.sqltime.epoch_microseconds`
+    decided_us: int
+    died: bool
+    #: days from the decision date to death, or to the last contact alive (the latest
+    #: done follow-up's date; the decision date when there is none); at least 0
+    observed_days: int
+    #: days from the latest MRI dated on or before the decision date to the decision
+    #: date; ``None`` when there is no such MRI
+    mri_days: int | None
+    #: microseconds from the decision to the earliest treatment start recorded on any
+    #: follow-up (negative when recorded before it); ``None`` when none is recorded
+    start_after_us: int | None
+    #: the latest done follow-up with adherence recorded (not "not started yet"), a
+    #: :func:`_latest` number; its reason when it is a deviation
+    adherence: int | None
+    deviation_reason: str | None
+    #: the latest done follow-up with a pain response, a :func:`_latest` number
+    pain: int | None
+
+    @property
+    def decided_at(self) -> dt.datetime:
+        """The decision time (UTC)."""
+        return from_epoch_microseconds(self.decided_us)
+
+    @property
+    def started_at(self) -> dt.datetime | None:
+        """The first treatment start (UTC), or ``None``."""
+        if self.start_after_us is None:
+            return None
+        return from_epoch_microseconds(self.decided_us + self.start_after_us)
+
+
+def _latest(
+    condition: ColumnElement[bool], value: ColumnElement[str | None], codes: dict[str, int]
+) -> ColumnElement[int]:
+    """Per case, the packed number of the latest done follow-up with one of ``codes``.
+
+    "Latest" orders the entries as the page reads them: undated before dated, then by
+    date, then by entry (id). Both databases compute it in 64-bit integers (at most
+    about 4e16).
+    """
+    dated = func.coalesce(day_number(FollowUp.done_on) + _DAY_OFFSET, 0)
+    key = (dated * literal(_ID_SPAN, BigInteger) + FollowUp.id) * _CODE_SPAN + case(
+        codes, value=value
+    )
+    return func.max(case((and_(condition, value.in_(codes)), key)))
+
+
+def _unpack(key: int) -> tuple[int, int | None, int]:
+    """A :func:`_latest` number as (code, day number or ``None`` when undated, id)."""
+    rest, code = divmod(key, _CODE_SPAN)
+    dated, entry_id = divmod(rest, _ID_SPAN)
+    return code, (dated - _DAY_OFFSET if dated else None), entry_id
+
+
+@cache
+def _decided_statement(has_start: bool, has_end: bool) -> Select[Any]:
+    ranked = (
         select(
             PlanVersion.case_id,
             PlanVersion.finalized_at,
-            PlanVersion.baseline["tokuhashi_band"].as_string(),
+            PlanVersion.baseline,
+            func.row_number()
+            .over(
+                partition_by=PlanVersion.case_id,
+                order_by=(PlanVersion.finalized_at, PlanVersion.id),
+            )
+            .label("rank"),
         )
         .where(
             PlanVersion.status.in_((PlanStatus.FINALIZED, PlanStatus.SUPERSEDED)),
             PlanVersion.finalized_at.is_not(None),
         )
-        .order_by(PlanVersion.case_id, PlanVersion.finalized_at, PlanVersion.id)
+        .subquery("ranked")
     )
-    for case_id, finalized_at, band in plans:
-        case = cases.get(case_id)
-        if case is not None and case.decided_at is None:
-            case.decided_at = finalized_at
-            case.band_text = band
-    return cases
-
-
-def _mri_dates(session: Session) -> dict[int, list[dt.date]]:
-    dates: dict[int, list[dt.date]] = defaultdict(list)
-    for case_id, day in session.execute(
-        select(ImagingStudy.case_id, ImagingStudy.study_date)
-        .where(ImagingStudy.modality == MRI_MODALITY, ImagingStudy.study_date.is_not(None))
-        .order_by(ImagingStudy.case_id, ImagingStudy.study_date)
-    ):
-        if day is not None:  # excluded by the query; keeps the type checker informed
-            dates[case_id].append(day)
-    return dates
-
-
-@dataclass(slots=True)
-class _FollowUpFacts:
-    treatment_started_at: dt.datetime | None = None
-    last_contact: dt.date | None = None
-    adherence: tuple[dt.date | None, Adherence, str | None] | None = None
-    pain: PainResponse | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Decided:
-    """A case with a board decision in the period, with its follow-up facts."""
-
-    case: _Case
-    decided_at: dt.datetime
-    facts: _FollowUpFacts
-
-    @property
-    def decided_on(self) -> dt.date:
-        """The decision's UTC date."""
-        return self.decided_at.date()
-
-
-def _follow_up_facts(session: Session) -> dict[int, _FollowUpFacts]:
-    facts: dict[int, _FollowUpFacts] = defaultdict(_FollowUpFacts)
-    rows = session.execute(
+    decided_on = utc_date(ranked.c.finalized_at)
+    decision = (
+        select(
+            ranked.c.case_id,
+            ranked.c.finalized_at.label("decided_at"),
+            decided_on.label("decided_on"),
+            # only the band is read from the baseline JSON, and only of the first plan
+            ranked.c.baseline["tokuhashi_band"].as_string().label("band"),
+        )
+        .where(ranked.c.rank == 1, *_in_period(decided_on, has_start, has_end))
+        .cte("decision")
+    )
+    done = FollowUp.status == FollowUpStatus.DONE
+    follow_up = (
         select(
             FollowUp.case_id,
-            FollowUp.status,
-            FollowUp.done_on,
-            FollowUp.treatment_started_at,
-            FollowUp.adherence,
-            FollowUp.deviation_reason,
-            FollowUp.pain_response,
+            func.min(FollowUp.treatment_started_at).label("started"),
+            func.max(case((done, FollowUp.done_on))).label("last_contact"),
+            _latest(done, type_coerce(FollowUp.adherence, String), _ADHERENCE_CODES).label(
+                "adherence"
+            ),
+            _latest(done, type_coerce(FollowUp.pain_response, String), _PAIN_CODES).label("pain"),
         )
-        # scheduled, missed and cancelled entries matter only for a treatment start
+        .group_by(FollowUp.case_id)
+        .subquery("follow_up")
+    )
+    last_mri = (
+        select(ImagingStudy.case_id, func.max(ImagingStudy.study_date).label("last_mri"))
+        .join(decision, decision.c.case_id == ImagingStudy.case_id)
         .where(
-            or_(
-                FollowUp.status == FollowUpStatus.DONE,
-                FollowUp.treatment_started_at.is_not(None),
-            )
+            ImagingStudy.modality == MRI_MODALITY,
+            ImagingStudy.study_date <= decision.c.decided_on,
         )
-        .order_by(
-            FollowUp.case_id,
-            FollowUp.done_on.is_(None).desc(),  # undated first, so dated ones come later
-            FollowUp.done_on,
-            FollowUp.id,
+        .group_by(ImagingStudy.case_id)
+        .subquery("last_mri")
+    )
+    # the reason is looked up only for the (few) latest entries that are deviations
+    reason_entry = aliased(FollowUp, name="reason_entry")
+    reason = case(
+        (
+            (follow_up.c.adherence % _CODE_SPAN).in_(_DEVIATION_CODES),
+            select(reason_entry.deviation_reason)
+            .where(
+                reason_entry.id
+                == (follow_up.c.adherence // _CODE_SPAN) % literal(_ID_SPAN, BigInteger)
+            )
+            .scalar_subquery(),
         )
     )
-    pain_values = {p.value: p for p in PainResponse}
-    for case_id, status, done_on, started, adherence, reason, pain in rows:
-        fact = facts[case_id]
-        if started is not None and (
-            fact.treatment_started_at is None or started < fact.treatment_started_at
-        ):
-            fact.treatment_started_at = started
-        if status != FollowUpStatus.DONE:
-            continue
-        if done_on is not None:
-            fact.last_contact = done_on
-        if adherence is not None and Adherence(adherence) is not Adherence.NOT_STARTED:
-            fact.adherence = (done_on, Adherence(adherence), reason)
-        if pain in pain_values:
-            fact.pain = pain_values[pain]
-    return facts
+    decided_day = day_number(decision.c.decided_on)
+    died = Case.died_on.is_not(None)
+    observed = case(
+        (died, day_number(Case.died_on)),
+        else_=func.coalesce(day_number(follow_up.c.last_contact), decided_day),
+    )
+    return (
+        select(
+            decision.c.case_id,
+            Patient.pseudonym,
+            type_coerce(Case.urgency, String),
+            decision.c.band,
+            epoch_microseconds(decision.c.decided_at),
+            type_coerce(died, Boolean),
+            case((observed < decided_day, 0), else_=observed - decided_day),
+            decided_day - day_number(last_mri.c.last_mri),
+            epoch_microseconds(follow_up.c.started) - epoch_microseconds(decision.c.decided_at),
+            follow_up.c.adherence,
+            reason,
+            follow_up.c.pain,
+        )
+        .join(Case, Case.id == decision.c.case_id)
+        .join(Patient, Patient.id == Case.patient_id)
+        .outerjoin(follow_up, follow_up.c.case_id == decision.c.case_id)
+        .outerjoin(last_mri, last_mri.c.case_id == decision.c.case_id)
+    )
 
 
-def _survival_group(key: str, label: str, data: list[tuple[float, bool]]) -> SurvivalGroup:
-    km: KaplanMeier = kaplan_meier(data, std_errors=True)
+def _decided(session: Session, period: AnalyticsPeriod) -> list[_Decided]:
+    """Every case whose decision lies in the period, oldest decision first."""
+    statement = _decided_statement(period.start is not None, period.end is not None)
+    rows = session.execute(statement, _parameters(period)).all()
+    decided = [_Decided._make(row) for row in rows]
+    decided.sort(key=lambda d: (d.decided_us, d.case_id))
+    return decided
+
+
+def _survival_group(key: str, label: str, tallies: Counter[tuple[float, bool]]) -> SurvivalGroup:
+    km: KaplanMeier = kaplan_meier_tallied(tallies, std_errors=True)
     return SurvivalGroup(
         key=key,
         label=label,
@@ -751,50 +919,28 @@ def band_label(key: str) -> str:
     return f"Tokuhashi: {TokuhashiBand(key).label}"
 
 
-def _referral_to_mri(referred: list[_Case], mri: dict[int, list[dt.date]]) -> ReferralToMri:
-    days: list[float] = []
-    before = no_mri = 0
-    for case in referred:
-        dates = mri.get(case.id)
-        if not dates:
-            no_mri += 1
-            continue
-        gap = (dates[0] - case.referred_on).days
-        if gap < 0:
-            before += 1
-            gap = 0
-        days.append(gap)
-    return ReferralToMri(Distribution.of(days), before, no_mri)
-
-
-def _mri_to_decision(decided: list[_Decided], mri: dict[int, list[dt.date]]) -> MriToDecision:
-    days: list[float] = []
-    no_mri = 0
-    for d in decided:
-        before = [day for day in mri.get(d.case.id, []) if day <= d.decided_on]
-        if before:
-            days.append((d.decided_on - before[-1]).days)
-        else:
-            no_mri += 1
-    return MriToDecision(Distribution.of(days), no_mri)
+def _mri_to_decision(decided: list[_Decided]) -> MriToDecision:
+    days = [d.mri_days for d in decided if d.mri_days is not None]
+    return MriToDecision(Distribution.of(days), len(decided) - len(days))
 
 
 def _decision_to_treatment(decided: list[_Decided]) -> DecisionToTreatment:
     hours_all: list[float] = []
     before = no_start = urgent = with_start = within = 0
     misses: list[UrgentCaseMiss] = []
+    urgent_value = Urgency.URGENT.value
     for d in decided:
-        started = d.facts.treatment_started_at
         hours: float | None = None
-        if started is None:
+        if d.start_after_us is None:
             no_start += 1
         else:
-            hours = (started - d.decided_at).total_seconds() / 3600
+            # as timedelta.total_seconds() / 3600 computes it, to the same float
+            hours = d.start_after_us / 10**6 / 3600
             if hours < 0:
                 before += 1
                 hours = 0.0
             hours_all.append(hours)
-        if d.case.urgency is not Urgency.URGENT:
+        if d.urgency != urgent_value:
             continue
         urgent += 1
         if hours is not None:
@@ -802,7 +948,7 @@ def _decision_to_treatment(decided: list[_Decided]) -> DecisionToTreatment:
             if hours <= URGENT_TARGET_HOURS:
                 within += 1
         if hours is None or hours > URGENT_TARGET_HOURS:
-            misses.append(UrgentCaseMiss(d.case.id, d.case.pseudonym, d.decided_at, started, hours))
+            misses.append(UrgentCaseMiss(d.case_id, d.pseudonym, d.decided_at, d.started_at, hours))
     return DecisionToTreatment(
         hours=Distribution.of(hours_all),
         started_before_decision=before,
@@ -816,15 +962,19 @@ def _decision_to_treatment(decided: list[_Decided]) -> DecisionToTreatment:
 
 
 def _adherence(decided: list[_Decided]) -> AdherenceSummary:
-    counts = dict.fromkeys((Adherence.AS_PLANNED, Adherence.MODIFIED, Adherence.NOT_GIVEN), 0)
+    counts = dict.fromkeys(_ADHERENCE_BY_CODE.values(), 0)
     deviations: list[Deviation] = []
     for d in decided:
-        if d.facts.adherence is None:
+        if d.adherence is None:
             continue
-        done_on, adherence, reason = d.facts.adherence
+        code, day, _ = _unpack(d.adherence)
+        adherence = _ADHERENCE_BY_CODE[code]
         counts[adherence] += 1
         if adherence.is_deviation:
-            deviations.append(Deviation(d.case.id, d.case.pseudonym, done_on, adherence, reason))
+            done_on = None if day is None else from_day_number(day)
+            deviations.append(
+                Deviation(d.case_id, d.pseudonym, done_on, adherence, d.deviation_reason)
+            )
     assessed = sum(counts.values())
     return AdherenceSummary(
         as_planned=counts[Adherence.AS_PLANNED],
@@ -837,10 +987,8 @@ def _adherence(decided: list[_Decided]) -> AdherenceSummary:
 
 
 def _pain(decided: list[_Decided]) -> PainSummary:
-    counts = dict.fromkeys(PainResponse, 0)
-    for d in decided:
-        if d.facts.pain is not None:
-            counts[d.facts.pain] += 1
+    recorded = Counter(d.pain % _CODE_SPAN for d in decided if d.pain is not None)
+    counts = {p: recorded[code] for code, p in _PAIN_BY_CODE.items()}
     assessed = sum(counts.values())
     return PainSummary(
         counts=tuple(counts.items()),
@@ -852,21 +1000,18 @@ def _pain(decided: list[_Decided]) -> PainSummary:
 
 
 def _survival(decided: list[_Decided]) -> tuple[SurvivalGroup, tuple[SurvivalGroup, ...]]:
-    everyone: list[tuple[float, bool]] = []
-    by_band: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    # counted once per (stored band, days, death), then per band as the baseline reads it
+    observed = Counter((d.band_text, d.observed_days, d.died) for d in decided)
+    everyone: Counter[tuple[float, bool]] = Counter()
+    by_band: dict[str, Counter[tuple[float, bool]]] = defaultdict(Counter)
     bands: dict[str | None, TokuhashiBand | None] = {}
-    for d in decided:
-        if d.case.died_on is not None:
-            observation = (float(max((d.case.died_on - d.decided_on).days, 0)), True)
-        else:
-            last = d.facts.last_contact or d.decided_on
-            observation = (float(max((last - d.decided_on).days, 0)), False)
-        everyone.append(observation)
-        text = d.case.band_text
+    for (text, days, died), patients in observed.items():
         if text not in bands:  # read as the baseline does, once per stored value
             bands[text] = Baseline.from_dict({"tokuhashi_band": text}).tokuhashi_band
         band = bands[text]
-        by_band[UNKNOWN_BAND if band is None else band.value].append(observation)
+        observation = (float(days), bool(died))
+        everyone[observation] += patients
+        by_band[UNKNOWN_BAND if band is None else band.value][observation] += patients
     order = [b.value for b in TokuhashiBand] + [UNKNOWN_BAND]
     return (
         _survival_group("all", band_label("all"), everyone),
@@ -901,37 +1046,23 @@ def board_analytics(
     require(actor, Action.ANALYTICS_VIEW)
     period = period or AnalyticsPeriod()
     with db.read() as session:
-        meetings = _meetings(session, period)
-        completeness = _completeness(session, period)
-        cases = _load_cases(session)
-        mri = _mri_dates(session)
-        follow_ups = _follow_up_facts(session)
-    referred = [c for c in cases.values() if period.contains(c.referred_on)]
-    decided = sorted(
-        (
-            _Decided(c, c.decided_at, follow_ups.get(c.id) or _FollowUpFacts())
-            for c in cases.values()
-            if c.decided_at is not None and period.contains(c.decided_at.date())
-        ),
-        key=lambda d: (d.decided_at, d.case.id),
-    )
+        meetings, completeness = _meetings(session, period)
+        referrals = _referrals(session, period)
+        decided = _decided(session, period)
     survival_overall, survival_by_band = _survival(decided)
     return BoardAnalytics(
         period=period,
         generated_at=utcnow(),
-        cases_referred=len(referred),
+        cases_referred=referrals.count,
         cases_decided=len(decided),
         meetings=meetings,
-        referral_to_mri=_referral_to_mri(referred, mri),
-        mri_to_decision=_mri_to_decision(decided, mri),
+        referral_to_mri=referrals.to_mri,
+        mri_to_decision=_mri_to_decision(decided),
         decision_to_treatment=_decision_to_treatment(decided),
         completeness=completeness,
         adherence=_adherence(decided),
         pain=_pain(decided),
         survival_overall=survival_overall,
         survival_by_band=survival_by_band,
-        tiers=tuple(
-            TierCount(u, sum(1 for c in referred if c.urgency is u))
-            for u in sorted(Urgency, key=lambda u: -u.priority)
-        ),
+        tiers=referrals.tiers,
     )

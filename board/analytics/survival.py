@@ -22,8 +22,11 @@ never gets there (fewer than half of the patients died during follow-up).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from board.errors import ValidationError
 
@@ -132,9 +135,8 @@ class KaplanMeier:
         tuple[AtRisk, ...]
             One entry per time: patients whose observed time is at least that time.
         """
-        return tuple(
-            AtRisk(float(t), sum(1 for observed in self.times if observed >= t)) for t in times
-        )
+        total = len(self.times)
+        return tuple(AtRisk(float(t), total - bisect_left(self.times, t)) for t in times)
 
 
 def _validated(observations: Iterable[tuple[float, bool]]) -> list[tuple[float, bool]]:
@@ -190,23 +192,62 @@ def kaplan_meier(
     ValidationError
         If a time is negative or not a finite number, or an event is not a bool.
     """
-    data = sorted(_validated(observations))
-    times = tuple(t for t, _ in data)
-    at_risk = len(data)
+    return _estimate(Counter(_validated(observations)), std_errors)
+
+
+def kaplan_meier_tallied(
+    tallies: Mapping[tuple[float, bool], int], *, std_errors: bool = False
+) -> KaplanMeier:
+    """The same estimate from observations already counted: ``(time, event) -> patients``.
+
+    For large groups (a board's every decided case) counted in one pass: the estimate
+    is exactly that of :func:`kaplan_meier` on the same observations listed one by one.
+
+    Parameters
+    ----------
+    tallies:
+        For each distinct ``(time_days, event)`` pair, how many patients have it.
+    std_errors:
+        Also compute Greenwood standard errors.
+
+    Returns
+    -------
+    KaplanMeier
+        The steps, the median and the counts; no steps when there are no patients.
+
+    Raises
+    ------
+    ValidationError
+        If a time is negative or not a finite number, an event is not a bool, or a
+        count is not a positive whole number.
+    """
+    checked: Counter[tuple[float, bool]] = Counter()
+    for observation, patients in tallies.items():
+        if isinstance(patients, bool) or not isinstance(patients, int) or patients < 1:
+            raise ValidationError(
+                f"The number of patients observed at {observation!r} must be a whole "
+                f"number of at least 1, not {patients!r}.",
+                "observations",
+            )
+        (pair,) = _validated([observation])
+        checked[pair] += patients
+    return _estimate(checked, std_errors)
+
+
+def _estimate(tallies: Counter[tuple[float, bool]], std_errors: bool) -> KaplanMeier:
+    """The product-limit estimate of validated ``(time, event) -> patients`` counts."""
+    distinct = sorted({time for time, _ in tallies})
+    n = sum(tallies.values())
+    at_risk = n
     survival = 1.0
     greenwood_sum = 0.0
     median: float | None = None
     steps: list[KMStep] = []
-    i = 0
-    while i < len(data):
-        time = data[i][0]
-        events = censored = 0
-        while i < len(data) and data[i][0] == time:
-            if data[i][1]:
-                events += 1
-            else:
-                censored += 1
-            i += 1
+    times: list[float] = []
+    for time in distinct:
+        events = tallies.get((time, True), 0)
+        censored = tallies.get((time, False), 0)
+        times.extend(repeat(time, events + censored))
         if events:
             survival *= 1.0 - events / at_risk
             if events < at_risk:
@@ -219,9 +260,9 @@ def kaplan_meier(
             median = time
         at_risk -= events + censored
     return KaplanMeier(
-        times=times,
+        times=tuple(times),
         steps=tuple(steps),
-        n=len(data),
-        events=sum(1 for _, event in data if event),
+        n=n,
+        events=sum(count for (_, event), count in tallies.items() if event),
         median=median,
     )
