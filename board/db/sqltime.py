@@ -78,7 +78,8 @@ def _argument(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -
 
 @compiles(utc_date, "sqlite")
 def _utc_date_sqlite(element: utc_date, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"date({_argument(element, compiler, **kw)})"
+    # whole seconds only: SQLite rounds a fraction such as .9999995 up to the next second
+    return f"date(substr({_argument(element, compiler, **kw)}, 1, 19))"
 
 
 @compiles(utc_date, "postgresql")
@@ -103,11 +104,12 @@ def _day_number_postgresql(element: day_number, compiler: SQLCompiler, **kw: Any
 def _epoch_microseconds_sqlite(
     element: epoch_microseconds, compiler: SQLCompiler, **kw: Any
 ) -> str:
-    # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from strftime, the
-    # six digits after the point as microseconds ('000000' pads text without them)
+    # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds from strftime of the
+    # text without its fraction (strftime would round .999999 up to the next second),
+    # the six digits after the point as microseconds ('000000' pads text without them)
     value = _argument(element, compiler, **kw)
     return (
-        f"(CAST(strftime('%s', {value}) AS INTEGER) * 1000000 "
+        f"(CAST(strftime('%s', substr({value}, 1, 19)) AS INTEGER) * 1000000 "
         f"+ CAST(substr({value} || '000000', 21, 6) AS INTEGER))"
     )
 

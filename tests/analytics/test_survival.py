@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import Counter
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from board.analytics.survival import AtRisk, kaplan_meier
+from board.analytics.survival import AtRisk, kaplan_meier, kaplan_meier_tallied
 from board.errors import ValidationError
 
 
@@ -131,3 +132,32 @@ def test_properties(observations: list[tuple[float, bool]]) -> None:
         assert km.survival_at(km.median) <= 0.5 + 1e-9
     if km.steps:
         assert km.steps[0].at_risk == len(observations)
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=40).map(float), st.booleans()),
+        max_size=80,
+    ),
+    st.lists(st.floats(min_value=0, max_value=50, allow_nan=False), max_size=6),
+)
+def test_tallied_observations_give_the_same_estimate(
+    observations: list[tuple[float, bool]], times: list[float]
+) -> None:
+    listed = kaplan_meier(observations, std_errors=True)
+    tallied = kaplan_meier_tallied(Counter(observations), std_errors=True)
+    assert tallied == listed
+    assert tallied.number_at_risk(times) == tuple(
+        AtRisk(float(t), sum(1 for time, _ in observations if time >= t)) for t in times
+    )
+
+
+@pytest.mark.parametrize("patients", [0, -2, 1.5, True])
+def test_a_tally_must_count_whole_patients(patients: object) -> None:
+    with pytest.raises(ValidationError, match="whole number of at least 1"):
+        kaplan_meier_tallied({(3.0, True): patients})  # type: ignore[dict-item]
+
+
+def test_a_tallied_observation_is_checked_like_a_listed_one() -> None:
+    with pytest.raises(ValidationError, match="0 days or more"):
+        kaplan_meier_tallied({(-1.0, True): 2})
