@@ -21,6 +21,7 @@ from board.analytics.service import (
     Distribution,
     SurvivalGroup,
     board_analytics,
+    meeting_names,
 )
 from board.audit.service import record
 from board.auth.actor import Actor
@@ -77,8 +78,8 @@ def _survival(group: SurvivalGroup) -> Iterator[_Row]:
 
 def _rows(result: BoardAnalytics) -> Iterator[_Row]:
     section = "cases per meeting"
-    for m in result.meetings:
-        group = f"{m.starts_at:%Y-%m-%d} {m.title}"
+    for m, name in zip(result.meetings, meeting_names(result.meetings), strict=True):
+        group = f"{m.starts_at:%Y-%m-%d %H:%M} {name}"
         yield _Row(section, "cases on the agenda", group, m.on_agenda)
         yield _Row(section, "cases discussed", group, m.discussed)
 

@@ -267,6 +267,30 @@ class MeetingCount:
     discussed: int
 
 
+def meeting_names(meetings: Sequence[MeetingCount]) -> tuple[str, ...]:
+    """A name for each meeting that tells it apart from every other in ``meetings``.
+
+    The title, with "(meeting <number>)" added when another meeting starts at the same
+    time under the same title, so that two such meetings never merge into one row, bar
+    or label.
+
+    Parameters
+    ----------
+    meetings:
+        The meetings, e.g. :attr:`BoardAnalytics.meetings`.
+
+    Returns
+    -------
+    tuple[str, ...]
+        One name per meeting, in the same order.
+    """
+    same = Counter((m.starts_at, m.title) for m in meetings)
+    return tuple(
+        f"{m.title} (meeting {m.meeting_id})" if same[m.starts_at, m.title] > 1 else m.title
+        for m in meetings
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ReferralToMri:
     """Days from referral to MRI.

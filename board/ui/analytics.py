@@ -21,6 +21,7 @@ from board.analytics.service import (
     Distribution,
     SurvivalGroup,
     board_analytics,
+    meeting_names,
 )
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
@@ -41,26 +42,34 @@ NO_DECISIONS = (
     "first plan of a case is finalized."
 )
 NO_PAIN = "No pain response recorded yet: it is recorded at follow-up after treatment."
+NO_DATA = "no data"
+#: the tier target cell of the routine tier, which has no time target
+NO_TARGET = "no time target"
 NO_ADHERENCE = (
     "No plan adherence recorded yet: it is recorded at follow-up once the treatment was due."
 )
 
 
 def _pct(share: float | None) -> str:
-    return "no data" if share is None else f"{share * 100:.0f}%"
+    return NO_DATA if share is None else f"{share * 100:.0f}%"
 
 
 def _median(dist: Distribution, unit: str) -> str:
-    return "no data" if dist.median is None else f"{dist.median:.1f} {unit}"
+    return NO_DATA if dist.median is None else f"{dist.median:.1f} {unit}"
+
+
+def _figure(value: float | None) -> str:
+    """A figure for a table cell: one decimal, or "no data" (never an empty "None")."""
+    return NO_DATA if value is None else f"{value:.1f}"
 
 
 def _dist_row(name: str, unit: str, dist: Distribution, **extra: Any) -> dict[str, Any]:
     return {
         "Measure": name,
         "Cases (n)": dist.n,
-        f"Median ({unit})": dist.median,
-        f"Lower quartile ({unit})": dist.q1,
-        f"Upper quartile ({unit})": dist.q3,
+        f"Median ({unit})": _figure(dist.median),
+        f"Lower quartile ({unit})": _figure(dist.q1),
+        f"Upper quartile ({unit})": _figure(dist.q3),
         **extra,
     }
 
@@ -89,20 +98,26 @@ def _meetings(result: BoardAnalytics) -> None:
     if not result.meetings:
         st.info(NO_MEETINGS)
     else:
+        # two meetings at the same time stay two rows and two groups of bars
+        names = meeting_names(result.meetings)
         rows = [
             {
                 "Date": fmt_datetime(m.starts_at),
-                "Meeting": m.title,
+                "Meeting": name,
                 "Status": m.status.value.replace("_", " "),
                 "Cases on the agenda": m.on_agenda,
                 "Cases discussed": m.discussed,
             }
-            for m in result.meetings
+            for m, name in zip(result.meetings, names, strict=True)
         ]
         long = pd.DataFrame(
             [
-                {"Meeting": f"{m.starts_at:%Y-%m-%d %H:%M}", "Cases": count, "Count": label}
-                for m in result.meetings
+                {
+                    "Meeting": f"{m.starts_at:%Y-%m-%d %H:%M} {name}",
+                    "Cases": count,
+                    "Count": label,
+                }
+                for m, name in zip(result.meetings, names, strict=True)
                 for label, count in (("on the agenda", m.on_agenda), ("discussed", m.discussed))
             ]
         )
@@ -110,7 +125,9 @@ def _meetings(result: BoardAnalytics) -> None:
             alt.Chart(long)
             .mark_bar()
             .encode(
-                x=alt.X("Meeting:N", sort=None, title="Meeting (UTC)"),
+                x=alt.X(
+                    "Meeting:N", sort=None, title="Meeting (UTC)", axis=alt.Axis(labelLimit=240)
+                ),
                 xOffset=alt.XOffset("Count:N"),
                 y=alt.Y("Cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
                 color=alt.Color(
@@ -130,7 +147,9 @@ def _tiers(result: BoardAnalytics) -> None:
             {
                 "Tier": tier.label,
                 "Cases referred": tier.cases,
-                "Target (hours to MRI)": tier.target_hours,
+                "Target (hours to MRI)": NO_TARGET
+                if tier.target_hours is None
+                else str(tier.target_hours),
             }
             for tier in result.tiers
         ],
@@ -183,7 +202,7 @@ def _timeliness(result: BoardAnalytics) -> None:
                     "Case": miss.pseudonym,
                     "Decision": fmt_datetime(miss.decided_at),
                     "Treatment start": fmt_datetime(miss.started_at) or "not recorded",
-                    "Hours": None if miss.hours is None else round(miss.hours, 1),
+                    "Hours": "not recorded" if miss.hours is None else f"{miss.hours:.1f}",
                 }
                 for miss in t.urgent_misses
             ],
@@ -243,7 +262,7 @@ def _adherence(result: BoardAnalytics) -> None:
                 [
                     {
                         "Case": d.pseudonym,
-                        "Date": fmt_date(d.done_on),
+                        "Date": fmt_date(d.done_on) or "undated",
                         "Adherence": d.adherence.label,
                         "Reason": d.reason or "",
                     }

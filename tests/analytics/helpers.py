@@ -33,6 +33,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from board.cases.enums import Urgency
 from board.db.engine import Database
 from board.db.models import (
@@ -183,3 +185,25 @@ def build_board(db: Database) -> Board:
             cases={"A": a, "B": b, "C": c, "D": d},
             meetings={"M1": m1.id, "M2": m2.id, "M3": m3.id},
         )
+
+
+def add_decided_case(
+    session: Session, pseudonym: str, decided: dt.datetime, urgency: Urgency = Urgency.ROUTINE
+) -> int:
+    """A case referred the day before, with one finalized plan at ``decided``."""
+    patient = Patient(pseudonym=pseudonym)
+    session.add(patient)
+    session.flush()
+    case = Case(
+        patient_id=patient.id,
+        urgency=urgency,
+        priority=urgency.priority,
+        primary_site="breast",
+        created_at=decided - dt.timedelta(days=1),
+    )
+    session.add(case)
+    session.flush()
+    session.add(
+        PlanVersion(case_id=case.id, number=1, status=PlanStatus.FINALIZED, finalized_at=decided)
+    )
+    return case.id

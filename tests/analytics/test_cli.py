@@ -80,3 +80,16 @@ def test_malformed_date_is_refused_by_the_parser(capsys: pytest.CaptureFixture[s
         main(["analytics", "--from", "01/02/2026"])
     assert info.value.code == 2
     assert "expected a date as YYYY-MM-DD" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "period",
+    [[], ["--from", "2026-02-01", "--to", "2026-02-28"], ["--from", "2030-01-01"]],
+    ids=["all dates", "decisions but no referrals", "nothing in the period"],
+)
+def test_plain_summary_never_reads_none(
+    cli_db: Database, period: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analytics", *period]) == 0
+    out = capsys.readouterr().out
+    assert out.strip() and "None" not in out and "nan" not in out.split()

@@ -41,7 +41,8 @@ def test_csv_long_table_neutralised_and_audited(db: Database, admin: Actor) -> N
     assert file.rows == len(rows)
 
     assert (
-        _value(rows, "cases per meeting", "cases on the agenda", "2026-01-05 January board") == "2"
+        _value(rows, "cases per meeting", "cases on the agenda", "2026-01-05 14:00 January board")
+        == "2"
     )
     assert _value(rows, "referral to MRI", "median (days)") == "2.0"
     tiers = "triage tiers (NICE NG234)"

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import JSON, event, null, update
-from sqlalchemy.orm import Session
 
 from board.analytics.service import AnalyticsPeriod, board_analytics
 from board.auth.actor import Actor
@@ -14,13 +13,12 @@ from board.auth.permissions import PERMISSIONS, Action
 from board.auth.roles import Role
 from board.cases.enums import Urgency
 from board.db.engine import Database
-from board.db.models import AgendaItem, Case, FollowUp, Meeting, Patient, PlanVersion
+from board.db.models import AgendaItem, Case, FollowUp, Meeting
 from board.errors import PermissionDeniedError, ValidationError
 from board.followup.enums import Adherence, FollowUpKind, FollowUpStatus
 from board.meetings.enums import MeetingStatus
-from board.plans.enums import PlanStatus
 from board.scoring.pain import PainResponse
-from tests.analytics.helpers import FORMULA_REASON, at, build_board, day
+from tests.analytics.helpers import FORMULA_REASON, add_decided_case, at, build_board, day
 
 
 def test_figures_of_the_hand_built_board(db: Database, admin: Actor) -> None:
@@ -232,28 +230,6 @@ def test_a_start_recorded_on_any_follow_up_counts(db: Database, admin: Actor) ->
     assert result.survival_overall.steps[0].time == 0
 
 
-def _decided_case(
-    session: Session, pseudonym: str, decided: dt.datetime, urgency: Urgency = Urgency.ROUTINE
-) -> int:
-    """A case referred the day before, with one finalized plan at ``decided``."""
-    patient = Patient(pseudonym=pseudonym)
-    session.add(patient)
-    session.flush()
-    case = Case(
-        patient_id=patient.id,
-        urgency=urgency,
-        priority=urgency.priority,
-        primary_site="breast",
-        created_at=decided - dt.timedelta(days=1),
-    )
-    session.add(case)
-    session.flush()
-    session.add(
-        PlanVersion(case_id=case.id, number=1, status=PlanStatus.FINALIZED, finalized_at=decided)
-    )
-    return case.id
-
-
 def _done(
     case_id: int,
     done_on: dt.date | None,
@@ -277,8 +253,8 @@ def test_the_latest_follow_up_is_the_latest_dated_then_the_last_entered(
     db: Database, admin: Actor
 ) -> None:
     with db.write() as session:
-        dated = _decided_case(session, "TB-DATED", at(1, 5, 10))
-        undated = _decided_case(session, "TB-UNDATED", at(1, 5, 11))
+        dated = add_decided_case(session, "TB-DATED", at(1, 5, 10))
+        undated = add_decided_case(session, "TB-UNDATED", at(1, 5, 11))
         # same date twice: the one entered last counts; an undated entry entered even
         # later does not outrank a dated one
         for entry in (
@@ -312,7 +288,7 @@ def test_readiness_not_recorded_whether_stored_as_sql_null_or_json_null(
         session.add(meeting)
         session.flush()
         for position, missing in enumerate((null(), JSON.NULL, [], ["Pathology"], [], None)):
-            case_id = _decided_case(session, f"TB-R{position}", at(3, 3, 15))
+            case_id = add_decided_case(session, f"TB-R{position}", at(3, 3, 15))
             session.add(
                 AgendaItem(
                     meeting_id=meeting.id,
@@ -330,8 +306,8 @@ def test_readiness_not_recorded_whether_stored_as_sql_null_or_json_null(
 def test_times_are_exact_to_the_microsecond(db: Database, admin: Actor) -> None:
     last_microsecond = dt.datetime(2026, 1, 31, 23, 59, 59, 999_999, tzinfo=dt.UTC)
     with db.write() as session:
-        on_target = _decided_case(session, "TB-ON", last_microsecond, Urgency.URGENT)
-        over = _decided_case(session, "TB-OVER", at(1, 10, 8), Urgency.URGENT)
+        on_target = add_decided_case(session, "TB-ON", last_microsecond, Urgency.URGENT)
+        over = add_decided_case(session, "TB-OVER", at(1, 10, 8), Urgency.URGENT)
         for case_id, started in (
             (on_target, last_microsecond + dt.timedelta(hours=24)),  # exactly 24 h: on target
             (over, at(1, 11, 8) + dt.timedelta(microseconds=1)),  # 1 microsecond over
@@ -357,7 +333,7 @@ def test_a_death_recorded_before_the_decision_counts_as_day_zero(
     db: Database, admin: Actor
 ) -> None:
     with db.write() as session:
-        case_id = _decided_case(session, "TB-DEAD", at(2, 10, 9))
+        case_id = add_decided_case(session, "TB-DEAD", at(2, 10, 9))
         case = session.get(Case, case_id)
         assert case is not None
         case.died_on = day(2, 1)
