@@ -6,7 +6,8 @@ Two cases on a fresh temporary SQLite database with the demo board:
 - the same kind of case with 100 notes of about 60 words each.
 
 "Build" means what a download does: load the report model from the database and
-render the PDF. Prints the median (and min/max) over ``--runs`` runs.
+render the PDF. Prints the median (and min/max) over ``--runs`` runs, in wall-clock
+time and in CPU time of this process (steadier on a shared machine).
 
     python3 bench/report.py [--runs 7]
 """
@@ -43,19 +44,20 @@ def build(db: Database, case_id: int) -> bytes:
     return render_pdf(report)
 
 
-def measure(db: Database, case_id: int, runs: int) -> tuple[list[float], int, int]:
-    """Timings in seconds, the PDF size and its page count."""
+def measure(db: Database, case_id: int, runs: int) -> tuple[list[float], list[float], int, int]:
+    """Wall and CPU timings in seconds, the PDF size and its page count."""
     from io import BytesIO
 
     from pypdf import PdfReader
 
     pdf = build(db, case_id)  # warm-up (font parsing, template)
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         pdf = build(db, case_id)
         times.append(time.perf_counter() - start)
-    return times, len(pdf), len(PdfReader(BytesIO(pdf)).pages)
+        cpu.append(time.process_time() - start_cpu)
+    return times, cpu, len(pdf), len(PdfReader(BytesIO(pdf)).pages)
 
 
 def main() -> int:
@@ -77,11 +79,12 @@ def main() -> int:
             ("richest demo case (TB-DEMO01, full plan)", rich),
             ("case with 100 notes (TB-DEMO03)", noted),
         ):
-            times, size, pages = measure(db, case_id, args.runs)
+            times, cpu, size, pages = measure(db, case_id, args.runs)
             print(
                 f"{label}: median {statistics.median(times) * 1000:.0f} ms "
                 f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, "
-                f"{args.runs} runs), {pages} pages, {size / 1024:.0f} KiB"
+                f"{args.runs} runs; CPU median {statistics.median(cpu) * 1000:.0f} ms), "
+                f"{pages} pages, {size / 1024:.0f} KiB"
             )
         db.dispose()
     return 0

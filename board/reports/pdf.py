@@ -6,16 +6,19 @@ or HTML modes: what a person or a DICOM file wrote appears literally.
 
 from __future__ import annotations
 
+import copy
 import io
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, SubsetMap, TTFFont
 from PIL import Image
 
 from board.reports.model import SECTION_TITLES, BoardReport, when
@@ -28,6 +31,54 @@ MAX_TEXT = 20_000
 
 def _font_files() -> tuple[Path, Path]:
     return FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
+
+
+@cache
+def _parsed_fonts() -> tuple[tuple[str, TTFFont, bytes], ...]:
+    """The regular and bold DejaVu faces, parsed by fpdf2 once per process.
+
+    Parsing a face (character map, widths, glyph ids) costs tens of milliseconds; every
+    PDF takes a copy of these instead (:func:`_install_fonts`).
+
+    Returns
+    -------
+    tuple[tuple[str, TTFFont, bytes], ...]
+        Per face: fpdf2's font key, the parsed font, and the font file's bytes.
+    """
+    template = FPDF()
+    regular, bold = _font_files()
+    template.add_font(FONT, "", str(regular))
+    template.add_font(FONT, "B", str(bold))
+    faces = []
+    for key, font in template.fonts.items():
+        if isinstance(font, TTFFont):  # add_font makes TrueType fonts
+            faces.append((key, font, Path(font.ttffile).read_bytes()))
+    return tuple(faces)
+
+
+def _install_fonts(pdf: FPDF) -> None:
+    """Give ``pdf`` its own copy of the parsed faces (what ``add_font`` would add).
+
+    What fpdf2 reads while writing (the character map, widths, glyph ids, font
+    descriptor) is shared. What one document changes is its own: the glyphs it uses
+    (``subset``), the missing glyphs, the largest size used, and the fontTools font,
+    which ``output()`` cuts down to the used glyphs in place, so each document gets a
+    fresh one, opened lazily from the bytes in memory (no parsing until output).
+
+    Parameters
+    ----------
+    pdf:
+        A new document without fonts of its own yet.
+    """
+    for key, parsed, data in _parsed_fonts():
+        font = copy.copy(parsed)
+        font.i = len(pdf.fonts) + 1
+        font.ttfont = ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+        font.cw = copy.copy(parsed.cw)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font.subset = SubsetMap(font)
+        pdf.fonts[key] = font
 
 
 def _safe(text: object) -> str:
@@ -66,9 +117,7 @@ class _ReportPDF(FPDF):
     def __init__(self, report: BoardReport) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.report = report
-        regular, bold = _font_files()
-        self.add_font(FONT, "", str(regular))
-        self.add_font(FONT, "B", str(bold))
+        _install_fonts(self)
         self.set_auto_page_break(auto=True, margin=20)
         self.set_margins(15, 18, 15)
         self.alias_nb_pages()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from board.auth.actor import Actor
@@ -33,6 +35,7 @@ from board.plans.drafting import add_plan_item, start_plan, update_plan_header
 from board.plans.enums import PlanComponent, PlanIntent
 from board.plans.lifecycle import finalize_plan, sign_plan
 from board.plans.views import ActionItemInput, PlanHeaderInput, PlanItemInput
+from board.reports.model import BoardReport, ReportHeader
 
 ROOT = Path(__file__).resolve().parents[2]
 RICH_PSEUDONYM = "TB-DEMO01"
@@ -219,3 +222,37 @@ def pdf_text(pdf: bytes) -> str:
         from pypdf import PdfReader
 
         return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def minimal_report(**changes: Any) -> BoardReport:
+    """A report model built without a database: a case with no plan, nothing recorded.
+
+    Keyword arguments replace fields of :class:`BoardReport` (e.g. ``scores=...``).
+    """
+    head = ReportHeader(
+        1,
+        "TB-X",
+        None,
+        None,
+        "Unknown",
+        "Breast",
+        None,
+        ("T1",),
+        None,
+        None,
+        None,
+        "No plan yet",
+        None,
+        True,
+    )
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    report = BoardReport(
+        head, "q", (), (), False, (), (), (), (), "n", (), None, None, "", None,
+        (), (), (), (), (), (), (), at,
+    )  # fmt: skip
+    return replace(report, **changes)
+
+
+def pypdf_text(pdf: bytes) -> str:
+    """The text of a PDF as pypdf reads it."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
