@@ -20,13 +20,15 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from board.accounts.users import display_names
 from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
+from board.auth.roles import Role
 from board.cases.enums import CaseStatus
-from board.cases.read_model import load_case_read_model
+from board.cases.read_model import CaseReadModel, load_case_read_model
 from board.cases.workflow import apply_transition
 from board.db.engine import Database
 from board.db.models import AgendaItem, Case, Meeting, PlanItem, PlanVersion, SignOff, utcnow
@@ -51,7 +53,8 @@ from board.plans.versions import (
     version_view,
 )
 from board.plans.views import PlanVersionView
-from board.reports.service import store_finalized_report
+from board.reports.builder import load_report
+from board.reports.service import RenderedReport, render_report, store_finalized_report
 
 
 def sign_plan(
@@ -146,6 +149,91 @@ def sign_plan(
         return version_view(session, plan)
 
 
+def _checked_for_finalizing(
+    session: Session, actor: Actor, plan_id: int, expected_version: int, now: dt.datetime
+) -> tuple[PlanVersion, CaseReadModel, dict[int, Role], list[str]]:
+    """Load the draft and check that ``actor`` may finalize it now (nothing is changed).
+
+    Returns
+    -------
+    tuple
+        The plan, the case read model, the current signers' roles by user id, and the
+        plan's departures from the NOMS suggestion.
+    """
+    plan = load_plan(session, plan_id)
+    check_version(session, plan, expected_version)
+    require_draft(plan)
+    meeting = meeting_of(session, plan)
+    current_signers = {
+        s.user_id: s.role
+        for s in session.scalars(
+            select(SignOff).where(
+                SignOff.plan_version_id == plan.id, SignOff.plan_revision == plan.revision
+            )
+        )
+    }
+    required = required_roles_for(meeting)
+    if meeting is not None and meeting.chair_id is not None:
+        if actor.user_id != meeting.chair_id:
+            chair = display_names(session, [meeting.chair_id]).get(meeting.chair_id, "the chair")
+            raise PermissionDeniedError(
+                f"Only the meeting's chair ({chair}) may finalize its plans."
+            )
+    elif actor.user_id not in current_signers or current_signers[actor.user_id] not in required:
+        raise PermissionDeniedError(
+            "A plan without a chaired meeting is finalized by a specialist of a required "
+            "role who has signed it."
+        )
+    # The case is read (and its scores derived) once: the checks, the NOMS snapshot,
+    # the baseline and the stored report all take this one read model.
+    case = load_case_read_model(session, plan.case_id, now=now)
+    departures, _, blockers = draft_checks(plan, case)
+    if blockers:
+        raise InvalidStateError("The plan cannot be finalized yet: " + " ".join(blockers))
+    state = signature_state(required, current_signers.values())
+    if not state.complete:
+        raise InvalidStateError(
+            "The plan cannot be finalized until every required role has signed this "
+            "version. Still missing: " + ", ".join(r.label for r in state.missing_roles) + "."
+        )
+    return plan, case, current_signers, list(departures)
+
+
+def _mark_finalized(
+    plan: PlanVersion,
+    case: CaseReadModel,
+    departures: list[str],
+    actor: Actor,
+    now: dt.datetime,
+) -> None:
+    """Set the plan's finalized state: NOMS snapshot, baseline, status and stamps."""
+    snapshot_noms(plan, case, departures)
+    plan.baseline = capture_baseline(case).to_dict()
+    plan.status = PlanStatus.FINALIZED
+    plan.finalized_at = now
+    plan.finalized_by_id = actor.user_id
+    plan.updated_at = now
+    plan.updated_by_id = actor.user_id
+
+
+def _report_as_finalized(
+    db: Database, actor: Actor, plan_id: int, expected_version: int, now: dt.datetime
+) -> RenderedReport:
+    """The report of the plan as it will be once finalized, rendered from a read snapshot.
+
+    The finalized state is set on the loaded objects in memory only (nothing is flushed;
+    the read transaction is rolled back), so the report is built by the same code, from
+    the same data, as inside the write transaction.
+    """
+    with db.read() as session, session.no_autoflush:
+        plan, case, _, departures = _checked_for_finalizing(
+            session, actor, plan_id, expected_version, now
+        )
+        _mark_finalized(plan, case, departures, actor, now)
+        report = load_report(session, plan.case_id, plan_id=plan.id, generated_at=now, case=case)
+    return render_report(report)
+
+
 def finalize_plan(
     db: Database,
     actor: Actor,
@@ -155,6 +243,14 @@ def finalize_plan(
     now: dt.datetime | None = None,
 ) -> PlanVersionView:
     """Finalize a signed draft: it becomes read-only and the case moves on.
+
+    The report that is stored with the plan is built and rendered first, from a read
+    snapshot, outside the write transaction (rendering the PDF takes far longer than the
+    writes, and on SQLite every other writer waits while one holds the write lock). The
+    write transaction then checks the plan again, finalizes it, and stores the rendered
+    report only if the report it would build now is the same; if anything in it changed
+    in between (a note, a result, a signature), nothing is written and a conflict asks
+    the user to try again.
 
     Parameters
     ----------
@@ -185,51 +281,18 @@ def finalize_plan(
         If the plan is not a draft, is incomplete, or a required role has not signed
         the current revision.
     ConflictError
-        If the plan changed since ``expected_version``.
+        If the plan changed since ``expected_version``, or the case's report changed
+        while it was being rendered.
     NotFoundError
         If there is no such plan.
     """
     require(actor, Action.PLAN_FINALIZE)
     now = now or utcnow()
+    rendered = _report_as_finalized(db, actor, plan_id, expected_version, now)
     with editing(db, plan_id) as session:
-        plan = load_plan(session, plan_id)
-        check_version(session, plan, expected_version)
-        require_draft(plan)
-        meeting = meeting_of(session, plan)
-        current_signers = {
-            s.user_id: s.role
-            for s in session.scalars(
-                select(SignOff).where(
-                    SignOff.plan_version_id == plan.id, SignOff.plan_revision == plan.revision
-                )
-            )
-        }
-        required = required_roles_for(meeting)
-        if meeting is not None and meeting.chair_id is not None:
-            if actor.user_id != meeting.chair_id:
-                chair = display_names(session, [meeting.chair_id]).get(
-                    meeting.chair_id, "the chair"
-                )
-                raise PermissionDeniedError(
-                    f"Only the meeting's chair ({chair}) may finalize its plans."
-                )
-        elif actor.user_id not in current_signers or current_signers[actor.user_id] not in required:
-            raise PermissionDeniedError(
-                "A plan without a chaired meeting is finalized by a specialist of a required "
-                "role who has signed it."
-            )
-        # The case is read (and its scores derived) once: the checks, the NOMS snapshot,
-        # the baseline and the stored report all take this one read model.
-        case = load_case_read_model(session, plan.case_id, now=now)
-        departures, _, blockers = draft_checks(plan, case)
-        if blockers:
-            raise InvalidStateError("The plan cannot be finalized yet: " + " ".join(blockers))
-        state = signature_state(required, current_signers.values())
-        if not state.complete:
-            raise InvalidStateError(
-                "The plan cannot be finalized until every required role has signed this "
-                "version. Still missing: " + ", ".join(r.label for r in state.missing_roles) + "."
-            )
+        plan, case, current_signers, departures = _checked_for_finalizing(
+            session, actor, plan_id, expected_version, now
+        )
         for older in session.scalars(
             select(PlanVersion).where(
                 PlanVersion.case_id == plan.case_id,
@@ -251,13 +314,7 @@ def finalize_plan(
                 after={"status": PlanStatus.SUPERSEDED, "by_version": plan.number},
                 at=now,
             )
-        snapshot_noms(plan, case, departures)
-        plan.baseline = capture_baseline(case).to_dict()
-        plan.status = PlanStatus.FINALIZED
-        plan.finalized_at = now
-        plan.finalized_by_id = actor.user_id
-        plan.updated_at = now
-        plan.updated_by_id = actor.user_id
+        _mark_finalized(plan, case, departures, actor, now)
         session.flush()
         record(
             session,
@@ -275,7 +332,7 @@ def finalize_plan(
             at=now,
         )
         # The report that leaves the room: stored so the same bytes can be fetched later.
-        store_finalized_report(session, plan, now, case=case)
+        store_finalized_report(session, plan, now, case=case, rendered=rendered)
         case_row = session.get(Case, plan.case_id)
         assert case_row is not None
         schedule_follow_ups(session, actor, plan, now=now)

@@ -19,7 +19,7 @@ from board.auth.permissions import Action, require
 from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.db.models import PlanVersion
-from board.errors import ValidationError
+from board.errors import ConflictError, ValidationError
 from board.plans.enums import PlanStatus
 from board.reports.builder import load_report, select_plan
 from board.reports.html import render_html
@@ -226,14 +226,50 @@ def export_report(
     return ReportFile(_filename(report, fmt), fmt.mime, data, stored)
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedReport:
+    """A report model with its PDF and HTML, rendered ahead of the transaction storing it.
+
+    Parameters
+    ----------
+    report:
+        The model the files were rendered from.
+    pdf:
+        The PDF file.
+    html:
+        The HTML page.
+    """
+
+    report: BoardReport
+    pdf: bytes
+    html: str
+
+
+def render_report(report: BoardReport) -> RenderedReport:
+    """Render a report model as PDF and HTML (no database: run it outside transactions).
+
+    Parameters
+    ----------
+    report:
+        The model.
+
+    Returns
+    -------
+    RenderedReport
+        The model and both files.
+    """
+    return RenderedReport(report, render_pdf(report), render_html(report))
+
+
 def store_finalized_report(
     session: Session,
     plan: PlanVersion,
     at: dt.datetime,
     *,
     case: CaseReadModel | None = None,
+    rendered: RenderedReport | None = None,
 ) -> None:
-    """Render and store the report of a plan version being finalized (same transaction).
+    """Store the report of a plan version being finalized (same transaction).
 
     Parameters
     ----------
@@ -246,8 +282,22 @@ def store_finalized_report(
     case:
         The case read model the finalizing transaction loaded (loaded here when
         ``None``).
+    rendered:
+        The report rendered before this transaction (see
+        :func:`~board.plans.lifecycle.finalize_plan`): stored only if it is exactly the
+        report this transaction builds. Rendered here when ``None``.
+
+    Raises
+    ------
+    ConflictError
+        If ``rendered`` is not the report of the plan as this transaction sees it (the
+        case changed after it was rendered); the caller's transaction is rolled back.
     """
     report = load_report(session, plan.case_id, plan_id=plan.id, generated_at=at, case=case)
-    plan.report_pdf = render_pdf(report)
-    plan.report_html = render_html(report)
+    if rendered is None:
+        rendered = render_report(report)
+    elif rendered.report != report:
+        raise ConflictError(f"Case {report.header.pseudonym}")
+    plan.report_pdf = rendered.pdf
+    plan.report_html = rendered.html
     session.flush()
