@@ -8,9 +8,11 @@ Content-Security-Policy forbids loading anything else.
 from __future__ import annotations
 
 import base64
+import re
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from markupsafe import Markup, escape
 
 from board.reports.model import SECTION_TITLES, BoardReport, when
 
@@ -31,6 +33,47 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+#: the longest run of characters a table cell gets without a place to break the line
+BREAK_EVERY = 16
+_LONG_WORD = re.compile(rf"\S{{{BREAK_EVERY + 1},}}")
+_BREAK_AFTER = re.compile(r"(?<=[./_\-])")
+
+
+def breakable(text: object) -> Markup:
+    """Escaped text with line-break opportunities (``<wbr>``) inside long words.
+
+    A study UID or a description written without spaces would otherwise stretch its
+    table column past the page. Long words break after dots, slashes, hyphens and
+    underscores, and at the latest every :data:`BREAK_EVERY` characters.
+
+    Parameters
+    ----------
+    text:
+        Text from a person or a DICOM file (shown literally).
+
+    Returns
+    -------
+    Markup
+        The escaped text; the only markup added is ``<wbr>``.
+    """
+
+    def split(word: str) -> list[str]:
+        pieces: list[str] = []
+        for part in _BREAK_AFTER.split(word):
+            pieces += [part[i : i + BREAK_EVERY] for i in range(0, len(part), BREAK_EVERY)]
+        return [p for p in pieces if p]
+
+    value = str(text)
+    out: list[str] = []
+    last = 0
+    for found in _LONG_WORD.finditer(value):
+        out.append(str(escape(value[last : found.start()])))
+        out.append("<wbr>".join(str(escape(piece)) for piece in split(found.group())))
+        last = found.end()
+    out.append(str(escape(value[last:])))
+    return Markup("".join(out))  # noqa: S704 - every piece of text was escaped above
+
+
 @lru_cache(maxsize=1)
 def _template() -> Template:
     env = Environment(
@@ -40,6 +83,7 @@ def _template() -> Template:
         trim_blocks=False,
     )
     env.globals.update(when=when, data_uri=data_uri, titles=SECTION_TITLES)
+    env.filters["breakable"] = breakable
     return env.get_template("report.html.j2")
 
 

@@ -7,9 +7,10 @@ nothing here is ever interpreted as markup.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
-from board.assessments.derive import DerivedScore
+from board.assessments.derive import DerivedScore, Sourced
 from board.cases.read_model import NOT_RECORDED, CaseReadModel
 
 #: The scores of the report's score table, in order (then the performance status line).
@@ -18,6 +19,54 @@ PERFORMANCE_SOURCE = "ECOG (Oken 1982); Karnofsky (1949)"
 
 #: One line of the score table: name, result, category, component lines, source.
 ScoreTableLine = tuple[str, str, str, tuple[str, ...], str]
+#: One line of the compact score table (PDF): name, result, key inputs, short source.
+CompactScoreLine = tuple[str, str, str, str]
+
+_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+_CITATION = re.compile(r'^(?P<authors>[^"]+?),\s*"[^"]*",\s*(?P<journal>[^;]+?)\s*(?:;|\.?$)')
+
+
+def short_citation(source: str) -> str:
+    """A citation cut to authors, journal and year, for a narrow column.
+
+    Parameters
+    ----------
+    source:
+        A citation such as ``Fisher CG et al., "A novel ...", Spine 2010;35(22):E1221-9.``
+
+    Returns
+    -------
+    str
+        ``Fisher CG et al., Spine 2010``; a source in another form is returned as is.
+    """
+    found = _CITATION.match(source)
+    if found is None:
+        return source
+    return f"{found['authors']}, {found['journal']}"
+
+
+def compact_input(item: Sourced) -> str:
+    """One input of a score in a few words: name, value without its explanation, points.
+
+    Parameters
+    ----------
+    item:
+        The input, e.g. general condition = "Karnofsky 80%: good (Karnofsky 80-100%)",
+        2 points, from the medical oncologist.
+
+    Returns
+    -------
+    str
+        E.g. ``general condition: Karnofsky 80% (2 points)`` (who supplied it is left
+        to the full listing).
+    """
+    name = _PARENTHESES.sub("", item.name).rsplit(": ", 1)[-1].strip()
+    value = item.value.split(": ", 1)[0].strip()
+    text = value if value.lower() == name.lower() else f"{name}: {value}"
+    if item.points is not None and value != str(item.points):
+        text += f" ({item.points} point{'' if item.points == 1 else 's'})"
+    return text
+
 
 CONFIDENTIALITY = (
     "Confidential: contains health information about a pseudonymised patient. For the "
@@ -264,6 +313,37 @@ class BoardReport:
                     case.performance,
                     case.neurology if case.neurology != NOT_RECORDED else "",
                     (),
+                    PERFORMANCE_SOURCE,
+                )
+            )
+        return tuple(lines)
+
+    def compact_score_table(self) -> tuple[CompactScoreLine, ...]:
+        """The score table in short, for the PDF: one line of a few words per score.
+
+        Returns
+        -------
+        tuple[CompactScoreLine, ...]
+            (name, result with its category, key inputs, short source) per score, then
+            performance status with the neurology as its input (when recorded).
+        """
+        lines: list[CompactScoreLine] = [
+            (
+                s.short_name,
+                f"{s.value}, {s.category}" if s.category else s.value,
+                "; ".join(compact_input(i) for i in s.inputs) or "-",
+                short_citation(s.source),
+            )
+            for s in self.scores
+        ]
+        case = self.case
+        if case is not None:
+            neurology = case.neurology if case.neurology != NOT_RECORDED else ""
+            lines.append(
+                (
+                    "Performance status",
+                    case.performance,
+                    f"neurology: {neurology}" if neurology else "-",
                     PERFORMANCE_SOURCE,
                 )
             )

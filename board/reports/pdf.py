@@ -329,20 +329,22 @@ def _render(w: _Writer, report: BoardReport) -> None:
     w.table(
         ("Specialty", "Submitted", "Input"),
         [(s.role, "yes" if s.submitted else "no", s.summary) for s in report.specialties],
-        (40, 18, 122),
+        (40, 21, 119),
     )
 
     # Scores
     w.heading(next(titles))
+    # compact: one short row per score; every input with who supplied it, and the
+    # reasoning, are in the HTML report and on the case's Scores tab
     w.table(
-        ("Score", "Result", "Category", "Components", "Source"),
-        [
-            (name, value, category or "-", "\n".join(components) or "-", source)
-            for name, value, category, components, source in report.score_table()
-        ],
-        (22, 24, 40, 60, 34),
+        ("Score", "Result", "Key inputs", "Source"),
+        report.compact_score_table(),
+        (24, 44, 80, 32),
     )
-    w.line("Scores advise; the board decides.")
+    w.line(
+        "Scores advise; the board decides. Each input's source and the reasoning are in "
+        "the HTML report and on the case's Scores tab."
+    )
 
     # NOMS and departure
     w.heading(next(titles))
