@@ -21,7 +21,7 @@ import pytest
 from argon2 import PasswordHasher
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, Table, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from board.accounts.users import create_first_admin, create_user
@@ -33,6 +33,7 @@ from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.db.migrate import upgrade_to_head
 from board.db.models import Base
+from board.demo import load_demo
 from tests.meetings.helpers import Board, make_board
 
 PG_URL_VARIABLE = "TUMORBOARD_TEST_DATABASE_URL"
@@ -188,6 +189,101 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
 def db(database_url: str) -> Iterator[Database]:
     """A fresh, migrated database (one per test, on every configured backend)."""
     database = Database.from_url(database_url)
+    yield database
+    database.dispose()
+
+
+# ---------------------------------------------------------------------------
+# The demo board
+#
+# Loading the demo writes every case, plan and report through the services (eight
+# stored report PDFs, accounts with real password hashes): seconds per load. It is
+# loaded once per test process and backend, and every test that needs it gets a fresh
+# copy: the SQLite file copied, or on PostgreSQL the demo's rows written into a fresh
+# migrated database (plain INSERTs: no template database that a background process
+# could be connected to when it is copied).
+# ---------------------------------------------------------------------------
+
+#: Rows of every table, in an order that satisfies the foreign keys.
+TableRows = list[tuple[Table, list[dict[str, Any]]]]
+
+
+def _checkpoint(database: Database) -> None:
+    if database.dialect == "sqlite":
+        with database.engine.connect() as conn:  # fold the WAL into the file
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def table_rows(database: Database) -> TableRows:
+    """Every row of every table, parents before children, each table in key order."""
+    with database.engine.connect() as conn:
+        return [
+            (table, [dict(row._mapping) for row in conn.execute(
+                select(table).order_by(*table.primary_key.columns)
+            )])
+            for table in Base.metadata.sorted_tables
+        ]  # fmt: skip
+
+
+def write_rows(database: Database, rows: TableRows) -> None:
+    """Write ``rows`` (from :func:`table_rows`) into an empty migrated database."""
+    with database.engine.begin() as conn:
+        for table, data in rows:
+            if data:
+                conn.execute(table.insert(), data)
+        if conn.dialect.name == "postgresql":  # the id sequences continue after the rows
+            for table, data in rows:
+                if data and "id" in table.c and table.c.id.autoincrement:
+                    conn.execute(
+                        text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n)"),
+                        {"t": table.name, "n": max(row["id"] for row in data)},
+                    )
+
+
+@pytest.fixture(scope="session")
+def _sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> Path:
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    shutil.copyfile(_sqlite_template, path)
+    database = Database.from_url(f"sqlite:///{path}")
+    try:
+        load_demo(database)
+        _checkpoint(database)
+    finally:
+        database.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_demo_rows(_postgres_template: str) -> TableRows:
+    server = postgres_test_url()
+    assert server is not None
+    name = _create_postgres_database(server, template=_postgres_template)
+    try:
+        database = Database.from_url(_database_url(server, name))
+        try:
+            load_demo(database)
+            return table_rows(database)
+        finally:
+            database.dispose()
+    finally:
+        _drop_postgres_database(server, name)
+
+
+@pytest.fixture
+def demo_database(
+    backend: str, database_url: str, request: pytest.FixtureRequest
+) -> Iterator[Database]:
+    """A fresh database holding the demo board (loaded once per process and backend).
+
+    Like ``db`` (and instead of it): on every configured backend.
+    """
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("_sqlite_demo_template")
+        shutil.copyfile(template, make_url(database_url).database or "")
+        database = Database.from_url(database_url)
+    else:
+        database = Database.from_url(database_url)
+        write_rows(database, request.getfixturevalue("_postgres_demo_rows"))
     yield database
     database.dispose()
 

@@ -396,3 +396,27 @@ def test_imports_inside_functions_are_few_and_explained() -> None:
         unexplained
     )
     assert len(late) <= MAX_LATE_IMPORTS
+
+
+def test_importing_the_accounts_module_hashes_no_password() -> None:
+    """Every process imports it (the app, each command, each interpreter of the tests):
+    the dummy hash for unknown usernames is made on first use, not at import."""
+    import subprocess
+    import sys
+
+    script = (
+        "import argon2\n"
+        "calls = []\n"
+        "real = argon2.PasswordHasher.hash\n"
+        "def counting(self, *args, **kwargs):\n"
+        "    calls.append(1)\n"
+        "    return real(self, *args, **kwargs)\n"
+        "argon2.PasswordHasher.hash = counting\n"
+        "import board.accounts.users\n"
+        "print(len(calls))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0"

@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -29,8 +30,19 @@ from board.errors import (
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
-# A hash to verify against when the user does not exist, so timing does not tell.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so timing does not tell.
+
+    Made on first use rather than at import: hashing costs a fraction of a second, and
+    every process that imports this module (the app, each command, each test
+    interpreter) would pay it whether anyone signs in or not.
+    """
+    return _hasher.hash("not-a-real-password-0")
+
+
 SIGN_IN_FAILED = "The username or password is not correct, or the account is inactive."
 
 
@@ -356,7 +368,7 @@ def authenticate(
 
     with db.write() as session:
         user = session.scalar(select(User).where(User.username == name))
-        stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+        stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
         try:
             _hasher.verify(stored, password or "")
             ok = user is not None and user.password_hash is not None

@@ -1,7 +1,8 @@
 """Fixtures for page tests with Streamlit's AppTest, each on a fresh SQLite database.
 
 Migrating and loading the demo board take seconds, so each is done once per test
-session into a template file, and every test gets its own copy of the template.
+process into a template file (the same ones the other tests copy, tests/conftest.py),
+and every test gets its own copy of the template.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import pytest
 import streamlit as st
 
 from board.db.engine import Database
-from board.db.migrate import upgrade_to_head
-from board.demo import load_demo
 
 
 @pytest.fixture(autouse=True)
@@ -39,30 +38,16 @@ def _environment(monkeypatch: pytest.MonkeyPatch, path: Path) -> str:
     return url
 
 
-def _template(folder: Path, demo: bool) -> Path:
-    """A migrated database file (with the demo board when ``demo``), closed."""
-    path = folder / "template.db"
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        db = Database.from_url(_environment(monkeypatch, path))
-        try:
-            upgrade_to_head(db.engine)
-            if demo:
-                load_demo(db)
-            with db.engine.connect() as conn:  # fold the WAL into the file before copying
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            db.dispose()
-    return path
+@pytest.fixture(scope="session")
+def _empty_template(_sqlite_template: Path) -> Path:
+    """The migrated database file every test process makes once (tests/conftest.py)."""
+    return _sqlite_template
 
 
 @pytest.fixture(scope="session")
-def _empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _template(tmp_path_factory.mktemp("page-template"), demo=False)
-
-
-@pytest.fixture(scope="session")
-def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _template(tmp_path_factory.mktemp("demo-template"), demo=True)
+def _demo_template(_sqlite_demo_template: Path) -> Path:
+    """The demo database file every test process makes once (tests/conftest.py)."""
+    return _sqlite_demo_template
 
 
 def _copy(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:

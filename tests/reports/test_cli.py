@@ -11,20 +11,19 @@ import pytest
 
 from board.cli import main
 from board.db.engine import Database
-from board.demo import load_demo
 from tests.meetings.helpers import events
 from tests.reports.helpers import ROOT, case_id_of, pdf_text, plan_demo_case, stored_report
 
 
 @pytest.fixture
 def cli_db(
-    db: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_database: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Database:
+    """The demo board (loaded once per process), where the command line finds it."""
     monkeypatch.setenv("TUMORBOARD_DATABASE_URL", database_url)
     monkeypatch.setenv("TUMORBOARD_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TUMORBOARD_SECRET_KEY", "k" * 40)
-    load_demo(db)
-    return db
+    return demo_database
 
 
 def test_report_pdf_to_a_file_is_the_stored_report(cli_db: Database, tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ from fhir.resources.R4B.bundle import Bundle
 
 from board.auth.permissions import PERMISSIONS, Action
 from board.db.engine import Database
-from board.demo import load_demo
 from board.errors import PermissionDeniedError
 from board.reports.fhir import build_bundle, export_fhir
 from board.reports.service import get_report
@@ -111,8 +110,13 @@ MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
 
 
 @pytest.fixture
+def db(demo_database: Database) -> Database:
+    """Every test here starts from the demo board (loaded once per process)."""
+    return demo_database
+
+
+@pytest.fixture
 def final(db: Database) -> DemoPlan:
-    load_demo(db)
     enrich(db, case_id_of(db))
     return plan_demo_case(db)
 
@@ -230,7 +234,6 @@ def _references(value: Any) -> list[str]:
 
 
 def test_draft_plan_exports_as_draft(db: Database) -> None:
-    load_demo(db)
     plan = plan_demo_case(db, finalize=False)
     bundle = _bundle(db, plan)
     Bundle.model_validate(bundle)
@@ -241,7 +244,6 @@ def test_draft_plan_exports_as_draft(db: Database) -> None:
 
 
 def test_build_bundle_of_a_case_without_plan_or_imaging(db: Database) -> None:
-    load_demo(db)
     from tests.reports.helpers import actors
 
     coordinator = next(a for r, a in actors(db).items() if r.value == "coordinator")

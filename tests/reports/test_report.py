@@ -10,7 +10,6 @@ from pypdf import PdfReader
 
 from board.auth.permissions import PERMISSIONS, Action
 from board.db.engine import Database
-from board.demo import load_demo
 from board.errors import NotFoundError, PermissionDeniedError, ValidationError
 from board.reports.builder import load_report
 from board.reports.html import render_html
@@ -40,10 +39,10 @@ def flat(text: str) -> str:
 
 
 @pytest.fixture
-def demo(db: Database) -> Database:
-    load_demo(db)
-    enrich(db, case_id_of(db))
-    return db
+def demo(demo_database: Database) -> Database:
+    """The demo board (loaded once per process), its richest case with a key image."""
+    enrich(demo_database, case_id_of(demo_database))
+    return demo_database
 
 
 @pytest.fixture
@@ -169,8 +168,8 @@ LITERALS = (
 )
 
 
-def test_markup_in_notes_and_dicom_text_stays_literal(db: Database) -> None:
-    load_demo(db)
+def test_markup_in_notes_and_dicom_text_stays_literal(demo_database: Database) -> None:
+    db = demo_database
     case_id = case_id_of(db)
     enrich(db, case_id, hostile=True)
     plan = plan_demo_case(db, case_id, finalize=False, text=HOSTILE)
