@@ -1,10 +1,10 @@
 """Shared fixtures: a fresh database per test on every configured backend.
 
 ``db`` is parametrized over the backends: SQLite always (a new file in ``tmp_path``),
-PostgreSQL when ``TUMORBOARD_TEST_DATABASE_URL`` is set (a new, uniquely named
-database on that server, created through the server's ``postgres`` database and
-dropped after the test). Both carry the schema made by :func:`upgrade_to_head`, as
-the app does at start-up.
+PostgreSQL when ``TUMORBOARD_TEST_DATABASE_URL`` is set (a uniquely named database on
+that server per test process, created through the server's ``postgres`` database,
+emptied before each test and dropped at the end). Both carry the schema made by
+:func:`upgrade_to_head`, as the app does at start-up.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, Table, create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from board.accounts.users import create_first_admin, create_user
 from board.auth.actor import Actor
@@ -167,9 +169,60 @@ def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
         _drop_postgres_database(server, name)
 
 
+@dataclass
+class _Scratch:
+    """A PostgreSQL database this test process empties and reuses for test after test."""
+
+    url: str
+    engine: Engine
+    sequences: list[str]
+
+
+@pytest.fixture(scope="session")
+def _postgres_scratch(_postgres_template: str) -> Iterator[_Scratch]:
+    server = postgres_test_url()
+    assert server is not None
+    name = _create_postgres_database(server, template=_postgres_template)
+    url = _database_url(server, name)
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            sequences = list(
+                conn.scalars(
+                    text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+                )
+            )
+        yield _Scratch(url, engine, sequences)
+    finally:
+        engine.dispose()
+        _drop_postgres_database(server, name)
+
+
+def _empty_again(scratch: _Scratch) -> None:
+    """Make the scratch database as a fresh copy of the template is: every table empty
+    (but Alembic's version), every id sequence back at 1, nobody else connected."""
+    with scratch.engine.begin() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        for sequence in scratch.sequences:
+            conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """URL of a fresh database of its own, migrated to the newest schema."""
+def private_database_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """URL of a migrated database made for this test alone and dropped after it.
+
+    For tests that change the schema itself (the others share ``database_url``).
+    """
     if backend == "sqlite":
         template: Path = request.getfixturevalue("_sqlite_template")
         path = tmp_path / "board.db"
@@ -183,6 +236,25 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
         yield _database_url(server, name)
     finally:
         _drop_postgres_database(server, name)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """URL of a fresh database, migrated to the newest schema, for this test.
+
+    On SQLite a copy of the template file. On PostgreSQL this process's scratch
+    database, emptied before the test: making and dropping a database per test took
+    most of a second each (a schema change needs ``private_database_url``).
+    """
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("_sqlite_template")
+        path = tmp_path / "board.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    scratch: _Scratch = request.getfixturevalue("_postgres_scratch")
+    _empty_again(scratch)
+    yield scratch.url
 
 
 @pytest.fixture

@@ -27,6 +27,12 @@ def _head_revision() -> str:
     return head
 
 
+@pytest.fixture
+def database_url(private_database_url: str) -> str:
+    """These tests change the schema (a stray column, a downgrade): a database of their own."""
+    return private_database_url
+
+
 def test_migrations_run_from_empty_and_match_the_models(empty_database_url: str) -> None:
     db = Database.from_url(empty_database_url)
     try:
