@@ -16,6 +16,7 @@ from board.ui.errors import user_errors
 from board.ui.meeting_agenda import meeting_form, render_agenda, render_attendance
 from board.ui.meeting_common import act, clock, may, show_flash, when
 from board.ui.text import md_escape
+from board.wording import plural
 
 db = context.database()
 actor = context.require_actor()
@@ -37,7 +38,7 @@ with user_errors():
     ids = [m.id for m in meetings]
     labels = {
         m.id: f"{m.title}, {when(m.starts_at)} ({m.status.value.replace('_', ' ')}, "
-        f"{m.agenda_count} cases)"
+        f"{plural(m.agenda_count, 'case')})"
         for m in meetings
     }
     raw = st.query_params.get("meeting", "")

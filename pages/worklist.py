@@ -10,6 +10,7 @@ from board.ui.case_form import new_case_form
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
+from board.wording import plural
 from board.worklist.csv_export import export_worklist_csv
 from board.worklist.service import list_worklist, upcoming_meetings
 from board.worklist.views import WorklistFilter
@@ -138,7 +139,7 @@ with user_errors():
     if p1.button("Previous page", disabled=result.page <= 1, key="wl_prev"):
         st.session_state["wl_page"] = result.page - 1
         st.rerun()
-    p2.caption(f"Page {result.page} of {result.pages} ({result.total} cases)")
+    p2.caption(f"Page {result.page} of {result.pages} ({plural(result.total, 'case')})")
     if p3.button("Next page", disabled=result.page >= result.pages, key="wl_next"):
         st.session_state["wl_page"] = result.page + 1
         st.rerun()

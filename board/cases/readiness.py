@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from board.auth.roles import REQUIRED_ROLES, Role
+from board.wording import days_ago, plural
 
 #: An MRI older than this is flagged as possibly out of date.
 MRI_MAX_AGE_DAYS = 42
@@ -101,9 +102,9 @@ def assess_readiness(facts: ReadinessFacts, today: dt.date) -> Readiness:
                 "mri",
                 "MRI of the spine"
                 if recent
-                else f"Recent MRI of the spine (last is {age} days old)",
+                else f"Recent MRI of the spine (last is {plural(age, 'day')} old)",
                 recent,
-                f"{mri.isoformat()} ({age} days ago)",
+                f"{mri.isoformat()} ({days_ago(age)})",
             )
         )
     if facts.histology_known:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from board.imaging.enums import BodyRegion, ImportStatus, Modality, StudySource
+from board.wording import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,15 +133,16 @@ class ImportReport:
         """One plain-English line summing up the import."""
         verb = "would be imported" if self.dry_run else "imported"
         text = (
-            f"{self.imported} of {len(self.files)} files {verb} "
+            f"{self.imported} of {plural(len(self.files), 'file')} {verb} "
             f"({self.count(ImportStatus.DUPLICATE)} duplicate, "
             f"{self.count(ImportStatus.SKIPPED)} skipped); "
-            f"{self.studies_added} new studies, {self.series_added} new series."
+            f"{plural(self.studies_added, 'new study')}, {plural(self.series_added, 'new series')}."
         )
         if self.conflicts:
+            refused = len(self.conflicts)
             text += (
-                f" {len(self.conflicts)} studies were refused because they belong to a "
-                "different patient."
+                f" {plural(refused, 'study')} {'was' if refused == 1 else 'were'} refused "
+                f"because {'it belongs' if refused == 1 else 'they belong'} to a different patient."
             )
         return text
 

@@ -13,6 +13,7 @@ from board.auth.roles import REQUIRED_ROLES, Role
 from board.cases.enums import CaseStatus, Urgency
 from board.cases.workflow import set_case_status
 from board.db.engine import Database
+from board.localtime import local_today, to_local, to_utc, zone_name
 from board.meetings.enums import AgendaTriage, MeetingStatus
 from board.meetings.service import (
     SPECIALIST_ROLES,
@@ -77,14 +78,14 @@ def meeting_form(
             "Title", value=existing.title if existing else "Spine tumor board", key=f"{key}_title"
         )
         c1, c2 = st.columns(2)
-        start = existing.starts_at if existing else None
+        start = to_local(existing.starts_at) if existing else None
         day = c1.date_input(
             "Date",
-            value=start.date() if start else _next_weekday(dt.date.today()),
+            value=start.date() if start else _next_weekday(local_today()),
             key=f"{key}_date",
         )
         time = c2.time_input(
-            "Start time (UTC)",
+            f"Start time ({zone_name()})",
             value=start.time().replace(tzinfo=None) if start else DEFAULT_START,
             key=f"{key}_time",
         )
@@ -117,7 +118,7 @@ def meeting_form(
         )
     if not submitted:
         return None
-    starts_at = dt.datetime.combine(day, time, tzinfo=dt.UTC) if day and time else None
+    starts_at = to_utc(day, time) if day and time else None
     return MeetingInput(
         starts_at=starts_at,  # type: ignore[arg-type]
         title=title,

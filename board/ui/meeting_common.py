@@ -10,6 +10,7 @@ import streamlit as st
 
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
+from board.localtime import fmt_local
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
 
@@ -69,5 +70,5 @@ def clock(seconds: int) -> str:
 
 
 def when(value: dt.datetime | None) -> str:
-    """A UTC time as ``YYYY-MM-DD HH:MM UTC``."""
-    return "" if value is None else f"{value:%Y-%m-%d %H:%M} UTC"
+    """A stored (UTC) time in the hospital's zone, ``YYYY-MM-DD HH:MM CET``."""
+    return fmt_local(value)

@@ -30,6 +30,7 @@ from board.followup.service import (
     set_follow_up_status,
 )
 from board.followup.views import FollowUpBoard, FollowUpInput, FollowUpView
+from board.localtime import to_local, to_utc, zone_name
 from board.ui.errors import user_errors
 from board.ui.meeting_common import may
 from board.ui.text import md_escape
@@ -301,14 +302,15 @@ def _fields(prefix: str, fb: FollowUpBoard, current: FollowUpInput | None) -> Fo
         key=f"{prefix}_deviation",
     )
     c1, c2 = st.columns(2)
+    local_start = None if started is None else to_local(started)
     start_date = c1.date_input(
         "Treatment start date (optional)",
-        value=None if started is None else started.astimezone(dt.UTC).date(),
+        value=None if local_start is None else local_start.date(),
         key=f"{prefix}_start_date",
     )
     start_time = c2.time_input(
-        "Treatment start time, UTC (optional)",
-        value=None if started is None else started.astimezone(dt.UTC).time(),
+        f"Treatment start time, {zone_name()} (optional)",
+        value=None if local_start is None else local_start.time().replace(tzinfo=None),
         key=f"{prefix}_start_time",
     )
     st.markdown("**Board and outcome**")
@@ -360,7 +362,7 @@ def _start(day: Any, time: Any) -> dt.datetime | None:
             "Give both the date and the time the treatment started, or neither.",
             field="treatment_started_at",
         )
-    return dt.datetime.combine(day, time, tzinfo=dt.UTC)
+    return to_utc(day, time)
 
 
 def _death(died: bool, day: Any) -> dt.date | None:

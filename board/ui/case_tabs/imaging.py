@@ -28,6 +28,7 @@ from board.ui import context
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_date
+from board.wording import plural, plural_of
 
 _MANUAL_MODALITIES = (
     Modality.MR,
@@ -102,6 +103,11 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
 # ---------------------------------------------------------------------------
 # Attaching
 # ---------------------------------------------------------------------------
+
+
+def _count(count: int | None, noun: str) -> str:
+    """A count the PACS may not report: "3 images", or "? images" when unknown."""
+    return plural(count, noun) if count else f"? {plural_of(noun)}"
 
 
 def _progress_bar() -> Any:
@@ -221,7 +227,7 @@ def _pacs(db: Database, actor: Actor, case: CaseReadModel, key: bytes, client: P
         s.study_uid: (
             f"{fmt_date(s.study_date) or 'undated'} {describe_modalities(s.modalities)} "
             f"{s.description or '(no description)'} "
-            f"({s.series_count or '?'} series, {s.instance_count or '?'} images)"
+            f"({_count(s.series_count, 'series')}, {_count(s.instance_count, 'image')})"
         )
         for s in found
     }
@@ -290,8 +296,8 @@ def _study(study: StudyView) -> None:
         who = f" by {study.created_by}" if study.created_by else ""
         st.caption(
             md_escape(
-                f"{study.source.label}{who}, {len(study.series)} series, "
-                f"{study.instance_count} images"
+                f"{study.source.label}{who}, {plural(len(study.series), 'series')}, "
+                f"{plural(study.instance_count, 'image')}"
             )
         )
         if study.viewer_url:

@@ -19,6 +19,7 @@ from board.db.engine import Database
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
+from board.wording import plural
 
 
 def _inputs_table(score: DerivedScore) -> None:
@@ -100,7 +101,7 @@ def _recorded(db: Database, actor: Actor, case: CaseReadModel) -> None:
     ):
         with user_errors():
             stored = record_case_scores(db, actor, case.id)
-            st.success(f"Recorded {len(stored)} scores.")
+            st.success(f"Recorded {plural(len(stored), 'score')}.")
     rows = list_recorded_scores(db, actor, case.id)
     if not rows:
         st.caption("No snapshot recorded yet.")
