@@ -452,8 +452,7 @@ def _member_label(vocabulary: type[enum.Enum], value: object) -> str | None:
     if mapped is not None and member in mapped:
         return mapped[member]
     label = getattr(member, "label", None)
-    text = label if isinstance(label, str) else humanise(str(member.value))
-    return text[:1].upper() + text[1:]
+    return label if isinstance(label, str) else humanise(str(member.value))
 
 
 def _number(value: float) -> str:

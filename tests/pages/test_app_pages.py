@@ -292,8 +292,8 @@ def test_case_page_deep_link_shows_summary_and_history(demo_db: Database) -> Non
     text = _texts(at)
     assert "Power 4/5 in both legs" in text  # the note
     history = next(t for t in at.tabs if t.label == "History").dataframe[0].value
-    assert "case.create" in set(history["Action"])
-    assert "note.add" in set(history["Action"])
+    assert "Case registered" in set(history["Action"])
+    assert "Note added" in set(history["Action"])
     imaging = at.tabs[1].dataframe[0].value
     assert list(imaging["Modality"]) == ["MR"]
 
