@@ -10,6 +10,7 @@ from board.ui.case_form import new_case_form
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
+from board.ui.worklist_grid import choose_columns, worklist_grid
 from board.wording import plural
 from board.worklist.csv_export import export_worklist_csv
 from board.worklist.service import list_worklist, upcoming_meetings
@@ -91,36 +92,7 @@ with user_errors():
             else "No cases match these filters."
         )
     else:
-        table = [
-            {
-                "Case": row.pseudonym,
-                "Urgency": row.urgency.label,
-                "Primary cancer": row.primary_site_label
-                + (f" ({row.histology})" if row.histology else ""),
-                "Levels": ", ".join(row.levels),
-                "Status": row.status.label,
-                "Readiness": "Ready" if row.ready else "Missing: " + "; ".join(row.missing),
-                "Next meeting": fmt_datetime(row.next_meeting.starts_at)
-                if row.next_meeting
-                else "",
-                "Open actions": row.open_action_items,
-                "Follow-up": row.follow_up_text,
-                "Link": f"case?case={row.id}",
-            }
-            for row in result.rows
-        ]
-        selection = st.dataframe(
-            table,
-            hide_index=True,
-            on_select="rerun",
-            selection_mode="single-row",
-            key="wl_table",
-            column_config={
-                "Link": st.column_config.LinkColumn("Open", display_text="Open"),
-                "Readiness": st.column_config.TextColumn(width="large"),
-            },
-        )
-        chosen = selection.selection.rows if selection else []
+        chosen = worklist_grid(result.rows, choose_columns())
         if chosen:
             st.switch_page("pages/case.py", query_params={"case": str(result.rows[chosen[0]].id)})
 

@@ -45,9 +45,10 @@ SETTLED = """() => {
 OPEN_PAGES: list[Any] = []
 
 
-def new_page(browser: Any) -> Any:
-    """A 1920x1080 page in its own browser context (its own cookies), long timeouts."""
-    context = browser.new_context(viewport=VIEWPORT)
+def new_page(browser: Any, viewport: dict[str, int] | None = None) -> Any:
+    """A page (1920x1080 unless ``viewport`` says otherwise) in its own browser context
+    (its own cookies), with long timeouts."""
+    context = browser.new_context(viewport=viewport or VIEWPORT)
     context.add_init_script(RUN_COUNTER)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)

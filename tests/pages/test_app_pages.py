@@ -148,6 +148,7 @@ def test_empty_worklist_invites_first_case(page_db: Database) -> None:
 
 def test_worklist_shows_demo_cases_urgent_first(demo_db: Database) -> None:
     at = signed_in(demo_db)
+    at.multiselect(key="wl_columns").select("Levels").run()  # on demand
     table = at.dataframe[0].value
     assert len(table) == demo_case_count()
     urgency = list(table["Urgency"])
@@ -163,7 +164,7 @@ def test_worklist_shows_demo_cases_urgent_first(demo_db: Database) -> None:
     ready = table[table["Case"] == "TB-DEMO01"].iloc[0]
     assert ready["Readiness"] == "Ready"
     assert ready["Next meeting"].endswith("UTC")
-    assert ready["Link"] == f"case?case={_case_id(demo_db, 'TB-DEMO01')}"
+    assert ready["Open"] == f"case?case={_case_id(demo_db, 'TB-DEMO01')}"
 
 
 def test_worklist_filters(demo_db: Database) -> None:
@@ -268,6 +269,7 @@ def test_new_case_form_creates_urgent_case(demo_db: Database) -> None:
     created = [plain(s.value) for s in at.success]
     assert created and created[0].startswith("Case TB-")
     pseudonym = created[0].split()[1]
+    at.multiselect(key="wl_columns").select("Levels").run()  # on demand
     table = at.dataframe[0].value
     row = table[table["Case"] == pseudonym].iloc[0]
     assert row["Urgency"] == "Immediate (MRI within 24 h)"  # known cancer, limb weakness
@@ -393,6 +395,7 @@ def test_case_page_shows_markup_in_user_text_literally(demo_db: Database) -> Non
 
 def test_worklist_follow_up_column_and_filter(demo_db: Database) -> None:
     at = signed_in(demo_db)
+    at.multiselect(key="wl_columns").select("Follow-up").run()  # on demand
     table = at.dataframe[0].value
     died = table[table["Case"] == "TB-DEMO14"].iloc[0]
     assert died["Follow-up"].startswith("Died ")

@@ -166,3 +166,37 @@ def test_treatment_start_is_typed_in_local_time(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("TUMORBOARD_TIMEZONE", "Europe/Berlin")
     started = _start(dt.date(2026, 7, 1), dt.time(9, 0))
     assert started == dt.datetime(2026, 7, 1, 7, 0, tzinfo=dt.UTC)
+
+
+DEFAULT_GRID = ["Case", "Urgency", "Status", "Readiness", "Next meeting", "Open"]
+
+
+def test_worklist_shows_the_columns_that_fit_and_the_others_on_demand(
+    demo_db: Database,
+) -> None:
+    at = signed_in(demo_db)
+    assert list(at.dataframe[0].value.columns) == DEFAULT_GRID
+    picker = at.multiselect(key="wl_columns")
+    assert set(picker.options) == {
+        "Urgency", "Primary cancer", "Levels", "Status", "Readiness", "Next meeting",
+        "Open actions", "Follow-up",
+    }  # fmt: skip
+    picker.set_value([*picker.value, "Follow-up", "Levels"])
+    _run(at)
+    table = at.dataframe[0].value
+    # in the grid's own order, whatever the order picked
+    assert list(table.columns) == [
+        "Case", "Urgency", "Levels", "Status", "Readiness", "Next meeting", "Follow-up", "Open",
+    ]  # fmt: skip
+    assert table[table["Case"] == "TB-DEMO09"].iloc[0]["Levels"] == "L4, L5"
+    at.multiselect(key="wl_columns").unselect("Readiness")
+    _run(at)
+    assert "Readiness" not in at.dataframe[0].value.columns
+    # the choice is kept for the session, across a visit to another page
+    at.switch_page("pages/meetings.py")
+    _run(at)
+    at.switch_page("pages/worklist.py")
+    _run(at)
+    assert list(at.dataframe[0].value.columns) == [
+        "Case", "Urgency", "Levels", "Status", "Next meeting", "Follow-up", "Open",
+    ]  # fmt: skip
