@@ -101,7 +101,7 @@ def _meetings(result: BoardAnalytics) -> None:
         ]
         long = pd.DataFrame(
             [
-                {"Meeting": f"{m.starts_at:%Y-%m-%d %H:%M}", "Cases": count, "Count": label}
+                {"Meeting": fmt_datetime(m.starts_at), "Cases": count, "Count": label}
                 for m in result.meetings
                 for label, count in (("on the agenda", m.on_agenda), ("discussed", m.discussed))
             ]
@@ -110,7 +110,7 @@ def _meetings(result: BoardAnalytics) -> None:
             alt.Chart(long)
             .mark_bar()
             .encode(
-                x=alt.X("Meeting:N", sort=None, title="Meeting (UTC)"),
+                x=alt.X("Meeting:N", sort=None, title="Meeting"),
                 xOffset=alt.XOffset("Count:N"),
                 y=alt.Y("Cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
                 color=alt.Color(
