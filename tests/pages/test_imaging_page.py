@@ -42,7 +42,7 @@ def _texts(at) -> str:  # type: ignore[no-untyped-def]
 
 def test_upload_several_files_with_a_junk_one(demo_db: Database) -> None:
     case_id = _first_case(demo_db)
-    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id, tab="Imaging")
     files = synth_mr_spine_study(3, rows=32, columns=32, study_date="20250201")
     uploads = [(f"IM{i:04d}", data, "application/octet-stream") for i, data in enumerate(files)]
     uploads.append(("notes.txt", b"this is not an image", "text/plain"))
@@ -70,7 +70,7 @@ def test_upload_several_files_with_a_junk_one(demo_db: Database) -> None:
 
 def test_refused_study_is_attached_with_a_reason(demo_db: Database) -> None:
     case_id = _first_case(demo_db)
-    at = open_case(signed_in(demo_db, "demo.coordinator"), case_id)
+    at = open_case(signed_in(demo_db, "demo.coordinator"), case_id, tab="Imaging")
     first = synth_series("MR", 1, patient_id="PAT-ONE")
     at.file_uploader[0].set_value([("a.dcm", first[0], "application/dicom")])
     at.run()
@@ -104,7 +104,7 @@ def test_refused_study_is_attached_with_a_reason(demo_db: Database) -> None:
 
 def test_manual_entry_and_read_only_roles(demo_db: Database) -> None:
     case_id = _first_case(demo_db)
-    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id, tab="Imaging")
     description = next(t for t in at.text_input if t.label == "Description")
     description.input("CT thoracic spine, outside hospital <b>bold</b>")
     next(t for t in at.text_area if t.label == "Report").input("Lytic T7 lesion.")
@@ -118,7 +118,7 @@ def test_manual_entry_and_read_only_roles(demo_db: Database) -> None:
     # Shown escaped, as text.
     assert "<b>bold</b>" in _texts(at)
 
-    surgeon = open_case(signed_in(demo_db, "demo.surgeon"), case_id)
+    surgeon = open_case(signed_in(demo_db, "demo.surgeon"), case_id, tab="Imaging")
     assert not surgeon.file_uploader
     assert "Radiologists and coordinators attach imaging" in _texts(surgeon)
 
@@ -130,7 +130,7 @@ def test_viewer_link_when_a_template_is_set(
         "TUMORBOARD_VIEWER_URL_TEMPLATE", "https://viewer.example.org/v?study={study_uid}"
     )
     case_id = _first_case(demo_db)
-    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id, tab="Imaging")
     files = synth_series("CT", 2, rows=16, columns=16)
     at.file_uploader[0].set_value([(f"c{i}", d, "application/dicom") for i, d in enumerate(files)])
     at.run()
@@ -166,7 +166,7 @@ def test_pacs_search_and_attach_from_the_tab(
     monkeypatch.setenv("TUMORBOARD_PACS_URL", "http://127.0.0.1:9/dicom-web")
 
     case_id = _first_case(demo_db)
-    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id, tab="Imaging")
     next(t for t in at.text_input if t.label == "Accession number").input("ACC-1")
     at.button(key="FormSubmitter:imaging_pacs_search_" + str(case_id) + "-Search the PACS").click()
     at.run()
