@@ -62,11 +62,22 @@ def run(slot: str, action: Action, clear: Iterable[str] = ()) -> None:
     st.session_state[_WHOLE_PAGE_KEY] = True
 
 
-def show_outcome(slot: str) -> None:
-    """Show (once) the confirmation or the error of the last action run for ``slot``."""
+def show_outcome(slot: str, *, toast: bool = False) -> None:
+    """Show (once) the confirmation or the error of the last action run for ``slot``.
+
+    Parameters
+    ----------
+    slot:
+        The name given to :func:`run`.
+    toast:
+        Show a confirmation as a toast (the presenter: nothing on the shared screen
+        moves); errors always stand on the page.
+    """
     outcome = st.session_state.pop(_OUTCOME_PREFIX + slot, None)
     if isinstance(outcome, BaseException):
         show_error(outcome)
+    elif outcome and toast:
+        st.toast(md_escape(str(outcome)), icon=":material/check_circle:")
     elif outcome:
         st.success(md_escape(str(outcome)), icon=":material/check_circle:")
 
