@@ -47,11 +47,32 @@ else:
                 ),
             ]
         else:
-            pages = [
-                st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
-                for i, p in enumerate(pages_for(actor.role))
+            app_pages = [
+                st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path)
+                for p in pages_for(actor.role)
             ]
+            start = pages_for(actor.role)[0]
+            pages = [
+                # "/" runs the start page too; its own address (/worklist) stays valid.
+                st.Page(
+                    start.script,
+                    title=start.title,
+                    url_path="start",
+                    default=True,
+                    visibility="hidden",
+                ),
+                *app_pages,
+            ]
+
+        context.persist_session()
+        navigation = st.navigation(pages, position="hidden")
+        if actor is not None and not state.first_start:
             with st.sidebar:
+                # The app draws its own page links: Streamlit's automatic navigation would
+                # first list the files in pages/ under their raw names.
+                for page in app_pages:
+                    st.page_link(page)
+                st.divider()
                 st.caption("Signed in as")
                 st.text(f"{actor.display_name}\n{actor.role.label}")
                 if state.demo_mode:
@@ -59,8 +80,5 @@ else:
                 if st.button("Sign out", icon=":material/logout:", help="Ends every session"):
                     context.sign_out()
                     st.rerun()
-
-        context.persist_session()
-        navigation = st.navigation(pages)
         context.follow_deep_link(pages)
         navigation.run()

@@ -42,8 +42,12 @@ def test_scores_tab_shows_derived_scores_with_sources(demo_db: Database) -> None
     assert "Revised Tokuhashi" in text and "14: predicted survival 1 year or more" in text
     assert "approximately" not in text or "approximate" in text
     assert "sins@fisher2010" in text and "Fisher CG" in text
-    tables = [df.value for df in scores_tab.dataframe]
-    sources = set().union(*(set(t["Supplied by"]) for t in tables if "Supplied by" in t))
+    # Light tables (not canvas grids), every cell escaped.
+    assert not scores_tab.dataframe[:-1]
+    tables = [t.value for t in scores_tab.table]
+    sources = {
+        plain(cell) for t in tables if "Supplied by" in t for cell in t["Supplied by"]
+    }
     assert any("Radiologist (Dr" in s for s in sources)
 
 
