@@ -13,16 +13,21 @@ import streamlit as st
 
 if __name__ != "__main__":
     # Imported by the ASGI server: the app with the session-cookie routes.
+    from board.ui.navigation import PAGES
+    from board.web.page_routes import page_routes
     from board.web.session_routes import routes
 
-    app = st.App(__file__, routes=routes())
+    app = st.App(
+        __file__, routes=[*routes(), *page_routes([p.url_path for p in PAGES] + ["start"])]
+    )
 else:
     from board.installation import installation_state
     from board.ui import context
     from board.ui.errors import user_errors
-    from board.ui.navigation import PAGES, pages_for
+    from board.ui.navigation import FAVICON, PAGES, pages_for
 
-    st.set_page_config(page_title="Tumor Board", page_icon=":material/groups:", layout="wide")
+    # A bundled icon: a Material icon as page icon is fetched from a public font host.
+    st.set_page_config(page_title="Tumor Board", page_icon=str(FAVICON), layout="wide")
 
     with user_errors():
         db = context.database()
