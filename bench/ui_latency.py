@@ -11,6 +11,8 @@ Actions, interleaved (each round does every action on both boards), median of
 ``--repeats`` (at least 5):
 
 - ``filter``: the worklist's "Only cases with a follow-up due" filter switched (the floor);
+- ``open worklist (deep link)``: ``/worklist`` loaded in the tab: what any full page
+  load costs (the browser starts the Streamlit client and its connection afresh);
 - ``open case (deep link)``: ``/case?case=ID`` loaded in the tab (a full page load);
 - ``switch tab``: the case page's Scores tab chosen, then Summary;
 - ``save draft``: the oncologist's assessment "Save draft" on the Assessments tab;
@@ -64,6 +66,7 @@ VIEWPORT = {"width": 1920, "height": 1080}
 RICH_CASE = "TB-DEMO01"
 ACTIONS = (
     "filter",
+    "open worklist (deep link)",
     "open case (deep link)",
     "switch tab",
     "save draft",
@@ -99,12 +102,26 @@ def _ready_cases(db: Database) -> list[int]:
 
 def _signed_plans(db: Database, count: int) -> list[int]:
     """Signed plans awaiting the chair (the demo meeting's spine surgeon) on ready cases."""
+    from board.cases.service import get_case
+    from board.cases.workflow import set_case_status
     from board.errors import UserError
     from board.meetings.enums import MeetingStatus
-    from board.meetings.service import get_meeting, record_attendance, set_meeting_status
-    from board.plans.drafting import add_plan_item, start_plan, update_plan_header
+    from board.meetings.service import (
+        add_to_agenda,
+        get_meeting,
+        record_attendance,
+        set_meeting_status,
+    )
+    from board.plans.drafting import (
+        acknowledge_prompt,
+        add_plan_item,
+        start_plan,
+        update_plan_header,
+    )
     from board.plans.enums import PlanComponent, PlanIntent
     from board.plans.lifecycle import sign_plan
+    from board.plans.plan_board import get_plan_board
+    from board.plans.rules import warning_key
     from board.plans.views import PlanHeaderInput, PlanItemInput
     from tests.reports.helpers import actors
 
@@ -123,10 +140,23 @@ def _signed_plans(db: Database, count: int) -> list[int]:
         with suppress(UserError):  # already recorded
             record_attendance(db, coordinator, 1, people[role].user_id or 0)
     ready: list[int] = []
+    agenda = {row.case_id for row in get_meeting(db, coordinator, 1).agenda}
     for case_id in _ready_cases(db):
         if len(ready) >= count:
             break
         try:
+            case = get_case(db, coordinator, case_id)
+            if case.status is CaseStatus.PREPARING:
+                set_case_status(
+                    db,
+                    coordinator,
+                    case_id,
+                    CaseStatus.READY,
+                    expected_version=case.version,
+                    reason="Benchmark: discussed with the input at hand.",
+                )
+            if case_id not in agenda:
+                add_to_agenda(db, coordinator, 1, case_id)
             plan = start_plan(db, coordinator, case_id, 1)
             plan = update_plan_header(
                 db,
@@ -146,6 +176,10 @@ def _signed_plans(db: Database, count: int) -> list[int]:
                 plan.version,
                 PlanItemInput(PlanComponent.RADIATION, "cebrt", {"dose_gy": 8, "fractions": 1}),
             )
+            for prompt in get_plan_board(db, coordinator, case_id).prompts:
+                plan = acknowledge_prompt(
+                    db, coordinator, plan.id, plan.version, warning_key(prompt)
+                )
             for role in signers:
                 plan = sign_plan(db, people[role], plan.id, plan.version)
         except UserError as exc:
@@ -240,6 +274,12 @@ class BoardSession:
         if action == "filter":
             box = coordinator.get_by_text("follow-up due this week or overdue", exact=False).first
             return _timed_click(coordinator, box)
+        if action == "open worklist (deep link)":
+            return _timed_goto(
+                oncologist,
+                f"{self.url}/worklist",
+                lambda: oncologist.get_by_role("heading", name="Worklist").wait_for(),
+            )
         if action == "open case (deep link)":
             url = f"{self.url}/case?case={self.cases[RICH_CASE]}"
             return _timed_goto(
