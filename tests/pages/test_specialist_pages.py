@@ -143,9 +143,20 @@ def test_pathologist_adds_a_biopsy_and_bad_input_is_refused(demo_db: Database) -
         rows = session.scalars(select(Biopsy).where(Biopsy.case_id == case_id)).all()
         assert len(rows) == before + 1
         new = max(rows, key=lambda b: b.id)
+        new_id = new.id
         assert new.level == "L4" and new.markers == {"TTF-1": "positive", "CK7": "positive"}
     table = at.tabs[2].dataframe[0].value
     assert "<b>Metastatic</b> adenocarcinoma" in set(table["Histology"])  # plain text
+    # The add form is empty again; the new biopsy is edited in its own form.
+    assert at.text_input(key=f"{prefix}_hist").value == ""
+    at.text_input(key=f"bx{case_id}_{new_id}_grade").input("G2")
+    at.button(key=f"FormSubmitter:biopsy_edit_{new_id}-Save biopsy").click().run()
+    assert not at.exception, at.exception
+    assert "Biopsy saved." in _texts(at)
+    assert at.session_state["tab"] == "Pathology"
+    with demo_db.read() as session:
+        edited = session.get(Biopsy, new_id)
+        assert edited is not None and edited.grade == "G2" and edited.level == "L4"
 
 
 def test_physiotherapist_may_not_record_pathology_or_edit_others(demo_db: Database) -> None:
