@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
-import streamlit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -35,7 +34,8 @@ def patched_index() -> str:
     str
         The page, read once per process.
     """
-    index = (Path(streamlit.__file__).parent / "static" / "index.html").read_text("utf-8")
+    # Read as a package resource: board/ outside board/ui/ never imports streamlit.
+    index = (resources.files("streamlit") / "static" / "index.html").read_text("utf-8")
     head = index.find("<head>")
     if head < 0:  # an unexpected layout: serve it unchanged
         return index
