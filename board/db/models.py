@@ -251,8 +251,11 @@ class Lesion(Versioned, Base):
 # ---------------------------------------------------------------------------
 
 
-class ImagingStudy(Base):
-    """De-identified metadata of one imaging study attached to a case."""
+class ImagingStudy(Versioned, Base):
+    """De-identified metadata of one imaging study attached to a case.
+
+    Versioned: its date, modality and body region can be corrected by hand.
+    """
 
     __tablename__ = "imaging_studies"
 
@@ -270,6 +273,9 @@ class ImagingStudy(Base):
     identity_override_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
 
