@@ -269,7 +269,8 @@ class ImagingStudy(Versioned, Base):
     body_region: Mapped[str | None] = mapped_column(String(20))
     report_text: Mapped[str | None] = mapped_column(Text)
     accession_hash: Mapped[str | None] = mapped_column(String(128))
-    patient_key: Mapped[str | None] = mapped_column(String(128))
+    #: keyed hash of the DICOM PatientID + issuer (indexed: intake looks duplicates up)
+    patient_key: Mapped[str | None] = mapped_column(String(128), index=True)
     identity_override_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(

@@ -1,13 +1,14 @@
-"""imaging study corrections
+"""imaging study corrections and patient key index
 
 The date, modality and body region of an attached study can be corrected by hand, so a
 study row becomes versioned like every other editable row (optimistic locking) and
 records who changed it last. Existing studies start at version 1, last changed when they
-were attached.
+were attached. The studies' patient key gets an index: the new-case form looks up
+possible duplicates by it.
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2027-01-12
+Create Date: 2026-12-04
 """
 
 from collections.abc import Sequence
@@ -38,6 +39,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_imaging_studies_updated_by_id"), ["updated_by_id"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_imaging_studies_patient_key"), ["patient_key"], unique=False
+        )
     op.execute("UPDATE imaging_studies SET updated_at = created_at")
     with op.batch_alter_table("imaging_studies", schema=None) as batch_op:
         batch_op.alter_column("updated_at", existing_type=sa.DateTime(timezone=True), nullable=False)
@@ -46,6 +50,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("imaging_studies", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_imaging_studies_patient_key"))
         batch_op.drop_index(batch_op.f("ix_imaging_studies_updated_by_id"))
         batch_op.drop_constraint(
             batch_op.f("fk_imaging_studies_updated_by_id_users"), type_="foreignkey"
