@@ -297,8 +297,8 @@ def _save_correction(db: Database, actor: Actor, study_id: int, version: int, fo
             study_id,
             expected_version=version,
             study_date=study_date if isinstance(study_date, dt.date) else None,
-            modality=state.get(f"{form}_modality"),
-            body_region=state.get(f"{form}_region"),
+            modality=state[f"{form}_modality"],
+            body_region=state[f"{form}_region"],
         )
     except Exception as exc:  # shown by _correction_form through show_error
         state[_outcome_key(study_id)] = exc
