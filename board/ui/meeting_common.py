@@ -10,10 +10,16 @@ import streamlit as st
 
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
-from board.ui.errors import user_errors
+from board.meetings.views import MeetingSummary
+from board.ui.errors import show_error, user_errors
 from board.ui.text import md_escape
 
 _FLASH = "meeting_flash"
+
+#: Session key of the meeting selector on the meetings page.
+MEETING_SELECTOR = "meeting"
+#: Session key of an error raised by a callback (shown by :func:`show_callback_error`).
+CALLBACK_ERROR = "meeting_callback_error"
 
 
 def flash(message: str) -> None:
@@ -53,6 +59,61 @@ def act(action: Callable[[], Any], success: str | None = None) -> None:
         if success:
             flash(success)
         st.rerun()
+
+
+def callback(
+    action: Callable[[], Any], success: str | None = None, *, errors: str = CALLBACK_ERROR
+) -> Callable[[], None]:
+    """A widget callback (``on_click`` / ``on_change``) that runs a service call.
+
+    Callbacks run before the page, so the whole page then shows the new state in the
+    same run (no second run as with ``st.rerun()``).
+
+    Parameters
+    ----------
+    action:
+        The service call (no arguments).
+    success:
+        The message to show on the page after the call.
+    errors:
+        The session key that keeps an error for :func:`show_callback_error`.
+
+    Returns
+    -------
+    Callable[[], None]
+        The callback.
+    """
+
+    def run() -> None:
+        try:
+            action()
+        except Exception as exc:
+            st.session_state[errors] = exc
+        else:
+            if success:
+                flash(success)
+
+    return run
+
+
+def show_callback_error(errors: str = CALLBACK_ERROR) -> None:
+    """Show (once) the error a :func:`callback` kept under ``errors``."""
+    error = st.session_state.pop(errors, None)
+    if error is not None:
+        show_error(error)
+
+
+def count_text(count: int, noun: str, plural: str | None = None) -> str:
+    """``"1 case"``, ``"0 cases"``, ``"2 cases"``."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def meeting_label(meeting: MeetingSummary) -> str:
+    """A meeting in the selector: title, time, status and agenda size in words."""
+    return (
+        f"{meeting.title}, {when(meeting.starts_at)} "
+        f"({meeting.status.label.lower()}, {count_text(meeting.agenda_count, 'case')})"
+    )
 
 
 def may(actor: Actor, action: Action) -> bool:
