@@ -32,15 +32,16 @@ from board.meetings.service import (
     sort_agenda,
 )
 from board.meetings.views import MeetingDetail, MeetingInput, MeetingSummary
+from board.ui.errors import show_error
 from board.ui.meeting_common import (
     MEETING_SELECTOR,
     act,
-    callback,
     count_text,
     flash,
     may,
     meeting_label,
-    show_callback_error,
+    on_change,
+    on_click,
     when,
 )
 from board.ui.text import md_escape
@@ -214,7 +215,9 @@ def schedule_form(db: Database, actor: Actor) -> None:
     audit trail. The new meeting is selected at once.
     """
     meeting_form(db, actor, _NEW, on_submit=partial(_schedule, db, actor, False))
-    show_callback_error(_SCHEDULE_ERROR)
+    error = st.session_state.pop(_SCHEDULE_ERROR, None)
+    if error is not None:
+        show_error(error)
     clashes: tuple[MeetingSummary, ...] = st.session_state.get(_CLASHES, ())
     if not clashes:
         return
@@ -243,10 +246,9 @@ def schedule_form(db: Database, actor: Actor) -> None:
 def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
     """The agenda with triage, order and removal controls, and the cases to add.
 
-    Every control saves in a callback, before the page runs: the meeting selector's
+    Every control saves in a click callback, before the page runs: the meeting selector's
     labels (cases on each agenda) and the agenda show the change in the same run.
     """
-    show_callback_error()
     manage = may(actor, Action.MEETING_SCHEDULE) and meeting.status in (
         MeetingStatus.SCHEDULED,
         MeetingStatus.IN_PROGRESS,
@@ -282,7 +284,7 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
                     index=triages.index(row.triage),
                     format_func=lambda t: t.label,
                     key=triage_key,
-                    on_change=callback(
+                    **on_change(
                         partial(_set_triage, db, actor, row.id, row.version, triage_key),
                         "Triage changed.",
                     ),
@@ -294,9 +296,7 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
                     icon=":material/arrow_upward:",
                     help="Move up",
                     disabled=row.position == 1,
-                    on_click=callback(
-                        partial(move_agenda_item, db, actor, row.id, row.version, -1)
-                    ),
+                    **on_click(partial(move_agenda_item, db, actor, row.id, row.version, -1)),
                 )
                 down.button(
                     "",
@@ -304,7 +304,7 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
                     icon=":material/arrow_downward:",
                     help="Move down",
                     disabled=row.position == len(meeting.agenda),
-                    on_click=callback(partial(move_agenda_item, db, actor, row.id, row.version, 1)),
+                    **on_click(partial(move_agenda_item, db, actor, row.id, row.version, 1)),
                 )
                 remove.button(
                     "",
@@ -312,7 +312,7 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
                     icon=":material/delete:",
                     help="Remove from the agenda",
                     disabled=row.discussed_at is not None,
-                    on_click=callback(
+                    **on_click(
                         partial(remove_from_agenda, db, actor, row.id, row.version),
                         "Removed from the agenda.",
                     ),
@@ -326,7 +326,7 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
                     st.button(
                         "Mark ready",
                         key=f"ready_{row.id}",
-                        on_click=callback(
+                        **on_click(
                             partial(_mark_ready, db, actor, row.case_id, reason_key),
                             "Case marked ready for discussion.",
                         ),
@@ -340,14 +340,12 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
         icon=":material/auto_awesome:",
         help="Adds every ready case and every urgent case, then sorts: urgent first, "
         "then by readiness.",
-        on_click=callback(partial(build_agenda, db, actor, meeting.id), "Agenda built."),
+        **on_click(partial(build_agenda, db, actor, meeting.id), "Agenda built."),
     )
     b2.button(
         "Sort: urgent first, then by readiness",
         icon=":material/sort:",
-        on_click=callback(
-            partial(sort_agenda, db, actor, meeting.id, meeting.version), "Agenda sorted."
-        ),
+        **on_click(partial(sort_agenda, db, actor, meeting.id, meeting.version), "Agenda sorted."),
     )
     candidates = agenda_candidates(db, actor, meeting.id)
     if not candidates:
@@ -373,7 +371,7 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
     c3.button(
         "Add to agenda",
         icon=":material/add:",
-        on_click=callback(partial(_add, db, actor, meeting.id), "Added to the agenda."),
+        **on_click(partial(_add, db, actor, meeting.id), "Added to the agenda."),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -11,41 +12,83 @@ import streamlit as st
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
 from board.meetings.views import MeetingSummary
-from board.ui.errors import show_error, user_errors
-from board.ui.text import md_escape
+from board.ui import actions
+from board.ui.errors import user_errors
 
 _FLASH = "meeting_flash"
 
 #: Session key of the meeting selector on the meetings page.
 MEETING_SELECTOR = "meeting"
-#: Session key of an error raised by a callback (shown by :func:`show_callback_error`).
-CALLBACK_ERROR = "meeting_callback_error"
 
 
 def flash(message: str) -> None:
-    """Keep a success message to show after the next rerun."""
-    st.session_state[_FLASH] = message
+    """Keep a success message to show in the next run (:func:`show_flash`)."""
+    st.session_state["_outcome_" + _FLASH] = message
 
 
 def show_flash(*, toast: bool = False) -> None:
-    """Show (once) the message kept by :func:`flash`.
+    """Show (once) the outcome of the last :func:`on_click` or :func:`act` action.
 
     Parameters
     ----------
     toast:
-        Show it as a toast (the presenter: nothing on the shared screen moves).
+        Show a confirmation as a toast (the presenter: nothing on the shared screen
+        moves). Errors always stand on the page.
     """
-    message = st.session_state.pop(_FLASH, None)
-    if not message:
-        return
-    if toast:
-        st.toast(md_escape(message), icon=":material/check_circle:")
-    else:
-        st.success(md_escape(message), icon=":material/check_circle:")
+    actions.show_outcome(_FLASH, toast=toast)
+
+
+def _with_message(action: Callable[[], Any], success: str | None) -> str | None:
+    action()
+    return success
+
+
+def on_click(action: Callable[[], Any], success: str | None = None) -> dict[str, Any]:
+    """Widget arguments that run ``action`` as the click's callback (one script run).
+
+    Use as ``st.button("Sign", **on_click(lambda: sign_plan(...), "Plan signed."))``.
+    The outcome is shown by :func:`show_flash` in the run the click causes.
+
+    Parameters
+    ----------
+    action:
+        The service call (no arguments; it reads any input from ``st.session_state``).
+    success:
+        The confirmation to show.
+
+    Returns
+    -------
+    dict[str, Any]
+        ``on_click`` and ``args`` for ``st.button`` / ``st.form_submit_button``.
+    """
+    return {"on_click": actions.run, "args": (_FLASH, partial(_with_message, action, success))}
+
+
+def on_change(action: Callable[[], Any], success: str | None = None) -> dict[str, Any]:
+    """Widget arguments that run ``action`` when the value changes (one script run).
+
+    Use as ``st.selectbox(..., key=k, **on_change(lambda: save(st.session_state[k])))``;
+    the outcome is shown by :func:`show_flash`.
+
+    Parameters
+    ----------
+    action:
+        The service call (no arguments; it reads the new value from ``st.session_state``).
+    success:
+        The confirmation to show.
+
+    Returns
+    -------
+    dict[str, Any]
+        ``on_change`` and ``args`` for the widget.
+    """
+    return {"on_change": actions.run, "args": (_FLASH, partial(_with_message, action, success))}
 
 
 def act(action: Callable[[], Any], success: str | None = None) -> None:
-    """Run a service call; on success keep ``success`` and rerun, else show the error.
+    """Run a service call inline; on success keep ``success`` and rerun, else show the error.
+
+    Prefer :func:`on_click`; this remains for forms whose values are read during the run.
 
     Parameters
     ----------
@@ -59,48 +102,6 @@ def act(action: Callable[[], Any], success: str | None = None) -> None:
         if success:
             flash(success)
         st.rerun()
-
-
-def callback(
-    action: Callable[[], Any], success: str | None = None, *, errors: str = CALLBACK_ERROR
-) -> Callable[[], None]:
-    """A widget callback (``on_click`` / ``on_change``) that runs a service call.
-
-    Callbacks run before the page, so the whole page then shows the new state in the
-    same run (no second run as with ``st.rerun()``).
-
-    Parameters
-    ----------
-    action:
-        The service call (no arguments).
-    success:
-        The message to show on the page after the call.
-    errors:
-        The session key that keeps an error for :func:`show_callback_error`.
-
-    Returns
-    -------
-    Callable[[], None]
-        The callback.
-    """
-
-    def run() -> None:
-        try:
-            action()
-        except Exception as exc:
-            st.session_state[errors] = exc
-        else:
-            if success:
-                flash(success)
-
-    return run
-
-
-def show_callback_error(errors: str = CALLBACK_ERROR) -> None:
-    """Show (once) the error a :func:`callback` kept under ``errors``."""
-    error = st.session_state.pop(errors, None)
-    if error is not None:
-        show_error(error)
 
 
 def count_text(count: int, noun: str, plural: str | None = None) -> str:

@@ -12,7 +12,7 @@ from board.db.engine import Database
 from board.db.models import AuditEvent, Case, Note, User
 from board.demo import DEMO_CASES, DEMO_PASSWORD, HISTORY, demo_case_count
 from board.installation import installation_state
-from tests.pages.helpers import app_test, open_case, plain, signed_in
+from tests.pages.helpers import app_test, open_case, open_tab, plain, signed_in
 
 IMMEDIATE = "Immediate (MRI within 24 h)"
 TIER_ORDER = [IMMEDIATE, "Within a week (MRI within 7 days)", "Routine"]
@@ -291,9 +291,14 @@ def test_case_page_deep_link_shows_summary_and_history(demo_db: Database) -> Non
     assert any("URGENT" in e and "24 hours" in e and "limb weakness" in e for e in urgent)
     text = _texts(at)
     assert "Power 4/5 in both legs" in text  # the note
+    # Only the chosen tab is drawn; the choice is kept in the address.
+    assert not next(t for t in at.tabs if t.label == "History").dataframe
+    open_tab(at, "History")
+    assert at.query_params["tab"] == "History"
     history = next(t for t in at.tabs if t.label == "History").dataframe[0].value
     assert "case.create" in set(history["Action"])
     assert "note.add" in set(history["Action"])
+    open_tab(at, "Imaging")
     imaging = at.tabs[1].dataframe[0].value
     assert list(imaging["Modality"]) == ["MR"]
 

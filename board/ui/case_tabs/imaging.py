@@ -8,6 +8,7 @@ as HTML.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -25,8 +26,8 @@ from board.imaging.manual import add_manual_study
 from board.imaging.pacs import PacsClient, PacsSearch, PacsStudy, describe_modalities
 from board.imaging.pacs_attach import attach_pacs_studies, search_pacs
 from board.imaging.views import ImportReport, ManualStudyInput, StudyView
-from board.ui import context
-from board.ui.errors import show_error, user_errors
+from board.ui import actions, context
+from board.ui.errors import user_errors
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_date, fmt_datetime
 
@@ -286,32 +287,23 @@ def _outcome_key(study_id: int) -> str:
     return f"imaging_corrected_{study_id}"
 
 
-def _save_correction(db: Database, actor: Actor, study_id: int, version: int, form: str) -> None:
-    """The form's callback: runs before the page, so every tab shows the correction."""
+def _save_correction(db: Database, actor: Actor, study_id: int, version: int, form: str) -> str:
+    """The form's action, run in its click callback (:func:`board.ui.actions.run`)."""
     state = st.session_state
     study_date = state.get(f"{form}_date")
-    try:
-        result = correct_study(
-            db,
-            actor,
-            study_id,
-            expected_version=version,
-            study_date=study_date if isinstance(study_date, dt.date) else None,
-            modality=state[f"{form}_modality"],
-            body_region=state[f"{form}_region"],
-        )
-    except Exception as exc:  # shown by _correction_form through show_error
-        state[_outcome_key(study_id)] = exc
-    else:
-        state[_outcome_key(study_id)] = result.message
+    return correct_study(
+        db,
+        actor,
+        study_id,
+        expected_version=version,
+        study_date=study_date if isinstance(study_date, dt.date) else None,
+        modality=state[f"{form}_modality"],
+        body_region=state[f"{form}_region"],
+    ).message
 
 
 def _correction_form(db: Database, actor: Actor, study: StudyView) -> None:
-    outcome = st.session_state.pop(_outcome_key(study.id), None)
-    if isinstance(outcome, Exception):
-        show_error(outcome)
-    elif outcome:
-        st.success(md_escape(outcome), icon=":material/check_circle:")
+    actions.show_outcome(_outcome_key(study.id))
     form = f"imaging_correct_{study.id}_{study.version}"
     with (
         st.expander("Correct the date, modality or body region", icon=":material/edit:"),
@@ -342,8 +334,11 @@ def _correction_form(db: Database, actor: Actor, study: StudyView) -> None:
         )
         st.form_submit_button(
             "Save correction",
-            on_click=_save_correction,
-            args=(db, actor, study.id, study.version, form),
+            on_click=actions.run,
+            args=(
+                _outcome_key(study.id),
+                partial(_save_correction, db, actor, study.id, study.version, form),
+            ),
         )
 
 
