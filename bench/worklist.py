@@ -159,6 +159,8 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
                     "study_date": (created - dt.timedelta(days=rng.randint(0, 90))).date(),
                     "body_region": "whole_spine",
                     "created_at": created,
+                    "updated_at": created,
+                    "version": 1,
                 }
             )
             for k in range(2):

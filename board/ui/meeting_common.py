@@ -11,10 +11,14 @@ import streamlit as st
 
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
+from board.meetings.views import MeetingSummary
 from board.ui import actions
 from board.ui.errors import user_errors
 
 _FLASH = "meeting_flash"
+
+#: Session key of the meeting selector on the meetings page.
+MEETING_SELECTOR = "meeting"
 
 
 def flash(message: str) -> None:
@@ -60,6 +64,27 @@ def on_click(action: Callable[[], Any], success: str | None = None) -> dict[str,
     return {"on_click": actions.run, "args": (_FLASH, partial(_with_message, action, success))}
 
 
+def on_change(action: Callable[[], Any], success: str | None = None) -> dict[str, Any]:
+    """Widget arguments that run ``action`` when the value changes (one script run).
+
+    Use as ``st.selectbox(..., key=k, **on_change(lambda: save(st.session_state[k])))``;
+    the outcome is shown by :func:`show_flash`.
+
+    Parameters
+    ----------
+    action:
+        The service call (no arguments; it reads the new value from ``st.session_state``).
+    success:
+        The confirmation to show.
+
+    Returns
+    -------
+    dict[str, Any]
+        ``on_change`` and ``args`` for the widget.
+    """
+    return {"on_change": actions.run, "args": (_FLASH, partial(_with_message, action, success))}
+
+
 def act(action: Callable[[], Any], success: str | None = None) -> None:
     """Run a service call inline; on success keep ``success`` and rerun, else show the error.
 
@@ -77,6 +102,19 @@ def act(action: Callable[[], Any], success: str | None = None) -> None:
         if success:
             flash(success)
         st.rerun()
+
+
+def count_text(count: int, noun: str, plural: str | None = None) -> str:
+    """``"1 case"``, ``"0 cases"``, ``"2 cases"``."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def meeting_label(meeting: MeetingSummary) -> str:
+    """A meeting in the selector: title, time, status and agenda size in words."""
+    return (
+        f"{meeting.title}, {when(meeting.starts_at)} "
+        f"({meeting.status.label.lower()}, {count_text(meeting.agenda_count, 'case')})"
+    )
 
 
 def may(actor: Actor, action: Action) -> bool:

@@ -397,7 +397,9 @@ def test_plan_tab_read_only_amendment_and_side_by_side_versions(demo_db: Databas
 
 
 def test_plan_tab_before_the_meeting(demo_db: Database) -> None:
-    at = open_case(signed_in(demo_db, "demo.coordinator"), _case_id(demo_db, "TB-DEMO03"), tab="Plan")
+    at = open_case(
+        signed_in(demo_db, "demo.coordinator"), _case_id(demo_db, "TB-DEMO03"), tab="Plan"
+    )
     text = _texts(at)
     assert "No plan yet: the plan is captured at the board meeting." in text
     _button(at, "Start the plan").click()

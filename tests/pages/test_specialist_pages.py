@@ -45,9 +45,7 @@ def test_scores_tab_shows_derived_scores_with_sources(demo_db: Database) -> None
     # Light tables (not canvas grids), every cell escaped.
     assert not scores_tab.dataframe[:-1]
     tables = [t.value for t in scores_tab.table]
-    sources = {
-        plain(cell) for t in tables if "Supplied by" in t for cell in t["Supplied by"]
-    }
+    sources = {plain(cell) for t in tables if "Supplied by" in t for cell in t["Supplied by"]}
     assert any("Radiologist (Dr" in s for s in sources)
 
 
