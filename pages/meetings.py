@@ -26,6 +26,7 @@ from board.ui.meeting_common import (
     clock,
     may,
     meeting_label,
+    on_click,
     show_flash,
     when,
 )
@@ -79,38 +80,54 @@ with user_errors():
         icon=":material/present_to_all:",
         query_params={"meeting": str(meeting.id), "item": "1"},
     )
-    if (
-        meeting.status is MeetingStatus.SCHEDULED
-        and run
-        and b2.button("Start meeting", type="primary", icon=":material/play_arrow:")
-    ):
-        act(
-            lambda: set_meeting_status(
-                db, actor, meeting.id, meeting.version, MeetingStatus.IN_PROGRESS
+    if meeting.status is MeetingStatus.SCHEDULED and run:
+        b2.button(
+            "Start meeting",
+            type="primary",
+            icon=":material/play_arrow:",
+            **on_click(
+                partial(
+                    set_meeting_status,
+                    db,
+                    actor,
+                    meeting.id,
+                    meeting.version,
+                    MeetingStatus.IN_PROGRESS,
+                ),
+                "Meeting started.",
             ),
-            "Meeting started.",
         )
-    if (
-        meeting.status is MeetingStatus.IN_PROGRESS
-        and run
-        and b3.button("Close meeting", icon=":material/stop:")
-    ):
-        act(
-            lambda: set_meeting_status(
-                db, actor, meeting.id, meeting.version, MeetingStatus.CLOSED
+    if meeting.status is MeetingStatus.IN_PROGRESS and run:
+        b3.button(
+            "Close meeting",
+            icon=":material/stop:",
+            **on_click(
+                partial(
+                    set_meeting_status,
+                    db,
+                    actor,
+                    meeting.id,
+                    meeting.version,
+                    MeetingStatus.CLOSED,
+                ),
+                "Meeting closed.",
             ),
-            "Meeting closed.",
         )
-    if (
-        meeting.status is MeetingStatus.SCHEDULED
-        and may(actor, Action.MEETING_SCHEDULE)
-        and b4.button("Cancel meeting", icon=":material/event_busy:")
-    ):
-        act(
-            lambda: set_meeting_status(
-                db, actor, meeting.id, meeting.version, MeetingStatus.CANCELLED
+    if meeting.status is MeetingStatus.SCHEDULED and may(actor, Action.MEETING_SCHEDULE):
+        b4.button(
+            "Cancel meeting",
+            icon=":material/event_busy:",
+            **on_click(
+                partial(
+                    set_meeting_status,
+                    db,
+                    actor,
+                    meeting.id,
+                    meeting.version,
+                    MeetingStatus.CANCELLED,
+                ),
+                "Meeting cancelled.",
             ),
-            "Meeting cancelled.",
         )
 
     warning = meeting.quorum.warning()

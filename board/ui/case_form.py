@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -24,8 +25,8 @@ from board.cases.views import CaseInput, PossibleDuplicate
 from board.db.engine import Database
 from board.errors import ValidationError
 from board.imaging.links import derive_key
-from board.ui import context
-from board.ui.errors import show_error, user_errors
+from board.ui import actions, context
+from board.ui.errors import show_error
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_date, tri_state
 
@@ -369,12 +370,13 @@ def new_case_form(db: Database, actor: Actor) -> None:
     _duplicate_warning(db, actor, key)
 
 
-def edit_case_form(db: Database, actor: Actor, case: CaseReadModel) -> CaseReadModel | None:
-    """Render the edit form for ``case``.
+def edit_case_form(db: Database, actor: Actor, case: CaseReadModel) -> None:
+    """Render the edit form for ``case``; saving runs in the click's callback.
 
     The version the user started from is kept in the session, so a save after someone
     else's change is refused with a message naming who changed the case and when;
-    "Reload" discards the form and starts again from the current version.
+    "Reload" discards the form and starts again from the current version. The outcome
+    shows in the slot ``edit_case`` (:func:`board.ui.actions.show_outcome`).
     """
     prefix = f"ec{case.id}"
     version_key = f"{prefix}_loaded_version"
@@ -384,18 +386,30 @@ def edit_case_form(db: Database, actor: Actor, case: CaseReadModel) -> CaseReadM
             f"This case was changed by {case.updated_by or 'another user'} since you opened "
             "the form. Reload to start from the current version."
         )
-    if st.button("Reload", key=f"{prefix}_reload", icon=":material/refresh:"):
-        for key in [k for k in st.session_state if str(k).startswith(prefix + "_")]:
-            del st.session_state[key]
-        st.rerun()
+    st.button(
+        "Reload",
+        key=f"{prefix}_reload",
+        icon=":material/refresh:",
+        on_click=actions.clear_keys,
+        args=(prefix + "_",),
+    )
     with st.form(f"edit_case_{case.id}"):
-        values = _fields(prefix, case.as_input())
-        submitted = st.form_submit_button("Save changes", type="primary")
-    if submitted:
-        with user_errors():
-            updated = update_case(
-                db, actor, case.id, st.session_state[version_key], values.case_input()
-            )
-            st.session_state[version_key] = updated.version
-            return updated
-    return None
+        _fields(prefix, case.as_input())
+        st.form_submit_button(
+            "Save changes",
+            type="primary",
+            on_click=actions.run,
+            args=("edit_case", partial(_save_edit, db, actor, case.id)),
+        )
+    actions.show_outcome("edit_case")
+
+
+def _save_edit(db: Database, actor: Actor, case_id: int) -> str:
+    """The save callback: the form's values from the session, saved against its version."""
+    prefix = f"ec{case_id}"
+    version_key = f"{prefix}_loaded_version"
+    updated = update_case(
+        db, actor, case_id, st.session_state[version_key], _read_state(prefix).case_input()
+    )
+    st.session_state[version_key] = updated.version
+    return "Saved."

@@ -479,3 +479,13 @@ def test_new_case_form_refuses_no_with_features_ticked(demo_db: Database) -> Non
     at.button(key="FormSubmitter:new_case-Create case").click().run()
     assert any("answer is 'No' but features are ticked" in plain(e.value) for e in at.error)
     assert _count(demo_db, Case) == before
+
+
+def test_case_edit_shows_in_the_header_in_the_same_run(demo_db: Database) -> None:
+    case_id = _case_id(demo_db, "TB-DEMO01")
+    at = open_case(signed_in(demo_db), case_id)
+    at.text_input(key=f"ec{case_id}_hist").input("Invasive ductal carcinoma, revised")
+    at.button(key=f"FormSubmitter:edit_case_{case_id}-Save changes").click().run()
+    assert not at.exception, at.exception
+    assert "Saved." in _texts(at)
+    assert "Invasive ductal carcinoma, revised" in plain(at.caption[0].value)

@@ -122,10 +122,7 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     actions.show_outcome("summary_note")
 
     with st.expander("Edit case details", icon=":material/edit:"):
-        updated = edit_case_form(db, actor, case)
-        if updated is not None:
-            st.success("Saved.")
-            st.rerun()
+        edit_case_form(db, actor, case)
 
 
 def _add_note(db: Database, actor: Actor, case_id: int) -> str:
