@@ -6,9 +6,8 @@ from board.auth.permissions import Action, allowed
 from board.auth.roles import CONTRIBUTING_ROLES
 from board.cases.enums import CaseStatus, Urgency
 from board.ui import context
-from board.ui.case_form import new_case_form
+from board.ui.case_form import created_case_notice, new_case_form
 from board.ui.errors import user_errors
-from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
 from board.ui.worklist_grid import choose_columns, worklist_grid
 from board.wording import plural
@@ -21,16 +20,10 @@ actor = context.require_actor()
 page_size = context.settings().page_size
 
 st.title("Worklist")
+created_case_notice()
 
 with st.expander("New case", icon=":material/add:"):
-    created = new_case_form(db, actor)
-    if created is not None:
-        st.success(md_escape(f"Case {created.pseudonym} created."))
-        st.page_link(
-            "pages/case.py",
-            label=f"Open {created.pseudonym}",
-            query_params={"case": str(created.id)},
-        )
+    new_case_form(db, actor)
 
 OPEN_STATUSES = [s for s in CaseStatus if s is not CaseStatus.CLOSED]
 with user_errors():

@@ -65,6 +65,7 @@ ACTION_LABELS: Mapping[str, str] = {
     "imaging.pacs": "Imaging attached from the hospital PACS",
     "imaging.manual": "Imaging entered by hand",
     "imaging.add_manual": "Imaging entered by hand",
+    "imaging.correct": "Imaging study details corrected",
     "imaging.identity_override": "Imaging of a different patient ID attached, with a reason",
     "biopsy.add": "Biopsy added",
     "biopsy.update": "Biopsy changed",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from board.db.engine import Database
 from board.db.models import Case, Meeting, Patient, User
 from board.ui.case_tabs.follow_up import _start
-from tests.pages.helpers import open_case, plain, signed_in
+from tests.pages.helpers import open_case, open_tab, plain, signed_in
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CODE = re.compile(r"\b[a-z]+(_[a-z]+)*\.[a-z]+(_[a-z]+)*\b")  # plan.item_add, case.create
@@ -52,6 +52,7 @@ def test_history_tab_speaks_in_labels_and_sentences(
     monkeypatch.setenv("TUMORBOARD_TIMEZONE", "Europe/Berlin")
     # TB-DEMO10 went through the board: plan components, signatures, follow-up.
     at = open_case(signed_in(demo_db), _case_id(demo_db, "TB-DEMO10"))
+    open_tab(at, "History")  # only the chosen tab is drawn
     history = next(t for t in at.tabs if t.label == "History").dataframe[0].value
     actions = set(history["Action"])
     assert {"Case registered", "Plan component added", "Plan signed", "Plan finalized"} <= actions
