@@ -69,9 +69,10 @@ else:
                 *app_pages,
             ]
 
-        context.persist_session()
         navigation = st.navigation(pages, position="hidden")
-        if actor is not None and not state.first_start:
+        if actor is None or state.first_start:
+            context.persist_session()
+        else:
             with st.sidebar:
                 # The app draws its own page links: Streamlit's automatic navigation would
                 # first list the files in pages/ under their raw names.
@@ -85,5 +86,8 @@ else:
                 if st.button("Sign out", icon=":material/logout:", help="Ends every session"):
                     context.sign_out()
                     st.rerun()
+                # Last in the sidebar: the one-off cookie hand-off after signing in must
+                # not shift the page's own elements (an open tab or expander would reset).
+                context.persist_session()
         context.follow_deep_link(pages)
         navigation.run()
