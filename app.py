@@ -13,16 +13,21 @@ import streamlit as st
 
 if __name__ != "__main__":
     # Imported by the ASGI server: the app with the session-cookie routes.
+    from board.ui.navigation import PAGES
+    from board.web.page_routes import page_routes
     from board.web.session_routes import routes
 
-    app = st.App(__file__, routes=routes())
+    app = st.App(
+        __file__, routes=[*routes(), *page_routes([p.url_path for p in PAGES] + ["start"])]
+    )
 else:
     from board.installation import installation_state
     from board.ui import context
     from board.ui.errors import user_errors
-    from board.ui.navigation import PAGES, pages_for
+    from board.ui.navigation import FAVICON, PAGES, pages_for
 
-    st.set_page_config(page_title="Tumor Board", page_icon=":material/groups:", layout="wide")
+    # A bundled icon: a Material icon as page icon is fetched from a public font host.
+    st.set_page_config(page_title="Tumor Board", page_icon=str(FAVICON), layout="wide")
 
     with user_errors():
         db = context.database()
@@ -47,11 +52,33 @@ else:
                 ),
             ]
         else:
-            pages = [
-                st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0)
-                for i, p in enumerate(pages_for(actor.role))
+            app_pages = [
+                st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path)
+                for p in pages_for(actor.role)
             ]
+            start = pages_for(actor.role)[0]
+            pages = [
+                # "/" runs the start page too; its own address (/worklist) stays valid.
+                st.Page(
+                    start.script,
+                    title=start.title,
+                    url_path="start",
+                    default=True,
+                    visibility="hidden",
+                ),
+                *app_pages,
+            ]
+
+        navigation = st.navigation(pages, position="hidden")
+        if actor is None or state.first_start:
+            context.persist_session()
+        else:
             with st.sidebar:
+                # The app draws its own page links: Streamlit's automatic navigation would
+                # first list the files in pages/ under their raw names.
+                for page in app_pages:
+                    st.page_link(page)
+                st.divider()
                 st.caption("Signed in as")
                 st.text(f"{actor.display_name}\n{actor.role.label}")
                 if state.demo_mode:
@@ -59,8 +86,8 @@ else:
                 if st.button("Sign out", icon=":material/logout:", help="Ends every session"):
                     context.sign_out()
                     st.rerun()
-
-        context.persist_session()
-        navigation = st.navigation(pages)
+                # Last in the sidebar: the one-off cookie hand-off after signing in must
+                # not shift the page's own elements (an open tab or expander would reset).
+                context.persist_session()
         context.follow_deep_link(pages)
         navigation.run()

@@ -112,6 +112,8 @@ def populate(db: Database, n_cases: int, seed: int = 11) -> None:
                     "modality": "MR" if k == 0 else rng.choice(["MR", "CT"]),
                     "study_date": (referred + dt.timedelta(days=rng.randint(-5, 10))).date(),
                     "created_at": referred,
+                    "updated_at": referred,
+                    "version": 1,
                 }
             )
         discussed = rng.random() < 0.9

@@ -82,7 +82,12 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
                 }
             ],
         )
-        user_id = conn.execute(text("SELECT id FROM users")).scalar_one()
+        user_id = conn.execute(
+            text("SELECT id FROM users WHERE username = 'bench.coordinator'")
+        ).scalar_one()
+        # Ids after any rows already there (bench/ui_latency.py adds to the demo board).
+        first_patient = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM patients")).scalar_one()
+        first_case = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM cases")).scalar_one()
         patients, cases, lesions, studies, notes, assessments = [], [], [], [], [], []
         follow_ups: list[dict[str, object]] = []
         for i in range(1, n_cases + 1):
@@ -91,7 +96,7 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
             level_index = rng.randrange(len(LEVELS))
             patients.append(
                 {
-                    "id": i,
+                    "id": first_patient + i,
                     "pseudonym": f"TB-B{i:06d}",
                     "sex": "unknown",
                     "age_at_referral": rng.randint(30, 90),
@@ -106,7 +111,7 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
                 for k in range(4):
                     follow_ups.append(
                         {
-                            "case_id": i,
+                            "case_id": first_case + i,
                             "kind": "visit",
                             "status": "scheduled",
                             "due_on": first_due + dt.timedelta(weeks=6 * k),
@@ -118,8 +123,8 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
                     )
             cases.append(
                 {
-                    "id": i,
-                    "patient_id": i,
+                    "id": first_case + i,
+                    "patient_id": first_patient + i,
                     "status": status,
                     "urgency": "urgent" if urgent else "routine",
                     "priority": int(urgent),
@@ -138,7 +143,7 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
             )
             lesions.append(
                 {
-                    "case_id": i,
+                    "case_id": first_case + i,
                     "level": LEVELS[level_index],
                     "level_index": level_index,
                     "findings": {},
@@ -148,18 +153,20 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
             )
             studies.append(
                 {
-                    "case_id": i,
+                    "case_id": first_case + i,
                     "source": "manual",
                     "modality": "MR",
                     "study_date": (created - dt.timedelta(days=rng.randint(0, 90))).date(),
                     "body_region": "whole_spine",
                     "created_at": created,
+                    "updated_at": created,
+                    "version": 1,
                 }
             )
             for k in range(2):
                 notes.append(
                     {
-                        "case_id": i,
+                        "case_id": first_case + i,
                         "author_id": user_id,
                         "author_name": "Bench",
                         "author_role": "coordinator",
@@ -171,7 +178,7 @@ def populate(db: Database, n_cases: int, seed: int = 7) -> Actor:
             for role in rng.sample(CONTRIBUTING_ROLES, rng.randint(0, 4)):
                 assessments.append(
                     {
-                        "case_id": i,
+                        "case_id": first_case + i,
                         "role": role,
                         "data": {},
                         "submitted_at": created,

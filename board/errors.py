@@ -8,6 +8,7 @@ and is shown as a generic message while the details go to the server log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 
@@ -83,15 +84,31 @@ class ConflictError(UserError):
     def __init__(
         self, what: str, changed_by: str | None = None, changed_at: datetime | None = None
     ) -> None:
-        who = changed_by or "another user"
-        when = f" at {changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else ""
-        super().__init__(
-            f"{what} was changed by {who}{when} after you opened it. "
+        self.what = what
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        super().__init__(self.message_in(lambda at: f"{at:%Y-%m-%d %H:%M} UTC"))
+
+    def message_in(self, fmt: Callable[[datetime], str]) -> str:
+        """The message with the time of the newer change written by ``fmt``.
+
+        Parameters
+        ----------
+        fmt:
+            Writes a timestamp for people (the pages pass the hospital's time zone).
+
+        Returns
+        -------
+        str
+            The message; the default one (``str(error)``) states the time in UTC.
+        """
+        who = self.changed_by or "another user"
+        when = f" at {fmt(self.changed_at)}" if self.changed_at else ""
+        return (
+            f"{self.what} was changed by {who}{when} after you opened it. "
             "Nothing was overwritten: reload to see the current version and apply "
             "your change again."
         )
-        self.changed_by = changed_by
-        self.changed_at = changed_at
 
 
 class InvalidStateError(UserError):

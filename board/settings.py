@@ -33,16 +33,22 @@ Environment variables
 ``TUMORBOARD_NEW_PASSWORD``
     Password of the account ``python -m board create-user`` creates when
     ``--password`` is not given. Unset: the command asks for it.
+``TUMORBOARD_TIMEZONE``
+    The hospital's time zone, an IANA name such as ``Europe/Berlin`` (default ``UTC``).
+    Times are stored in UTC; every time shown to people is in this zone, and times
+    people type (a meeting's start) are read in it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -52,6 +58,8 @@ from board.errors import ConfigurationError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 MIN_SECRET_LENGTH = 32
+DEFAULT_TIMEZONE = "UTC"
+TIMEZONE_VARIABLE = "TUMORBOARD_TIMEZONE"
 _TRUE = ("1", "true", "yes")
 _FALSE = ("0", "false", "no", "")
 
@@ -83,6 +91,8 @@ class Settings:
         on requests that arrive over HTTPS.
     new_password:
         Password for ``create-user`` without ``--password`` (``None``: ask for it).
+    timezone:
+        IANA name of the hospital's time zone; times are shown (and typed) in it.
     """
 
     database_url: str
@@ -97,6 +107,12 @@ class Settings:
     oidc_unknown_users: str = "refuse"
     cookie_secure: bool = False
     new_password: str | None = field(default=None, repr=False)
+    timezone: str = DEFAULT_TIMEZONE
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The hospital's time zone."""
+        return _zone(self.timezone)
 
     @property
     def dialect(self) -> str:
@@ -199,6 +215,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"TUMORBOARD_OIDC_UNKNOWN_USERS must be 'refuse' or 'inactive', not '{oidc_unknown}'."
         )
     cookie_secure, new_password = _account_settings(env)
+    timezone = _timezone_name(env)
     return Settings(
         database_url=url,
         data_dir=data_dir,
@@ -212,7 +229,53 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         oidc_unknown_users=oidc_unknown,
         cookie_secure=cookie_secure,
         new_password=new_password,
+        timezone=timezone,
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _zone(name: str) -> ZoneInfo:
+    """The zone of a validated name (``ZoneInfo`` keeps its own cache as well)."""
+    return ZoneInfo(name)
+
+
+def _timezone_name(env: Mapping[str, str]) -> str:
+    """``TUMORBOARD_TIMEZONE``, checked against the IANA time zone database."""
+    name = (env.get(TIMEZONE_VARIABLE) or "").strip() or DEFAULT_TIMEZONE
+    try:
+        _zone(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(
+            f"{TIMEZONE_VARIABLE} must be an IANA time zone name such as 'Europe/Berlin', "
+            f"'America/New_York' or 'UTC'; '{name}' is not a known time zone."
+        ) from exc
+    return name
+
+
+def display_zone(environ: Mapping[str, str] | None = None) -> ZoneInfo:
+    """The hospital's time zone, in which times are shown and typed.
+
+    Reads only ``TUMORBOARD_TIMEZONE``, with the same validation as
+    :func:`load_settings`, so formatting code below the pages (reports, exports, the
+    audit trail) can ask for it without loading every setting for each value shown.
+
+    Parameters
+    ----------
+    environ:
+        The environment to read; ``os.environ`` when omitted.
+
+    Returns
+    -------
+    ZoneInfo
+        The zone (UTC when the variable is unset or empty).
+
+    Raises
+    ------
+    ConfigurationError
+        When the name is not a known IANA time zone.
+    """
+    env = os.environ if environ is None else environ
+    return _zone(_timezone_name(env))
 
 
 def _account_settings(env: Mapping[str, str]) -> tuple[bool, str | None]:

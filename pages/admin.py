@@ -16,6 +16,7 @@ from board.ui import context
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
+from board.wording import plural
 
 db = context.database()
 actor = context.require_actor()
@@ -111,7 +112,7 @@ if chosen is not None:
         if st.button("End all sessions", key="admin_end_sessions"):
             with user_errors():
                 ended = end_user_sessions(db, actor, target.id)
-                st.success(f"{ended} session(s) ended.")
+                st.success(f"{plural(ended, 'session')} ended.")
     with st.form(f"admin_email_{target.id}"):
         email = st.text_input(
             "E-mail for hospital single sign-on",

@@ -4,10 +4,13 @@ import datetime as dt
 
 import streamlit as st
 
+from board.audit.labels import action_label, describe_changes, entity_label, role_label
 from board.audit.service import AuditFilter, export_audit_csv, search_audit
+from board.localtime import to_utc, zone_name
 from board.ui import context
 from board.ui.errors import user_errors
 from board.ui.widgets import fmt_datetime
+from board.wording import plural
 
 db = context.database()
 actor = context.require_actor()
@@ -28,27 +31,28 @@ criteria = AuditFilter(
     case_id=case_id,
     actor=user_text or None,
     action=action_text or None,
-    since=dt.datetime.combine(since_day, dt.time(), tzinfo=dt.UTC) if since_day else None,
-    until=(
-        dt.datetime.combine(until_day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        if until_day
-        else None
-    ),
+    since=to_utc(since_day, dt.time()) if since_day else None,
+    until=to_utc(until_day + dt.timedelta(days=1), dt.time()) if until_day else None,
 )
 
 with user_errors():
     entries = search_audit(db, actor, criteria)
-    st.caption(f"{len(entries)} event(s), newest first (times in UTC).")
+    st.caption(
+        f"{plural(len(entries), 'event')}, newest first (times in {zone_name()}). "
+        "Code is the action as stored, for the action filter and the CSV export."
+    )
     st.dataframe(
         [
             {
                 "When": fmt_datetime(e.occurred_at),
                 "Who": e.actor_name,
-                "Role": e.actor_role or "",
-                "Action": e.action,
-                "What": f"{e.entity_type} {e.entity_id or ''}".strip(),
+                "Role": role_label(e.actor_role),
+                "Action": action_label(e.action),
+                "Changes": describe_changes(e.before, e.after, e.entity_type),
+                "What": entity_label(e.entity_type, e.entity_id),
                 "Case": e.case_id,
                 "Detail": e.detail or "",
+                "Code": e.action,
             }
             for e in entries
         ],

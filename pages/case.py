@@ -6,13 +6,14 @@ from board.cases.enums import Urgency
 from board.cases.redflags import TARGET_HOURS
 from board.cases.service import get_case
 from board.errors import NotFoundError
-from board.ui import context
-from board.ui.case_tabs import TABS
-from board.ui.errors import show_error, user_errors
+from board.ui import actions, context
+from board.ui.case_tabs import render_tabs
+from board.ui.errors import show_error
 from board.ui.text import md_escape
 
 db = context.database()
 actor = context.require_actor()
+actions.begin_page_run()
 
 raw_id = st.query_params.get("case", "")
 if not raw_id.isdigit():
@@ -58,8 +59,4 @@ elif case.urgency is Urgency.WITHIN_A_WEEK:
         icon=":material/schedule:",
     )
 
-# Tabs are not tracked: a tracked tab reruns the page when chosen, and a thumbnail on
-# the Imaging tab then loads while the run replaces it (a broken image).
-for (_label, render), tab in zip(TABS, st.tabs([label for label, _ in TABS]), strict=True):
-    with tab, user_errors():
-        render(db, actor, case)
+render_tabs(db, actor, case)

@@ -1,5 +1,7 @@
 """Meetings: schedule, agenda, attendance and quorum, plans and sign-off (?meeting=ID)."""
 
+from functools import partial
+
 import streamlit as st
 
 from board.auth.permissions import Action
@@ -7,14 +9,27 @@ from board.meetings.enums import MeetingStatus
 from board.meetings.service import (
     get_meeting,
     list_meetings,
-    schedule_meeting,
     set_meeting_status,
     update_meeting,
 )
 from board.ui import context
 from board.ui.errors import user_errors
-from board.ui.meeting_agenda import meeting_form, render_agenda, render_attendance
-from board.ui.meeting_common import act, clock, may, show_flash, when
+from board.ui.meeting_agenda import (
+    meeting_form,
+    render_agenda,
+    render_attendance,
+    schedule_form,
+)
+from board.ui.meeting_common import (
+    MEETING_SELECTOR,
+    act,
+    clock,
+    may,
+    meeting_label,
+    on_click,
+    show_flash,
+    when,
+)
 from board.ui.text import md_escape
 
 db = context.database()
@@ -26,31 +41,29 @@ show_flash()
 with user_errors():
     if may(actor, Action.MEETING_SCHEDULE):
         with st.expander("Schedule a meeting", icon=":material/event:"):
-            data = meeting_form(db, actor, "new_meeting")
-            if data is not None:
-                act(lambda: schedule_meeting(db, actor, data), "Meeting scheduled.")
+            schedule_form(db, actor)
 
     meetings = list_meetings(db, actor)
     if not meetings:
         st.info("No meetings yet.", icon=":material/event_busy:")
         st.stop()
     ids = [m.id for m in meetings]
-    labels = {
-        m.id: f"{m.title}, {when(m.starts_at)} ({m.status.value.replace('_', ' ')}, "
-        f"{m.agenda_count} cases)"
-        for m in meetings
-    }
+    labels = {m.id: meeting_label(m) for m in meetings}
     raw = st.query_params.get("meeting", "")
     current = int(raw) if raw.isdigit() and int(raw) in ids else ids[0]
     chosen = st.selectbox(
-        "Meeting", ids, index=ids.index(current), format_func=lambda i: labels[i], key="meeting"
+        "Meeting",
+        ids,
+        index=ids.index(current),
+        format_func=lambda i: labels[i],
+        key=MEETING_SELECTOR,
     )
     if chosen != current or raw != str(chosen):
         st.query_params["meeting"] = str(chosen)
 
     meeting = get_meeting(db, actor, chosen)
     st.header(md_escape(meeting.title))
-    facts = [f"{when(meeting.starts_at)}", f"status: {meeting.status.value.replace('_', ' ')}"]
+    facts = [f"{when(meeting.starts_at)}", f"status: {meeting.status.label.lower()}"]
     if meeting.location:
         facts.append(f"place: {meeting.location}")
     if meeting.chair_name:
@@ -67,38 +80,54 @@ with user_errors():
         icon=":material/present_to_all:",
         query_params={"meeting": str(meeting.id), "item": "1"},
     )
-    if (
-        meeting.status is MeetingStatus.SCHEDULED
-        and run
-        and b2.button("Start meeting", type="primary", icon=":material/play_arrow:")
-    ):
-        act(
-            lambda: set_meeting_status(
-                db, actor, meeting.id, meeting.version, MeetingStatus.IN_PROGRESS
+    if meeting.status is MeetingStatus.SCHEDULED and run:
+        b2.button(
+            "Start meeting",
+            type="primary",
+            icon=":material/play_arrow:",
+            **on_click(
+                partial(
+                    set_meeting_status,
+                    db,
+                    actor,
+                    meeting.id,
+                    meeting.version,
+                    MeetingStatus.IN_PROGRESS,
+                ),
+                "Meeting started.",
             ),
-            "Meeting started.",
         )
-    if (
-        meeting.status is MeetingStatus.IN_PROGRESS
-        and run
-        and b3.button("Close meeting", icon=":material/stop:")
-    ):
-        act(
-            lambda: set_meeting_status(
-                db, actor, meeting.id, meeting.version, MeetingStatus.CLOSED
+    if meeting.status is MeetingStatus.IN_PROGRESS and run:
+        b3.button(
+            "Close meeting",
+            icon=":material/stop:",
+            **on_click(
+                partial(
+                    set_meeting_status,
+                    db,
+                    actor,
+                    meeting.id,
+                    meeting.version,
+                    MeetingStatus.CLOSED,
+                ),
+                "Meeting closed.",
             ),
-            "Meeting closed.",
         )
-    if (
-        meeting.status is MeetingStatus.SCHEDULED
-        and may(actor, Action.MEETING_SCHEDULE)
-        and b4.button("Cancel meeting", icon=":material/event_busy:")
-    ):
-        act(
-            lambda: set_meeting_status(
-                db, actor, meeting.id, meeting.version, MeetingStatus.CANCELLED
+    if meeting.status is MeetingStatus.SCHEDULED and may(actor, Action.MEETING_SCHEDULE):
+        b4.button(
+            "Cancel meeting",
+            icon=":material/event_busy:",
+            **on_click(
+                partial(
+                    set_meeting_status,
+                    db,
+                    actor,
+                    meeting.id,
+                    meeting.version,
+                    MeetingStatus.CANCELLED,
+                ),
+                "Meeting cancelled.",
             ),
-            "Meeting cancelled.",
         )
 
     warning = meeting.quorum.warning()
@@ -124,11 +153,7 @@ with user_errors():
                     "Case": row.pseudonym,
                     "Triage": row.triage.label,
                     "Case status": row.case_status.label,
-                    "Plan": (
-                        f"v{row.plan_number} {row.plan_status.value}"
-                        if row.plan_status
-                        else "not started"
-                    ),
+                    "Plan": row.plan_text,
                     "Discussion time": clock(row.discussion_seconds),
                 }
                 for row in meeting.agenda
@@ -153,6 +178,6 @@ with user_errors():
             data = meeting_form(db, actor, f"edit_meeting_{meeting.id}_{meeting.version}", meeting)
             if data is not None:
                 act(
-                    lambda: update_meeting(db, actor, meeting.id, meeting.version, data),
+                    partial(update_meeting, db, actor, meeting.id, meeting.version, data),
                     "Meeting saved.",
                 )

@@ -4,6 +4,8 @@ Large type and large buttons for a 1920x1080 projector, no sidebar, no keyboard 
 to move through the agenda; the consensus plan is captured below the case's facts.
 """
 
+from functools import partial
+
 import streamlit as st
 
 from board.auth.permissions import Action
@@ -13,7 +15,7 @@ from board.meetings.enums import MeetingStatus
 from board.meetings.service import get_meeting, list_meetings, run_timer, set_meeting_status
 from board.ui import context
 from board.ui.errors import user_errors
-from board.ui.meeting_common import act, may, show_flash, when
+from board.ui.meeting_common import may, on_click, show_flash, when
 from board.ui.meeting_plan import render_plan
 from board.ui.meeting_presenter import apply_presenter_style, render_facts, render_timer
 from board.ui.text import md_escape
@@ -32,16 +34,22 @@ with user_errors():
             st.info("No meeting to present.")
             st.page_link("pages/meetings.py", label="Meetings", icon=":material/groups:")
             st.stop()
-        chosen = st.selectbox(
+        st.selectbox(
             "Meeting",
             [m.id for m in meetings],
             format_func=lambda i: next(
                 f"{m.title}, {when(m.starts_at)}" for m in meetings if m.id == i
             ),
+            key="present_meeting",
         )
-        if st.button("Present this meeting", type="primary", icon=":material/present_to_all:"):
-            st.query_params.update({"meeting": str(chosen), "item": "1"})
-            st.rerun()
+        st.button(
+            "Present this meeting",
+            type="primary",
+            icon=":material/present_to_all:",
+            on_click=lambda: st.query_params.update(
+                {"meeting": str(st.session_state["present_meeting"]), "item": "1"}
+            ),
+        )
         st.stop()
 
     meeting = get_meeting(db, actor, int(raw))
@@ -64,12 +72,14 @@ with user_errors():
     in_progress = meeting.status is MeetingStatus.IN_PROGRESS
 
     def go(target: int) -> None:
-        """Show another case; its timer starts while the meeting runs."""
+        """Show another case; its timer starts while the meeting runs (a click's callback)."""
         target_row = meeting.agenda[target - 1]
         if in_progress and run:
             run_timer(db, actor, target_row.id, True)
         st.query_params["item"] = str(target)
-        st.rerun()
+
+    def jump_to() -> None:
+        go(int(st.session_state[f"jump_{position}"]))
 
     title, clock_col = st.columns([5, 1], vertical_alignment="center")
     with title:
@@ -88,43 +98,33 @@ with user_errors():
         render_timer(row)
 
     nav = st.columns([1.2, 1.2, 1.2, 1.6, 1.2])
-    if nav[0].button(
+    nav[0].button(
         "Previous case",
         icon=":material/arrow_back:",
         disabled=position <= 1,
         width="stretch",
         key="prev",
-    ):
-        act(lambda: go(position - 1))
-    if nav[1].button(
+        **on_click(partial(go, position - 1)),
+    )
+    nav[1].button(
         "Next case",
         icon=":material/arrow_forward:",
         type="primary",
         disabled=position >= len(meeting.agenda),
         width="stretch",
         key="next",
-    ):
-        act(lambda: go(position + 1))
+        **on_click(partial(go, position + 1)),
+    )
     if in_progress and run:
         running = row.timer_started_at is not None
-        if nav[2].button(
+        nav[2].button(
             "Pause timer" if running else "Start timer",
             icon=":material/pause:" if running else ":material/play_arrow:",
             width="stretch",
             key="timer",
-        ):
-            act(lambda: run_timer(db, actor, row.id, not running))
-    elif (
-        meeting.status is MeetingStatus.SCHEDULED
-        and run
-        and nav[2].button(
-            "Start meeting",
-            icon=":material/play_arrow:",
-            type="primary",
-            width="stretch",
-            key="start_meeting",
+            **on_click(partial(run_timer, db, actor, row.id, not running)),
         )
-    ):
+    elif meeting.status is MeetingStatus.SCHEDULED and run:
 
         def start() -> None:
             started = set_meeting_status(
@@ -132,7 +132,14 @@ with user_errors():
             )
             run_timer(db, actor, started.agenda[position - 1].id, True)
 
-        act(start, "Meeting started.")
+        nav[2].button(
+            "Start meeting",
+            icon=":material/play_arrow:",
+            type="primary",
+            width="stretch",
+            key="start_meeting",
+            **on_click(start, "Meeting started."),
+        )
     labels = {
         r.position: f"{r.position}. {r.pseudonym}"
         + {Urgency.URGENT: " (urgent)", Urgency.WITHIN_A_WEEK: " (within a week)"}.get(
@@ -140,16 +147,16 @@ with user_errors():
         )
         for r in meeting.agenda
     }
-    jump = nav[3].selectbox(
+    nav[3].selectbox(
         "Jump to case",
         list(labels),
         index=position - 1,
         format_func=lambda p: labels[p],
         label_visibility="collapsed",
         key=f"jump_{position}",
+        on_change=on_click(jump_to)["on_click"],
+        args=on_click(jump_to)["args"],
     )
-    if jump != position:
-        act(lambda: go(jump))
     with nav[4]:
         st.page_link(
             "pages/meetings.py",

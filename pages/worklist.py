@@ -6,10 +6,11 @@ from board.auth.permissions import Action, allowed
 from board.auth.roles import CONTRIBUTING_ROLES
 from board.cases.enums import CaseStatus, Urgency
 from board.ui import context
-from board.ui.case_form import new_case_form
+from board.ui.case_form import created_case_notice, new_case_form
 from board.ui.errors import user_errors
-from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
+from board.ui.worklist_grid import choose_columns, worklist_grid
+from board.wording import plural
 from board.worklist.csv_export import export_worklist_csv
 from board.worklist.service import list_worklist, upcoming_meetings
 from board.worklist.views import WorklistFilter
@@ -19,16 +20,10 @@ actor = context.require_actor()
 page_size = context.settings().page_size
 
 st.title("Worklist")
+created_case_notice()
 
 with st.expander("New case", icon=":material/add:"):
-    created = new_case_form(db, actor)
-    if created is not None:
-        st.success(md_escape(f"Case {created.pseudonym} created."))
-        st.page_link(
-            "pages/case.py",
-            label=f"Open {created.pseudonym}",
-            query_params={"case": str(created.id)},
-        )
+    new_case_form(db, actor)
 
 OPEN_STATUSES = [s for s in CaseStatus if s is not CaseStatus.CLOSED]
 with user_errors():
@@ -90,36 +85,7 @@ with user_errors():
             else "No cases match these filters."
         )
     else:
-        table = [
-            {
-                "Case": row.pseudonym,
-                "Urgency": row.urgency.label,
-                "Primary cancer": row.primary_site_label
-                + (f" ({row.histology})" if row.histology else ""),
-                "Levels": ", ".join(row.levels),
-                "Status": row.status.label,
-                "Readiness": "Ready" if row.ready else "Missing: " + "; ".join(row.missing),
-                "Next meeting": fmt_datetime(row.next_meeting.starts_at)
-                if row.next_meeting
-                else "",
-                "Open actions": row.open_action_items,
-                "Follow-up": row.follow_up_text,
-                "Link": f"case?case={row.id}",
-            }
-            for row in result.rows
-        ]
-        selection = st.dataframe(
-            table,
-            hide_index=True,
-            on_select="rerun",
-            selection_mode="single-row",
-            key="wl_table",
-            column_config={
-                "Link": st.column_config.LinkColumn("Open", display_text="Open"),
-                "Readiness": st.column_config.TextColumn(width="large"),
-            },
-        )
-        chosen = selection.selection.rows if selection else []
+        chosen = worklist_grid(result.rows, choose_columns())
         if chosen:
             st.switch_page("pages/case.py", query_params={"case": str(result.rows[chosen[0]].id)})
 
@@ -138,7 +104,7 @@ with user_errors():
     if p1.button("Previous page", disabled=result.page <= 1, key="wl_prev"):
         st.session_state["wl_page"] = result.page - 1
         st.rerun()
-    p2.caption(f"Page {result.page} of {result.pages} ({result.total} cases)")
+    p2.caption(f"Page {result.page} of {result.pages} ({plural(result.total, 'case')})")
     if p3.button("Next page", disabled=result.page >= result.pages, key="wl_next"):
         st.session_state["wl_page"] = result.page + 1
         st.rerun()

@@ -167,6 +167,7 @@ VOCABULARY_MODULES = frozenset(
         "board.auth.permissions",
         "board.cases.levels",
         "board.plans.catalogue",
+        "board.wording",
     }
 )
 
@@ -174,7 +175,7 @@ VOCABULARY_MODULES = frozenset(
 #: package, vocabulary, and anything in a lower layer; never a higher or equal one.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("board.settings", "board.db"),
-    ("board.scoring", "board.installation"),
+    ("board.scoring", "board.installation", "board.localtime"),
     ("board.audit",),
     ("board.accounts",),
     ("board.assessments", "board.imaging", "board.pathology"),

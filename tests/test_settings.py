@@ -11,7 +11,7 @@ from board.accounts.users import authenticate
 from board.cli import main
 from board.db.engine import Database
 from board.errors import ConfigurationError
-from board.settings import MIN_SECRET_LENGTH, PROJECT_ROOT, load_settings
+from board.settings import MIN_SECRET_LENGTH, PROJECT_ROOT, display_zone, load_settings
 
 SECRET = "s" * MIN_SECRET_LENGTH
 
@@ -202,3 +202,40 @@ def test_create_user_takes_the_password_from_the_settings(
     monkeypatch.setenv(COOKIE, "maybe")
     assert main(["create-user", "second.admin", "--name", "Second Admin"]) == 1
     assert COOKIE in capsys.readouterr().err
+
+
+TIMEZONE = "TUMORBOARD_TIMEZONE"
+
+
+def test_timezone_defaults_to_utc(tmp_path: Path) -> None:
+    settings = load_settings(_env(tmp_path))
+    assert settings.timezone == "UTC"
+    assert settings.zone.key == "UTC"
+    assert load_settings(_env(tmp_path, **{TIMEZONE: " "})).timezone == "UTC"
+
+
+@pytest.mark.parametrize("name", ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"])
+def test_timezone_takes_iana_names(tmp_path: Path, name: str) -> None:
+    settings = load_settings(_env(tmp_path, **{TIMEZONE: name}))
+    assert (settings.timezone, settings.zone.key) == (name, name)
+
+
+@pytest.mark.parametrize(
+    "name", ["Mars/Olympus_Mons", "Berlin", "CEST+2", "../../etc/passwd", "/usr/share/zoneinfo/UTC"]
+)
+def test_unknown_timezone_is_a_configuration_error(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(_env(tmp_path, **{TIMEZONE: name}))
+    message = str(caught.value)
+    assert message.startswith(f"{TIMEZONE} must be an IANA time zone name such as 'Europe/Berlin'")
+    assert f"'{name}' is not a known time zone" in message
+
+
+def test_display_zone_reads_the_same_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert display_zone({}).key == "UTC"
+    assert display_zone({TIMEZONE: "Europe/Berlin"}).key == "Europe/Berlin"
+    monkeypatch.setenv(TIMEZONE, "Asia/Tokyo")
+    assert display_zone().key == "Asia/Tokyo"
+    monkeypatch.setenv(TIMEZONE, "Europe/Nowhere")
+    with pytest.raises(ConfigurationError, match="TUMORBOARD_TIMEZONE must be an IANA"):
+        display_zone()

@@ -26,6 +26,7 @@ from board.errors import (
     NotFoundError,
     ValidationError,
 )
+from board.wording import plural
 
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -356,14 +357,14 @@ def authenticate(
             remaining = (last_failure + dt.timedelta(seconds=wait) - now).total_seconds()
             if remaining > 0:
                 session.add(_failure_event(name, user, f"wait {remaining:.0f} s", now, THROTTLED))
-                throttled = f"{max(1, round(remaining))}"
+                throttled = plural(max(1, round(remaining)), "second")
             else:
                 throttled = ""
         else:
             throttled = ""
     if throttled:
         raise AuthenticationError(
-            f"Too many failed sign-ins for this username. Wait {throttled} seconds and try again."
+            f"Too many failed sign-ins for this username. Wait {throttled} and try again."
         )
 
     with db.write() as session:

@@ -28,6 +28,7 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.db.engine import Database
 from board.db.models import utcnow
+from board.localtime import fmt_local
 from board.worklist.csv_export import CsvFile, neutralise
 
 CSV_COLUMNS = ("section", "measure", "group", "value", "n")
@@ -79,7 +80,7 @@ def _survival(group: SurvivalGroup) -> Iterator[_Row]:
 def _rows(result: BoardAnalytics) -> Iterator[_Row]:
     section = "cases per meeting"
     for m, name in zip(result.meetings, meeting_names(result.meetings), strict=True):
-        group = f"{m.starts_at:%Y-%m-%d %H:%M} {name}"
+        group = f"{fmt_local(m.starts_at)} {name}"
         yield _Row(section, "cases on the agenda", group, m.on_agenda)
         yield _Row(section, "cases discussed", group, m.discussed)
 

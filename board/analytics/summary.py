@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from board.analytics.service import BoardAnalytics, Distribution
+from board.localtime import fmt_local
+from board.wording import plural
 
 
 def _pct(share: float | None) -> str:
@@ -19,7 +21,7 @@ def _dist(dist: Distribution, unit: str) -> str:
 
 
 def _days(value: float | None) -> str:
-    return "not reached" if value is None else f"{value:.0f} days"
+    return "not reached" if value is None else plural(round(value), "day")
 
 
 def plain_summary(result: BoardAnalytics) -> str:
@@ -41,8 +43,7 @@ def plain_summary(result: BoardAnalytics) -> str:
     p = result.pain
     s = result.survival_overall
     lines = [
-        f"Board analytics, {result.period.label} "
-        f"(generated {result.generated_at:%Y-%m-%d %H:%M} UTC)",
+        f"Board analytics, {result.period.label} (generated {fmt_local(result.generated_at)})",
         f"Cases referred: {result.cases_referred}; cases with a board decision: "
         f"{result.cases_decided}",
         "Triage tiers (cases referred): "
@@ -62,11 +63,12 @@ def plain_summary(result: BoardAnalytics) -> str:
         f"Plan adherence: as planned {a.as_planned}, modified {a.modified}, not given "
         f"{a.not_given} ({_pct(a.share_as_planned)} as planned)",
         f"Pain response: {p.assessed} assessed, response rate {_pct(p.response_rate)}",
-        f"Survival from the decision: {s.events} deaths among {s.n}; median {_days(s.median_days)}",
+        f"Survival from the decision: {plural(s.events, 'death')} among {s.n}; "
+        f"median {_days(s.median_days)}",
     ]
     for group in result.survival_by_band:
         lines.append(
-            f"  {group.label}: {group.events} deaths among {group.n}; median "
+            f"  {group.label}: {plural(group.events, 'death')} among {group.n}; median "
             f"{_days(group.median_days)}"
         )
     return "\n".join(lines)

@@ -600,7 +600,9 @@ def parse_form(role: Role, data: Mapping[str, Any]) -> Form:
     extra = sorted(set(data) - allowed)
     if extra:
         raise ValidationError(
-            f"{role.label} form: unexpected field(s) {', '.join(extra)}.", field=extra[0]
+            f"{role.label} form: unexpected {'field' if len(extra) == 1 else 'fields'} "
+            f"{', '.join(extra)}.",
+            field=extra[0],
         )
     values = _parse_fields(cls.SPECS, data)
     if cls is RadiologistForm:

@@ -17,6 +17,7 @@ from board.assessments.forms import (
     SurgeonForm,
 )
 from board.auth.roles import Role
+from board.wording import plural
 
 
 def form_readiness(forms: Mapping[Role, Form], referral_pain_score: int | None) -> dict[str, Any]:
@@ -51,7 +52,7 @@ def form_readiness(forms: Mapping[Role, Form], referral_pain_score: int | None) 
         open_levels = [lesion.level for lesion in radiology.lesions if not lesion.complete]
         lesions_assessed = not open_levels
         lesions_detail = (
-            f"{len(radiology.lesions)} lesion(s) assessed"
+            f"{plural(len(radiology.lesions), 'lesion')} assessed"
             if lesions_assessed
             else "findings still unknown at " + ", ".join(open_levels)
         )

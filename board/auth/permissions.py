@@ -43,7 +43,7 @@ _LABELS: dict[Action, str] = {
     Action.CASE_CREATE: "create cases",
     Action.CASE_EDIT: "edit case details",
     Action.NOTE_ADD: "add notes",
-    Action.IMAGING_ATTACH: "attach imaging",
+    Action.IMAGING_ATTACH: "attach or correct imaging",
     Action.PATHOLOGY_EDIT: "record pathology",
     Action.ASSESSMENT_EDIT_OWN: "edit their own role's assessment",
     Action.MEETING_SCHEDULE: "schedule meetings and build agendas",

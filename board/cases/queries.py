@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from board.assessments.readiness import form_readiness
@@ -17,10 +18,14 @@ from board.assessments.service import SavedForms, saved_forms
 from board.cases.readiness import Readiness, ReadinessFacts, assess_readiness
 from board.cases.views import NextMeeting
 from board.db.models import ActionItem, AgendaItem, Biopsy, Case, ImagingStudy, Meeting
-from board.imaging.enums import BodyRegion
+from board.imaging.enums import BodyRegion, Modality
 from board.meetings.enums import MeetingStatus
 from board.pathology.enums import BiopsyStatus
 
+#: Body regions that say which body part was imaged.
+_KNOWN_REGIONS = frozenset(
+    region.value for region in BodyRegion if region is not BodyRegion.UNKNOWN
+)
 #: Body regions of an MRI that count as "MRI of the spine" for readiness.
 SPINE_REGIONS = tuple(
     region.value
@@ -34,6 +39,51 @@ SPINE_REGIONS = tuple(
         BodyRegion.WHOLE_BODY,
     )
 )
+
+
+def _imaging_facts(session: Session, case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The readiness facts about each case's imaging, in one grouped query.
+
+    Returns
+    -------
+    dict[int, dict[str, Any]]
+        Keyword arguments of :class:`~board.cases.readiness.ReadinessFacts`
+        (``latest_spine_mri``, ``mri_undated``, ``mri_region_unknown``,
+        ``other_region_mri``, ``other_modalities``); cases without imaging are absent.
+    """
+    facts: dict[int, dict[str, Any]] = {}
+    others: dict[int, set[Modality]] = {}
+    for case_id, modality, region, latest, count, dated in session.execute(
+        select(
+            ImagingStudy.case_id,
+            ImagingStudy.modality,
+            ImagingStudy.body_region,
+            func.max(ImagingStudy.study_date),
+            func.count(),
+            func.count(ImagingStudy.study_date),
+        )
+        .where(ImagingStudy.case_id.in_(case_ids))
+        .group_by(ImagingStudy.case_id, ImagingStudy.modality, ImagingStudy.body_region)
+    ):
+        found = facts.setdefault(case_id, {})
+        if modality != Modality.MR.value:
+            others.setdefault(case_id, set()).add(Modality.from_code(modality))
+            continue
+        spine = region in SPINE_REGIONS
+        # Not stated, "unknown", or a value this version does not know: region unknown.
+        known = region in _KNOWN_REGIONS
+        if spine and latest is not None:
+            previous = found.get("latest_spine_mri")
+            found["latest_spine_mri"] = latest if previous is None else max(previous, latest)
+        if not known:
+            found["mri_region_unknown"] = True
+        if (spine or not known) and dated < count:
+            found["mri_undated"] = True
+        if known and not spine:
+            found["other_region_mri"] = True
+    for case_id, modalities in others.items():
+        facts[case_id]["other_modalities"] = tuple(m.label for m in Modality if m in modalities)
+    return facts
 
 
 def readiness_of(
@@ -64,18 +114,7 @@ def readiness_of(
     """
     if not case_ids:
         return {}
-    mri: dict[int, dt.date] = {}
-    for case_id, latest in session.execute(
-        select(ImagingStudy.case_id, func.max(ImagingStudy.study_date))
-        .where(
-            ImagingStudy.case_id.in_(case_ids),
-            ImagingStudy.modality == "MR",
-            or_(ImagingStudy.body_region.is_(None), ImagingStudy.body_region.in_(SPINE_REGIONS)),
-        )
-        .group_by(ImagingStudy.case_id)
-    ):
-        if latest is not None:
-            mri[case_id] = latest
+    imaging = _imaging_facts(session, case_ids)
     histology: dict[int, bool] = {
         cid: bool(h)
         for cid, h in session.execute(select(Case.id, Case.histology).where(Case.id.in_(case_ids)))
@@ -96,7 +135,7 @@ def readiness_of(
     return {
         cid: assess_readiness(
             ReadinessFacts(
-                latest_spine_mri=mri.get(cid),
+                **imaging.get(cid, {}),
                 histology_known=histology.get(cid, False),
                 biopsy_pending=cid in pending,
                 submitted_roles=saved[cid].submitted,

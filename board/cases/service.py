@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -200,6 +200,24 @@ def _case_snapshot(case: Case, patient: Patient) -> dict[str, Any]:
     return snap
 
 
+def _confirmed_detail(session: Session, case_ids: Sequence[int]) -> str | None:
+    """The audit detail naming the possible duplicates confirmed at intake."""
+    if not case_ids:
+        return None
+    pseudonyms = session.scalars(
+        select(Patient.pseudonym)
+        .join(Case, Case.patient_id == Patient.id)
+        .where(Case.id.in_(list(case_ids)))
+        .order_by(Patient.pseudonym)
+    ).all()
+    if not pseudonyms:
+        return None
+    return (
+        f"Registered after confirming it is not a duplicate of {', '.join(pseudonyms)} "
+        "(a possible duplicate was shown)."
+    )
+
+
 # ---------------------------------------------------------------------------
 # Writes
 # ---------------------------------------------------------------------------
@@ -211,6 +229,7 @@ def create_case(
     data: CaseInput,
     *,
     pseudonym: str | None = None,
+    confirmed_duplicates: Sequence[int] = (),
     now: dt.datetime | None = None,
 ) -> CaseReadModel:
     """Register a new case (and its pseudonymised patient).
@@ -225,6 +244,10 @@ def create_case(
         The new-case form.
     pseudonym:
         Only for the demo loader and tests; generated when omitted.
+    confirmed_duplicates:
+        The possible duplicates (:func:`board.cases.duplicates.possible_duplicates`)
+        the person was shown and confirmed are other patients or referrals; named in
+        the audit event.
     now:
         The time of the registration (the demo board writes back-dated); now when
         ``None``. Symptom onset is checked against its date.
@@ -274,6 +297,7 @@ def create_case(
             case.id,
             case_id=case.id,
             after={"pseudonym": patient.pseudonym, **_case_snapshot(case, patient)},
+            detail=_confirmed_detail(session, confirmed_duplicates),
             at=now,
         )
         case_id = case.id

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from board.auth.roles import Role
-from board.cases.enums import NoteKind, Sex
+from board.cases.enums import CaseStatus, NoteKind, Sex
 from board.cases.redflags import PainFeature
 
 
@@ -62,3 +62,29 @@ class NextMeeting:
     meeting_id: int
     starts_at: dt.datetime
     title: str
+
+
+@dataclass(frozen=True, slots=True)
+class PossibleDuplicate:
+    """A case that may be the same patient as a new referral (shown before creating).
+
+    Parameters
+    ----------
+    case_id, pseudonym, status:
+        The existing case.
+    primary_site_label, levels:
+        Its primary cancer and involved levels, to tell the referrals apart.
+    created_at:
+        When it was registered.
+    reasons:
+        Why it may be the same patient ("same hospital number", "imaging of the same
+        Patient ID").
+    """
+
+    case_id: int
+    pseudonym: str
+    status: CaseStatus
+    primary_site_label: str
+    levels: tuple[str, ...]
+    created_at: dt.datetime
+    reasons: tuple[str, ...]

@@ -251,8 +251,11 @@ class Lesion(Versioned, Base):
 # ---------------------------------------------------------------------------
 
 
-class ImagingStudy(Base):
-    """De-identified metadata of one imaging study attached to a case."""
+class ImagingStudy(Versioned, Base):
+    """De-identified metadata of one imaging study attached to a case.
+
+    Versioned: its date, modality and body region can be corrected by hand.
+    """
 
     __tablename__ = "imaging_studies"
 
@@ -266,10 +269,14 @@ class ImagingStudy(Base):
     body_region: Mapped[str | None] = mapped_column(String(20))
     report_text: Mapped[str | None] = mapped_column(Text)
     accession_hash: Mapped[str | None] = mapped_column(String(128))
-    patient_key: Mapped[str | None] = mapped_column(String(128))
+    #: keyed hash of the DICOM PatientID + issuer (indexed: intake looks duplicates up)
+    patient_key: Mapped[str | None] = mapped_column(String(128), index=True)
     identity_override_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
 

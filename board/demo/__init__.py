@@ -24,6 +24,8 @@ from board.demo.material import Team
 from board.demo.spec import DEMO_CASES, DEMO_PASSWORD, DEMO_USERS, DemoUser, demo_users
 from board.errors import InvalidStateError
 from board.installation import installation_state, set_demo_mode
+from board.localtime import fmt_local
+from board.wording import plural
 
 #: The demo accounts exist this long before the reference time (before the history).
 ACCOUNTS_BEFORE = dt.timedelta(weeks=30)
@@ -41,9 +43,9 @@ class DemoSummary:
     def message(self) -> str:
         """One line for the page or the terminal."""
         return (
-            f"Demonstration board loaded: {self.cases} fictional cases, {self.users} users, "
-            f"next meeting {self.meeting_starts_at:%Y-%m-%d %H:%M} UTC. Sign in as any demo "
-            f"user with the password '{DEMO_PASSWORD}'."
+            f"Demonstration board loaded: {plural(self.cases, 'fictional case')}, "
+            f"{plural(self.users, 'user')}, next meeting {fmt_local(self.meeting_starts_at)}. "
+            f"Sign in as any demo user with the password '{DEMO_PASSWORD}'."
         )
 
 

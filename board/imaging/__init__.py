@@ -16,9 +16,11 @@ The services that read and write the database, each checking the actor's permiss
 :mod:`board.imaging.importer` (files, folders, zips and uploads into a case, in one
 transaction; headers parsed by the process pool of :mod:`board.imaging.pool`),
 :mod:`board.imaging.pacs_attach` (search the PACS and attach its studies through the
-same write), :mod:`board.imaging.manual` (a study entered by hand) and
-:mod:`board.imaging.listing` (a case's studies); :mod:`board.imaging.links` derives the
-key for the patient hashes and builds viewer links.
+same write), :mod:`board.imaging.manual` (a study entered by hand),
+:mod:`board.imaging.correction` (a study's date, modality and body region corrected)
+and :mod:`board.imaging.listing` (a case's studies); :mod:`board.imaging.links` derives
+the key for the patient hashes, makes the patient key (also used by the cases package
+to find possible duplicates) and builds viewer links.
 
 Vocabularies are in :mod:`board.imaging.enums`, text normalisation (body region, MR
 sequence) in :mod:`board.imaging.normalise`, synthetic test data in

@@ -72,7 +72,12 @@ def list_studies(
         names = {
             u.id: u.display_name
             for u in session.scalars(
-                select(User).where(User.id.in_({r.created_by_id for r in rows if r.created_by_id}))
+                select(User).where(
+                    User.id.in_(
+                        {r.created_by_id for r in rows if r.created_by_id}
+                        | {r.updated_by_id for r in rows if r.updated_by_id}
+                    )
+                )
             )
         }
         views = [
@@ -109,6 +114,11 @@ def list_studies(
                     )
                 ),
                 viewer_url=viewer_url(viewer_template, r.study_uid),
+                version=r.version,
+                corrected_at=r.updated_at if r.version > 1 else None,
+                corrected_by=names.get(r.updated_by_id)
+                if r.version > 1 and r.updated_by_id
+                else None,
             )
             for r in rows
         ]

@@ -100,6 +100,7 @@ def add_manual_study(
             report_text=report or None,
             created_at=now,
             created_by_id=actor.user_id,
+            updated_at=now,
         )
         session.add(study)
         session.flush()

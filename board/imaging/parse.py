@@ -43,6 +43,7 @@ from pydicom.multival import MultiValue
 
 from board.imaging.common import DICOMDIR_REASON, Skipped, clean_text
 from board.imaging.enums import BodyRegion, Modality, SequenceHint
+from board.imaging.links import MIN_KEY_BYTES, check_key, patient_key_for
 from board.imaging.normalise import normalise_body_region, sequence_hint
 from board.imaging.reader import SourceFile, is_zip_bytes
 
@@ -77,8 +78,6 @@ SECONDARY_CAPTURE_SOP_CLASSES = frozenset(
 )
 _MEDIA_DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
 
-#: Shortest accepted HMAC key.
-MIN_KEY_BYTES = 16
 
 #: Bytes read first from a large file: headers nearly always fit (see parse_dicom_head).
 HEAD_BYTES = 128 * 1024
@@ -200,39 +199,6 @@ class _Skip(Exception):
 
 
 # -- public functions -------------------------------------------------------------------
-
-
-def patient_key_for(patient_id: str | None, issuer: str | None, key: bytes) -> str | None:
-    """Keyed hash identifying a patient without storing the identifier.
-
-    The same function must be used for the Patient ID in files, in PACS results and
-    for a case's hospital number, so that they can be compared.
-
-    Parameters
-    ----------
-    patient_id:
-        (0010,0020) Patient ID or a hospital number; surrounding spaces ignored.
-    issuer:
-        (0010,0021) Issuer of Patient ID; ``None`` or ``""`` when not known.
-    key:
-        Secret HMAC key, at least :data:`MIN_KEY_BYTES` bytes.
-
-    Returns
-    -------
-    str | None
-        64 hex characters, or ``None`` when ``patient_id`` is empty.
-
-    Raises
-    ------
-    ValueError
-        If the key is shorter than :data:`MIN_KEY_BYTES`.
-    """
-    _check_key(key)
-    pid = (patient_id or "").strip()
-    if not pid:
-        return None
-    message = b"patient\x00" + pid.encode("utf-8") + b"\x00" + (issuer or "").strip().encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def accession_key_for(accession_number: str | None, key: bytes) -> str | None:
@@ -471,8 +437,7 @@ def parse_sources(
 
 
 def _check_key(key: bytes) -> None:
-    if not isinstance(key, bytes | bytearray) or len(key) < MIN_KEY_BYTES:
-        raise ValueError(f"the HMAC key must be at least {MIN_KEY_BYTES} bytes")
+    check_key(key)
 
 
 def _not_dicom_reason(data: bytes) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from board.imaging.enums import BodyRegion, ImportStatus, Modality, StudySource
+from board.wording import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,15 +133,16 @@ class ImportReport:
         """One plain-English line summing up the import."""
         verb = "would be imported" if self.dry_run else "imported"
         text = (
-            f"{self.imported} of {len(self.files)} files {verb} "
+            f"{self.imported} of {plural(len(self.files), 'file')} {verb} "
             f"({self.count(ImportStatus.DUPLICATE)} duplicate, "
             f"{self.count(ImportStatus.SKIPPED)} skipped); "
-            f"{self.studies_added} new studies, {self.series_added} new series."
+            f"{plural(self.studies_added, 'new study')}, {plural(self.series_added, 'new series')}."
         )
         if self.conflicts:
+            refused = len(self.conflicts)
             text += (
-                f" {len(self.conflicts)} studies were refused because they belong to a "
-                "different patient."
+                f" {plural(refused, 'study')} {'was' if refused == 1 else 'were'} refused "
+                f"because {'it belongs' if refused == 1 else 'they belong'} to a different patient."
             )
         return text
 
@@ -195,6 +197,11 @@ class StudyView:
         Ordered by series number.
     viewer_url:
         Link to the study in the hospital viewer, when configured.
+    version:
+        The row version (send it back when correcting the study).
+    corrected_at, corrected_by:
+        When and by whom the date, modality or region was last corrected by hand
+        (``None`` when never).
     """
 
     id: int
@@ -210,6 +217,9 @@ class StudyView:
     created_by: str | None
     series: tuple[SeriesView, ...]
     viewer_url: str | None = None
+    version: int = 1
+    corrected_at: dt.datetime | None = None
+    corrected_by: str | None = None
 
     @property
     def instance_count(self) -> int:
@@ -245,3 +255,32 @@ class ManualStudyInput:
     body_region: BodyRegion
     description: str
     report_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StudyCorrection:
+    """The outcome of correcting a study's date, modality or body region.
+
+    Parameters
+    ----------
+    study_id:
+        The study.
+    version:
+        Its version after the correction (unchanged when nothing differed).
+    changed:
+        Plain names of the fields changed, in display order (``"date"``,
+        ``"modality"``, ``"body region"``); empty when the study already said this.
+    """
+
+    study_id: int
+    version: int
+    changed: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        """One plain-English line for the person who corrected the study."""
+        if not self.changed:
+            return "Nothing to correct: the study already says this."
+        names = list(self.changed)
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f"Corrected the {listed}."

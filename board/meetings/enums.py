@@ -13,6 +13,11 @@ class MeetingStatus(StrEnum):
     CLOSED = "closed"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        """Plain-English name ("In progress")."""
+        return self.value.replace("_", " ").capitalize()
+
 
 class AgendaTriage(StrEnum):
     """How much of the meeting a case needs."""

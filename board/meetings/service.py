@@ -9,7 +9,7 @@ who changed the row and when.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
@@ -44,6 +44,7 @@ from board.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from board.localtime import fmt_local
 from board.meetings.enums import AgendaTriage, MeetingStatus
 from board.meetings.rules import agenda_order_key, check_meeting_move, quorum
 from board.meetings.steps import (
@@ -467,9 +468,116 @@ def _candidates(session: Session, meeting_id: int, today: dt.date) -> list[Agend
 # Scheduling
 # ---------------------------------------------------------------------------
 
+#: Two open meetings in the same place starting less than this apart clash (meetings
+#: have no end time; a board takes about an hour).
+CLASH_WINDOW = dt.timedelta(hours=1)
+
+
+def _same_place(meeting: Meeting, location: str | None, link: str | None) -> bool:
+    def norm(text: str | None) -> str:
+        return " ".join((text or "").split()).casefold()
+
+    return bool(
+        (location and norm(meeting.location) == norm(location))
+        or (link and norm(meeting.video_link) == norm(link))
+    )
+
+
+def _clashes(
+    session: Session, values: dict[str, Any], exclude_id: int | None
+) -> tuple[MeetingSummary, ...]:
+    starts_at: dt.datetime = values["starts_at"]
+    query = select(Meeting).where(
+        Meeting.status.in_(OPEN_MEETING),
+        Meeting.starts_at > starts_at - CLASH_WINDOW,
+        Meeting.starts_at < starts_at + CLASH_WINDOW,
+    )
+    if exclude_id is not None:
+        query = query.where(Meeting.id != exclude_id)
+    found = [
+        m
+        for m in session.scalars(query.order_by(Meeting.starts_at, Meeting.id))
+        if _same_place(m, values["location"], values["video_link"])
+    ]
+    counts = _agenda_counts(session, [m.id for m in found])
+    return tuple(
+        MeetingSummary(m.id, m.starts_at, m.title, m.status, counts.get(m.id, 0)) for m in found
+    )
+
+
+def _agenda_counts(session: Session, meeting_ids: list[int]) -> dict[int, int]:
+    if not meeting_ids:
+        return {}
+    return {
+        meeting_id: int(count)
+        for meeting_id, count in session.execute(
+            select(AgendaItem.meeting_id, func.count())
+            .where(AgendaItem.meeting_id.in_(meeting_ids))
+            .group_by(AgendaItem.meeting_id)
+        )
+    }
+
+
+def meeting_clashes(
+    db: Database,
+    actor: Actor,
+    data: MeetingInput,
+    *,
+    exclude_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[MeetingSummary, ...]:
+    """The open meetings at the same time and place as a meeting about to be scheduled.
+
+    The same place is the same room (spaces and letter case ignored) or the same video
+    link; the same time is a start less than :data:`CLASH_WINDOW` apart. The input is
+    checked first, as :func:`schedule_meeting` checks it.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who schedules (needs permission to schedule meetings).
+    data:
+        The schedule form.
+    exclude_id:
+        A meeting being edited (it does not clash with itself).
+    now:
+        The time of scheduling (the "not in the past" check); now when ``None``.
+
+    Returns
+    -------
+    tuple[MeetingSummary, ...]
+        The clashing scheduled or running meetings, soonest first (none: no clash).
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not schedule meetings.
+    ValidationError
+        Naming the first field that is not as expected.
+    """
+    require(actor, Action.MEETING_SCHEDULE)
+    now = now or utcnow()
+    with db.read() as session:
+        values = _validate(session, data, new=exclude_id is None, now=now)
+        return _clashes(session, values, exclude_id)
+
+
+def _clash_detail(clashes: tuple[MeetingSummary, ...]) -> str | None:
+    if not clashes:
+        return None
+    listed = "; ".join(f"{m.title} ({fmt_local(m.starts_at)})" for m in clashes)
+    return f"Scheduled after confirming a clash with {listed} at the same time and place."
+
 
 def schedule_meeting(
-    db: Database, actor: Actor, data: MeetingInput, *, now: dt.datetime | None = None
+    db: Database,
+    actor: Actor,
+    data: MeetingInput,
+    *,
+    confirmed_clashes: Sequence[int] = (),
+    now: dt.datetime | None = None,
 ) -> MeetingDetail:
     """Schedule a meeting.
 
@@ -481,6 +589,9 @@ def schedule_meeting(
         The coordinator (or an administrator).
     data:
         Date and time, title, place and/or video link, chair, required specialties.
+    confirmed_clashes:
+        The clashing meetings (:func:`meeting_clashes`) the person was shown and
+        confirmed; those still clashing are named in the audit event.
     now:
         The time of scheduling (the demo board writes back-dated): a new meeting may not
         start more than 12 hours before it. Now when ``None``.
@@ -501,6 +612,8 @@ def schedule_meeting(
     now = now or utcnow()
     with db.write() as session:
         values = _validate(session, data, new=True, now=now)
+        confirmed = set(confirmed_clashes)
+        clashes = tuple(m for m in _clashes(session, values, None) if m.id in confirmed)
         meeting = Meeting(
             status=MeetingStatus.SCHEDULED, updated_at=now, updated_by_id=actor.user_id, **values
         )
@@ -513,6 +626,7 @@ def schedule_meeting(
             "meeting",
             meeting.id,
             after=_meeting_snapshot(meeting),
+            detail=_clash_detail(clashes),
             at=now,
         )
         return _detail(session, meeting)

@@ -86,6 +86,48 @@ class AgendaRow:
         """Whether the readiness checklist is complete."""
         return not self.missing
 
+    @property
+    def plan_text(self) -> str:
+        """The case's newest plan in words: "not started", "draft, version 1", ..."""
+        if self.plan_status is None:
+            return "not started"
+        return f"{self.plan_status.value}, version {self.plan_number}"
+
+    @property
+    def status_text(self) -> str:
+        """Where the case stands, in one plain line for the agenda.
+
+        Before the discussion: "Ready", or what is still missing (also for a case marked
+        ready with a reason while input was missing). Afterwards: the case's status, its
+        newest plan and the discussion time.
+        """
+        status = self.case_status
+        missing = "; ".join(self.missing)
+        if status in (CaseStatus.PREPARING, CaseStatus.READY):
+            if not self.missing:
+                parts = ["Ready"]
+            elif status is CaseStatus.READY:
+                parts = [f"Marked ready; still missing: {missing}"]
+            else:
+                parts = [f"Still missing: {missing}"]
+        else:
+            parts = [status.label]
+        if status is CaseStatus.PLAN_FINALIZED and self.plan_status is PlanStatus.FINALIZED:
+            parts = [f"Plan finalized, version {self.plan_number}"]
+        elif self.plan_status is not None:
+            parts.append(f"{self.plan_status.value} plan, version {self.plan_number}")
+        if self.discussed_at is not None:
+            parts.append(f"discussion time {_clock(self.discussion_seconds)}")
+        return "; ".join(parts)
+
+
+def _clock(seconds: int) -> str:
+    """Seconds as ``m:ss`` (or ``h:mm:ss``)."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
 
 @dataclass(frozen=True, slots=True)
 class AttendanceRow:

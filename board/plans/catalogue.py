@@ -33,6 +33,7 @@ from typing import Any, Literal
 from board.cases.levels import parse_levels
 from board.errors import ValidationError
 from board.plans.enums import PlanComponent, PlanIntent
+from board.wording import plural
 
 FieldKind = Literal["text", "number", "int", "choice", "multi", "levels"]
 MAX_TEXT = 500
@@ -696,13 +697,13 @@ def describe_item(component: PlanComponent | str, option: str, details: Mapping[
         fractions = details.get("fractions")
         head = f"{spec.short_label} {details['dose_gy']:g} Gy"
         if fractions:
-            head += f" in {fractions} fraction{'s' if fractions != 1 else ''}"
+            head += f" in {plural(fractions, 'fraction')}"
         skip = {"dose_gy", "fractions"}
     elif component == PlanComponent.FOLLOW_UP and "interval_weeks" in details:
         weeks = details["interval_weeks"]
-        head = f"{spec.short_label} every {weeks} week{'s' if weeks != 1 else ''}"
+        head = f"{spec.short_label} every {plural(weeks, 'week')}"
         if details.get("occurrences"):
-            head += f", {details['occurrences']} times"
+            head += ", once" if details["occurrences"] == 1 else f", {details['occurrences']} times"
         skip = {"interval_weeks", "occurrences"}
     else:
         head = spec.short_label

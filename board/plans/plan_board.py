@@ -13,6 +13,7 @@ from board.auth.permissions import Action, require
 from board.cases.read_model import CaseReadModel, load_case_read_model
 from board.db.engine import Database
 from board.db.models import PlanVersion
+from board.localtime import fmt_local
 from board.plans.enums import PlanStatus
 from board.plans.rules import plan_safety_prompts, radiation_dose_lines, signature_state
 from board.plans.versions import (
@@ -97,9 +98,7 @@ def get_plan_board(
             signatures=signature_state(required, signed),
             chair_id=meeting.chair_id if meeting is not None else None,
             chair_name=chair_name,
-            meeting_title=(
-                f"{meeting.title}, {meeting.starts_at:%Y-%m-%d %H:%M} UTC" if meeting else None
-            ),
+            meeting_title=f"{meeting.title}, {fmt_local(meeting.starts_at)}" if meeting else None,
             attendee_ids=present_ids(session, meeting.id if meeting else None),
             dose_lines=(
                 radiation_dose_lines(facts_of(current_row)) if current_row is not None else ()

@@ -32,6 +32,7 @@ from board.db.models import (
     utcnow,
 )
 from board.errors import NotFoundError
+from board.localtime import fmt_local, to_local
 from board.plans.catalogue import COMPONENT_LABELS, INTENT_LABELS, describe_item
 from board.plans.enums import PlanStatus
 from board.reports.model import (
@@ -291,8 +292,8 @@ def load_report(
         primary=case.primary_site_label,
         histology=case.current_histology,
         levels=case.levels,
-        meeting=f"{meeting.title}, {meeting.starts_at:%Y-%m-%d %H:%M} UTC" if meeting else None,
-        meeting_date=meeting.starts_at.date() if meeting else None,
+        meeting=f"{meeting.title}, {fmt_local(meeting.starts_at)}" if meeting else None,
+        meeting_date=to_local(meeting.starts_at).date() if meeting else None,
         plan_number=plan.number if plan else None,
         plan_status=_label(plan.status) if plan else "No plan yet",
         finalized_at=plan.finalized_at if plan else None,

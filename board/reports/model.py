@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from board.assessments.derive import DerivedScore, Sourced
 from board.cases.read_model import NOT_RECORDED, CaseReadModel
+from board.localtime import fmt_local
 
 #: The scores of the report's score table, in order (then the performance status line).
 REPORT_SCORES = ("sins", "escc", "noms", "tokuhashi", "tomita", "nesms")
@@ -368,7 +369,7 @@ SECTION_TITLES: tuple[str, ...] = (
 
 
 def when(value: dt.datetime | dt.date | None) -> str:
-    """A date or UTC time as report text.
+    """A date, or a time in the hospital's zone, as report text.
 
     Parameters
     ----------
@@ -378,12 +379,10 @@ def when(value: dt.datetime | dt.date | None) -> str:
     Returns
     -------
     str
-        ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM UTC``, or ``"-"``.
+        ``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM`` with the zone (``CET``), or ``"-"``.
     """
     if value is None:
         return "-"
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return f"{value:%Y-%m-%d %H:%M} UTC"
+        return fmt_local(value)
     return value.isoformat()

@@ -211,7 +211,8 @@ class ScoreInputs:
         unknown = sorted(set(data) - names)
         if unknown:
             raise ValidationError(
-                f"Unexpected input(s) {', '.join(unknown)}; expected {', '.join(sorted(names))}.",
+                f"Unexpected {'input' if len(unknown) == 1 else 'inputs'} {', '.join(unknown)}; "
+                f"expected {', '.join(sorted(names))}.",
                 field=unknown[0],
             )
         return cls(**dict(data))

@@ -112,11 +112,7 @@ def _meetings(result: BoardAnalytics) -> None:
         ]
         long = pd.DataFrame(
             [
-                {
-                    "Meeting": f"{m.starts_at:%Y-%m-%d %H:%M} {name}",
-                    "Cases": count,
-                    "Count": label,
-                }
+                {"Meeting": f"{fmt_datetime(m.starts_at)} {name}", "Cases": count, "Count": label}
                 for m, name in zip(result.meetings, names, strict=True)
                 for label, count in (("on the agenda", m.on_agenda), ("discussed", m.discussed))
             ]
@@ -125,9 +121,7 @@ def _meetings(result: BoardAnalytics) -> None:
             alt.Chart(long)
             .mark_bar()
             .encode(
-                x=alt.X(
-                    "Meeting:N", sort=None, title="Meeting (UTC)", axis=alt.Axis(labelLimit=240)
-                ),
+                x=alt.X("Meeting:N", sort=None, title="Meeting", axis=alt.Axis(labelLimit=240)),
                 xOffset=alt.XOffset("Count:N"),
                 y=alt.Y("Cases:Q", title="Cases", axis=alt.Axis(tickMinStep=1)),
                 color=alt.Color(

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from functools import partial
+from typing import Any
 
 import streamlit as st
 
 from board.auth.actor import Actor
+from board.cases.duplicates import possible_duplicates
 from board.cases.enums import Sex
 from board.cases.read_model import CaseReadModel
 from board.cases.redflags import PainFeature
-from board.cases.service import PAIN_CHARACTERS, create_case, primary_site_options, update_case
-from board.cases.views import CaseInput
+from board.cases.service import (
+    PAIN_CHARACTERS,
+    create_case,
+    primary_site_options,
+    update_case,
+    validate_case_input,
+)
+from board.cases.views import CaseInput, PossibleDuplicate
 from board.db.engine import Database
 from board.errors import ValidationError
-from board.ui.errors import user_errors
-from board.ui.widgets import tri_state
+from board.imaging.links import derive_key
+from board.ui import actions, context
+from board.ui.errors import show_error
+from board.ui.text import md_escape
+from board.ui.widgets import fmt_date, tri_state
 
 _PAIN_SCORES: list[int | None] = [None, *range(11)]
 _PAIN_CHARACTERS: list[str | None] = [None, *PAIN_CHARACTERS]
@@ -89,12 +102,12 @@ def _fields(prefix: str, current: CaseInput | None) -> _FormValues:
     site_labels = dict(sites)
     c = current
     col1, col2, col3 = st.columns(3)
-    hospital_number = col1.text_input(
+    col1.text_input(
         "Hospital number (optional)",
         value=(c.hospital_number or "") if c else "",
         key=f"{prefix}_hn",
     )
-    age = col2.number_input(
+    col2.number_input(
         "Age (years)",
         min_value=0,
         max_value=120,
@@ -103,7 +116,7 @@ def _fields(prefix: str, current: CaseInput | None) -> _FormValues:
         key=f"{prefix}_age",
         help="Give the age or the birth year.",
     )
-    birth_year = col3.number_input(
+    col3.number_input(
         "Birth year",
         min_value=1900,
         max_value=2100,
@@ -113,14 +126,14 @@ def _fields(prefix: str, current: CaseInput | None) -> _FormValues:
     )
     col4, col5, col6 = st.columns(3)
     sexes = list(Sex)
-    sex = col4.selectbox(
+    col4.selectbox(
         "Sex",
         sexes,
         index=sexes.index(c.sex) if c else sexes.index(Sex.UNKNOWN),
         format_func=lambda s: s.label,
         key=f"{prefix}_sex",
     )
-    primary_site = col5.selectbox(
+    col5.selectbox(
         "Primary cancer site",
         site_values,
         index=site_values.index(c.primary_site) if c and c.primary_site in site_values else None,
@@ -128,28 +141,28 @@ def _fields(prefix: str, current: CaseInput | None) -> _FormValues:
         key=f"{prefix}_site",
         placeholder="Choose the primary site",
     )
-    histology = col6.text_input(
+    col6.text_input(
         "Histology (if known)", value=(c.histology or "") if c else "", key=f"{prefix}_hist"
     )
-    levels = st.text_input(
+    st.text_input(
         "Involved vertebral levels (C1-S5)",
         value=", ".join(c.levels) if c and not isinstance(c.levels, str) else "",
         placeholder="for example T7, T10-T12, L1",
         key=f"{prefix}_levels",
     )
-    known_cancer = st.checkbox(
+    st.checkbox(
         "Known cancer diagnosis", value=c.known_cancer if c else True, key=f"{prefix}_known"
     )
     st.markdown("**Presenting symptoms**")
     col7, col8, col9 = st.columns(3)
-    pain_score = col7.selectbox(
+    col7.selectbox(
         "Pain score (0 none - 10 worst)",
         _PAIN_SCORES,
         index=_PAIN_SCORES.index(c.pain_score) if c else 0,
         format_func=lambda v: "Unknown" if v is None else str(v),
         key=f"{prefix}_pain",
     )
-    pain_character = col8.selectbox(
+    col8.selectbox(
         "Pain character",
         _PAIN_CHARACTERS,
         index=_PAIN_CHARACTERS.index(c.pain_character) if c else 0,
@@ -158,7 +171,7 @@ def _fields(prefix: str, current: CaseInput | None) -> _FormValues:
         help="Mechanical: worse with movement, relieved lying down. Biological: constant, "
         "at night. Radicular: shooting along a nerve root.",
     )
-    onset = col9.date_input(
+    col9.date_input(
         "Symptom onset",
         value=c.symptom_onset if c else None,
         key=f"{prefix}_onset",
@@ -166,95 +179,204 @@ def _fields(prefix: str, current: CaseInput | None) -> _FormValues:
     )
     col10, col11 = st.columns(2)
     with col10:
-        pain_new = tri_state(
+        tri_state(
             "New or worsening back pain", f"{prefix}_painnew", c.pain_new_or_worse if c else None
         )
-        weakness = tri_state("Limb weakness", f"{prefix}_weak", c.weakness if c else None)
-        numbness = tri_state(
-            "Numbness or sensory level", f"{prefix}_numb", c.numbness if c else None
-        )
-        reflex = tri_state("Reflex change", f"{prefix}_reflex", c.reflex_change if c else None)
+        tri_state("Limb weakness", f"{prefix}_weak", c.weakness if c else None)
+        tri_state("Numbness or sensory level", f"{prefix}_numb", c.numbness if c else None)
+        tri_state("Reflex change", f"{prefix}_reflex", c.reflex_change if c else None)
     with col11:
-        gait = tri_state("Gait disturbance", f"{prefix}_gait", c.gait_disturbance if c else None)
-        bladder = tri_state(
+        tri_state("Gait disturbance", f"{prefix}_gait", c.gait_disturbance if c else None)
+        tri_state(
             "Bladder or bowel dysfunction",
             f"{prefix}_bb",
             c.bladder_bowel_dysfunction if c else None,
         )
-        radicular = tri_state("Radicular pain", f"{prefix}_radic", c.radicular_pain if c else None)
+        tri_state("Radicular pain", f"{prefix}_radic", c.radicular_pain if c else None)
     pain_answer, pain_selected = _current_pain(c)
     col12, col13 = st.columns(2)
     with col12:
-        pain_answer = tri_state(
+        tri_state(
             "Spinal pain suggestive of metastases?",
             f"{prefix}_spinalpain",
             pain_answer,
             help="NICE NG234: without neurological symptoms, these features call for an MRI "
             "within a week. 'No' means asked and none present; 'Unknown' means not asked.",
         )
-    pain_selected = col13.multiselect(
+    col13.multiselect(
         "Spinal pain features (when yes)",
         _PAIN_FEATURES,
         default=pain_selected,
         format_func=lambda f: f.label.capitalize(),
         key=f"{prefix}_painfeat",
     )
-    referral = st.text_area(
+    st.text_area(
         "Referral question",
         value=c.referral_question if c else "",
         key=f"{prefix}_question",
         placeholder="What should the board decide?",
     )
-    referred_by = st.text_input(
-        "Referred by", value=(c.referred_by or "") if c else "", key=f"{prefix}_refby"
-    )
+    st.text_input("Referred by", value=(c.referred_by or "") if c else "", key=f"{prefix}_refby")
+    return _read_state(prefix)
+
+
+def _read_state(prefix: str) -> _FormValues:
+    """The form's values as the session holds them (in a callback, the submitted ones)."""
+    state = st.session_state
+
+    def value(name: str, default: Any = None) -> Any:
+        return state.get(f"{prefix}_{name}", default)
+
+    age, birth_year = value("age"), value("by")
     data = CaseInput(
-        primary_site=primary_site or "",
-        levels=levels,
-        histology=histology or None,
-        hospital_number=hospital_number or None,
+        primary_site=value("site") or "",
+        levels=value("levels") or "",
+        histology=value("hist") or None,
+        hospital_number=value("hn") or None,
         age=int(age) if age is not None else None,
         birth_year=int(birth_year) if birth_year is not None else None,
-        sex=sex,
-        known_cancer=known_cancer,
-        pain_score=pain_score,
-        pain_character=pain_character,
-        pain_new_or_worse=pain_new,
-        numbness=numbness,
-        weakness=weakness,
-        reflex_change=reflex,
-        gait_disturbance=gait,
-        bladder_bowel_dysfunction=bladder,
-        radicular_pain=radicular,
-        symptom_onset=onset if onset else None,
-        referral_question=referral,
-        referred_by=referred_by or None,
+        sex=value("sex", Sex.UNKNOWN),
+        known_cancer=bool(value("known", True)),
+        pain_score=value("pain"),
+        pain_character=value("painchar"),
+        pain_new_or_worse=value("painnew"),
+        numbness=value("numb"),
+        weakness=value("weak"),
+        reflex_change=value("reflex"),
+        gait_disturbance=value("gait"),
+        bladder_bowel_dysfunction=value("bb"),
+        radicular_pain=value("radic"),
+        symptom_onset=value("onset") or None,
+        referral_question=value("question") or "",
+        referred_by=value("refby") or None,
     )
-    return _FormValues(data=data, pain_answer=pain_answer, pain_selected=list(pain_selected))
+    return _FormValues(
+        data=data, pain_answer=value("spinalpain"), pain_selected=list(value("painfeat") or [])
+    )
 
 
-def new_case_form(db: Database, actor: Actor) -> CaseReadModel | None:
-    """Render the new-case form; returns the created case after a successful submit.
+#: Session keys of the intake: the case just created, the last refusal, the possible
+#: duplicates waiting for confirmation (none starts with the form's prefix "nc_").
+_CREATED = "intake_created"
+_ERROR = "intake_error"
+_DUPLICATES = "intake_duplicates"
+
+
+def _create(db: Database, actor: Actor, key: bytes, confirmed: bool) -> None:
+    """Create the case from the submitted form (a callback: it runs before the page).
+
+    Possible duplicates are shown first; the case is created only once the person
+    confirmed every one of them ("Create the case anyway"). On success the form is
+    emptied and the new case is kept for the confirmation at the top of the page.
+    """
+    state = st.session_state
+    shown: tuple[PossibleDuplicate, ...] = state.pop(_DUPLICATES, ())
+    state.pop(_ERROR, None)
+    try:
+        data = _read_state("nc").case_input()
+        validate_case_input(data, dt.date.today())
+        found = possible_duplicates(db, actor, hospital_number=data.hospital_number, key=key)
+        seen = {d.case_id for d in shown} if confirmed else set()
+        if any(d.case_id not in seen for d in found):
+            state[_DUPLICATES] = found
+            return
+        created = create_case(db, actor, data, confirmed_duplicates=tuple(d.case_id for d in found))
+    except Exception as exc:  # shown under the form by new_case_form
+        state[_ERROR] = exc
+        return
+    state[_CREATED] = (created.id, created.pseudonym)
+    for name in [k for k in state if str(k).startswith("nc_")]:
+        del state[name]
+
+
+def _dismiss() -> None:
+    st.session_state.pop(_CREATED, None)
+
+
+def created_case_notice() -> None:
+    """The confirmation of the case just created, with a link to open it (top of the page).
+
+    It stays until dismissed or replaced by the next new case.
+    """
+    created = st.session_state.get(_CREATED)
+    if not created:
+        return
+    case_id, pseudonym = created
+    text, link, dismiss = st.columns([4, 2, 1], vertical_alignment="center")
+    text.success(md_escape(f"Case {pseudonym} created."), icon=":material/check_circle:")
+    link.page_link(
+        "pages/case.py",
+        label=f"Open {pseudonym}",
+        query_params={"case": str(case_id)},
+        icon=":material/folder_open:",
+    )
+    dismiss.button("Dismiss", key="intake_dismiss", on_click=_dismiss)
+
+
+def _duplicate_warning(db: Database, actor: Actor, key: bytes) -> None:
+    duplicates: tuple[PossibleDuplicate, ...] = st.session_state.get(_DUPLICATES, ())
+    if not duplicates:
+        return
+    count = len(duplicates)
+    st.warning(
+        f"Possible duplicate: {count} existing case{'s' if count != 1 else ''} may be the "
+        "same patient. Open "
+        + ("them" if count != 1 else "it")
+        + " to check. The new case is not created until you confirm it is another patient "
+        "or a new referral.",
+        icon=":material/content_copy:",
+    )
+    for found in duplicates:
+        text, link = st.columns([4, 1], vertical_alignment="center")
+        text.markdown(
+            md_escape(
+                f"{found.pseudonym}: {found.status.label}, {found.primary_site_label}, "
+                f"levels {', '.join(found.levels)}, registered {fmt_date(found.created_at.date())}"
+                f" ({'; '.join(found.reasons)})"
+            )
+        )
+        link.page_link(
+            "pages/case.py",
+            label=f"Open {found.pseudonym}",
+            query_params={"case": str(found.case_id)},
+            icon=":material/folder_open:",
+        )
+    st.button(
+        "Create the case anyway",
+        key="intake_create_anyway",
+        on_click=_create,
+        args=(db, actor, key, True),
+    )
+
+
+def new_case_form(db: Database, actor: Actor) -> None:
+    """Render the new-case form.
 
     On invalid input the message names the field and what was expected, and the form
-    keeps everything that was typed.
+    keeps everything that was typed. Possible duplicates (same hospital number, or
+    imaging of the same Patient ID) are shown before anything is created. After the case
+    is created the form is empty; :func:`created_case_notice` shows the confirmation.
     """
+    key = derive_key(context.settings().secret_key)
     with st.form("new_case"):
         st.caption("A pseudonym is generated for the patient. Unknown symptoms may stay 'Unknown'.")
-        values = _fields("nc", None)
-        submitted = st.form_submit_button("Create case", type="primary")
-    if submitted:
-        with user_errors():
-            return create_case(db, actor, values.case_input())
-    return None
+        _fields("nc", None)
+        st.form_submit_button(
+            "Create case", type="primary", on_click=_create, args=(db, actor, key, False)
+        )
+    error = st.session_state.get(_ERROR)
+    if error is not None:
+        show_error(error)
+    _duplicate_warning(db, actor, key)
 
 
-def edit_case_form(db: Database, actor: Actor, case: CaseReadModel) -> CaseReadModel | None:
-    """Render the edit form for ``case``.
+def edit_case_form(db: Database, actor: Actor, case: CaseReadModel) -> None:
+    """Render the edit form for ``case``; saving runs in the click's callback.
 
     The version the user started from is kept in the session, so a save after someone
     else's change is refused with a message naming who changed the case and when;
-    "Reload" discards the form and starts again from the current version.
+    "Reload" discards the form and starts again from the current version. The outcome
+    shows in the slot ``edit_case`` (:func:`board.ui.actions.show_outcome`).
     """
     prefix = f"ec{case.id}"
     version_key = f"{prefix}_loaded_version"
@@ -264,18 +386,30 @@ def edit_case_form(db: Database, actor: Actor, case: CaseReadModel) -> CaseReadM
             f"This case was changed by {case.updated_by or 'another user'} since you opened "
             "the form. Reload to start from the current version."
         )
-    if st.button("Reload", key=f"{prefix}_reload", icon=":material/refresh:"):
-        for key in [k for k in st.session_state if str(k).startswith(prefix + "_")]:
-            del st.session_state[key]
-        st.rerun()
+    st.button(
+        "Reload",
+        key=f"{prefix}_reload",
+        icon=":material/refresh:",
+        on_click=actions.clear_keys,
+        args=(prefix + "_",),
+    )
     with st.form(f"edit_case_{case.id}"):
-        values = _fields(prefix, case.as_input())
-        submitted = st.form_submit_button("Save changes", type="primary")
-    if submitted:
-        with user_errors():
-            updated = update_case(
-                db, actor, case.id, st.session_state[version_key], values.case_input()
-            )
-            st.session_state[version_key] = updated.version
-            return updated
-    return None
+        _fields(prefix, case.as_input())
+        st.form_submit_button(
+            "Save changes",
+            type="primary",
+            on_click=actions.run,
+            args=("edit_case", partial(_save_edit, db, actor, case.id)),
+        )
+    actions.show_outcome("edit_case")
+
+
+def _save_edit(db: Database, actor: Actor, case_id: int) -> str:
+    """The save callback: the form's values from the session, saved against its version."""
+    prefix = f"ec{case_id}"
+    version_key = f"{prefix}_loaded_version"
+    updated = update_case(
+        db, actor, case_id, st.session_state[version_key], _read_state(prefix).case_input()
+    )
+    st.session_state[version_key] = updated.version
+    return "Saved."

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from board.errors import ConflictError, PermissionDeniedError, UserError
+from board.localtime import fmt_local
 from board.ui.text import md_escape
 
 log = logging.getLogger("board.ui")
@@ -27,7 +28,7 @@ GENERIC_MESSAGE = (
 def show_error(error: BaseException) -> None:
     """Render one error as plain text (never as HTML or markdown)."""
     if isinstance(error, ConflictError):
-        st.warning(md_escape(error.message), icon=":material/sync_problem:")
+        st.warning(md_escape(error.message_in(fmt_local)), icon=":material/sync_problem:")
     elif isinstance(error, PermissionDeniedError):
         st.error(md_escape(error.message), icon=":material/block:")
     elif isinstance(error, UserError):

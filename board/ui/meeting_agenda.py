@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
@@ -13,23 +14,37 @@ from board.auth.roles import REQUIRED_ROLES, Role
 from board.cases.enums import CaseStatus, Urgency
 from board.cases.workflow import set_case_status
 from board.db.engine import Database
+from board.errors import ValidationError
+from board.localtime import local_today, to_local, to_utc, zone_name
 from board.meetings.enums import AgendaTriage, MeetingStatus
 from board.meetings.service import (
     SPECIALIST_ROLES,
     add_to_agenda,
     agenda_candidates,
     build_agenda,
+    meeting_clashes,
     move_agenda_item,
     people,
     record_attendance,
     remove_attendance,
     remove_from_agenda,
+    schedule_meeting,
     set_triage,
     sort_agenda,
 )
-from board.meetings.views import MeetingDetail, MeetingInput
-from board.plans.enums import PlanStatus
-from board.ui.meeting_common import act, clock, may, when
+from board.meetings.views import MeetingDetail, MeetingInput, MeetingSummary
+from board.ui.errors import show_error
+from board.ui.meeting_common import (
+    MEETING_SELECTOR,
+    act,
+    count_text,
+    flash,
+    may,
+    meeting_label,
+    on_change,
+    on_click,
+    when,
+)
 from board.ui.text import md_escape
 
 DEFAULT_START = dt.time(16, 0)
@@ -49,7 +64,12 @@ def _next_weekday(today: dt.date, weekday: int = 1) -> dt.date:
 
 
 def meeting_form(
-    db: Database, actor: Actor, key: str, existing: MeetingDetail | None = None
+    db: Database,
+    actor: Actor,
+    key: str,
+    existing: MeetingDetail | None = None,
+    *,
+    on_submit: Callable[[], None] | None = None,
 ) -> MeetingInput | None:
     """The schedule / edit form; returns the input when submitted.
 
@@ -60,44 +80,47 @@ def meeting_form(
     actor:
         The signed-in user.
     key:
-        The form's key.
+        The form's key (its widgets' keys start with it).
     existing:
         The meeting being edited, or ``None`` for a new one.
+    on_submit:
+        A callback for the submit button (it reads the values with
+        :func:`meeting_input`); the form then returns ``None``.
 
     Returns
     -------
     MeetingInput | None
-        The form's values when the button was pressed.
+        The form's values when the button was pressed (without ``on_submit``).
     """
     specialists = people(db, actor, specialists_only=True)
     ids = [p.id for p in specialists]
     names = {p.id: f"{p.name} ({p.role.label})" for p in specialists}
     with st.form(key, border=True):
-        title = st.text_input(
+        st.text_input(
             "Title", value=existing.title if existing else "Spine tumor board", key=f"{key}_title"
         )
         c1, c2 = st.columns(2)
-        start = existing.starts_at if existing else None
-        day = c1.date_input(
+        start = to_local(existing.starts_at) if existing else None
+        c1.date_input(
             "Date",
-            value=start.date() if start else _next_weekday(dt.date.today()),
+            value=start.date() if start else _next_weekday(local_today()),
             key=f"{key}_date",
         )
-        time = c2.time_input(
-            "Start time (UTC)",
+        c2.time_input(
+            f"Start time ({zone_name()})",
             value=start.time().replace(tzinfo=None) if start else DEFAULT_START,
             key=f"{key}_time",
         )
         c3, c4 = st.columns(2)
-        location = c3.text_input(
+        c3.text_input(
             "Place", value=(existing.location or "") if existing else "", key=f"{key}_place"
         )
-        link = c4.text_input(
+        c4.text_input(
             "Video link (https://...)",
             value=(existing.video_link or "") if existing else "",
             key=f"{key}_link",
         )
-        chair = st.selectbox(
+        st.selectbox(
             "Chair (finalizes the plans)",
             ids,
             index=ids.index(existing.chair_id) if existing and existing.chair_id in ids else None,
@@ -105,7 +128,7 @@ def meeting_form(
             placeholder="Choose the chair",
             key=f"{key}_chair",
         )
-        roles = st.multiselect(
+        st.multiselect(
             "Required specialties (quorum; each signs the plans)",
             list(SPECIALIST_ROLES),
             default=list(existing.required_roles if existing else REQUIRED_ROLES),
@@ -113,30 +136,120 @@ def meeting_form(
             key=f"{key}_roles",
         )
         submitted = st.form_submit_button(
-            "Save changes" if existing else "Schedule meeting", type="primary"
+            "Save changes" if existing else "Schedule meeting",
+            type="primary",
+            on_click=on_submit,
         )
-    if not submitted:
+    if not submitted or on_submit is not None:
         return None
-    starts_at = dt.datetime.combine(day, time, tzinfo=dt.UTC) if day and time else None
+    return meeting_input(key)
+
+
+def meeting_input(key: str) -> MeetingInput:
+    """The values of the meeting form ``key`` as the session holds them.
+
+    Parameters
+    ----------
+    key:
+        The form's key.
+
+    Returns
+    -------
+    MeetingInput
+        The input (a missing date or time gives no ``starts_at``: the service says so).
+    """
+    state = st.session_state
+    day, time = state.get(f"{key}_date"), state.get(f"{key}_time")
+    starts_at = to_utc(day, time) if day and time else None
     return MeetingInput(
         starts_at=starts_at,  # type: ignore[arg-type]
-        title=title,
-        location=location or None,
-        video_link=link or None,
-        chair_id=chair,
-        required_roles=tuple(roles),
+        title=state.get(f"{key}_title") or "",
+        location=state.get(f"{key}_place") or None,
+        video_link=state.get(f"{key}_link") or None,
+        chair_id=state.get(f"{key}_chair"),
+        required_roles=tuple(state.get(f"{key}_roles") or ()),
     )
 
 
-def _status_text(row_status: CaseStatus, plan: PlanStatus | None, number: int | None) -> str:
-    text = row_status.label
-    if plan is not None:
-        text += f"; plan v{number} {plan.value}"
-    return text
+# ---------------------------------------------------------------------------
+# Scheduling, with the clash check
+# ---------------------------------------------------------------------------
+
+_NEW = "new_meeting"
+_CLASHES = "new_meeting__clashes"
+_SCHEDULE_ERROR = "new_meeting__error"
+
+
+def _schedule(db: Database, actor: Actor, confirmed: bool) -> None:
+    """Schedule from the submitted form (a callback: it runs before the page).
+
+    A meeting at the same time and place is shown first; the new one is scheduled only
+    once every clash is confirmed ("Schedule it anyway"). Then the form is emptied and
+    the meeting selector shows the new meeting.
+    """
+    state = st.session_state
+    shown: tuple[MeetingSummary, ...] = state.pop(_CLASHES, ())
+    state.pop(_SCHEDULE_ERROR, None)
+    try:
+        data = meeting_input(_NEW)
+        clashes = meeting_clashes(db, actor, data)
+        seen = {m.id for m in shown} if confirmed else set()
+        if any(m.id not in seen for m in clashes):
+            state[_CLASHES] = clashes
+            return
+        meeting = schedule_meeting(db, actor, data, confirmed_clashes=tuple(m.id for m in clashes))
+    except Exception as exc:  # shown under the form by schedule_form
+        state[_SCHEDULE_ERROR] = exc
+        return
+    flash("Meeting scheduled.")
+    st.query_params[MEETING_SELECTOR] = str(meeting.id)
+    state.pop(MEETING_SELECTOR, None)  # the selector starts again from ?meeting=
+    for name in [k for k in state if str(k).startswith(f"{_NEW}_")]:
+        del state[name]
+
+
+def schedule_form(db: Database, actor: Actor) -> None:
+    """The "schedule a meeting" form, its errors and the clash warning.
+
+    A meeting at the same time and place (a start less than an hour apart, in the same
+    room or on the same video link) needs confirmation; the confirmation is kept in the
+    audit trail. The new meeting is selected at once.
+    """
+    meeting_form(db, actor, _NEW, on_submit=partial(_schedule, db, actor, False))
+    error = st.session_state.pop(_SCHEDULE_ERROR, None)
+    if error is not None:
+        show_error(error)
+    clashes: tuple[MeetingSummary, ...] = st.session_state.get(_CLASHES, ())
+    if not clashes:
+        return
+    count = len(clashes)
+    st.warning(
+        f"Clash: {count_text(count, 'meeting')} {'is' if count == 1 else 'are'} already "
+        "scheduled at that time and place. Nothing was scheduled: check the date, time "
+        "and place, or schedule it anyway.",
+        icon=":material/event_busy:",
+    )
+    for meeting in clashes:
+        st.page_link(
+            "pages/meetings.py",
+            label=meeting_label(meeting),
+            query_params={"meeting": str(meeting.id)},
+            icon=":material/event:",
+        )
+    st.button(
+        "Schedule it anyway",
+        key="meeting_schedule_anyway",
+        on_click=_schedule,
+        args=(db, actor, True),
+    )
 
 
 def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
-    """The agenda with triage, order and removal controls, and the cases to add."""
+    """The agenda with triage, order and removal controls, and the cases to add.
+
+    Every control saves in a click callback, before the page runs: the meeting selector's
+    labels (cases on each agenda) and the agenda show the change in the same run.
+    """
     manage = may(actor, Action.MEETING_SCHEDULE) and meeting.status in (
         MeetingStatus.SCHEDULED,
         MeetingStatus.IN_PROGRESS,
@@ -152,13 +265,7 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
                 f"**{row.position}. {md_escape(row.pseudonym)}**{urgent}: "
                 + md_escape(f"{row.primary_site_label}, {', '.join(row.levels)}")
             )
-            head.caption(
-                md_escape(
-                    _status_text(row.case_status, row.plan_status, row.plan_number)
-                    + ("; ready" if row.ready else "; missing: " + "; ".join(row.missing))
-                    + (f"; discussed {clock(row.discussion_seconds)}" if row.discussed_at else "")
-                )
-            )
+            head.caption(md_escape(row.status_text))
             if row.rediscussion_reason:
                 head.warning(
                     md_escape(f"Back from follow-up for re-discussion: {row.rediscussion_reason}"),
@@ -171,78 +278,76 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
                 icon=":material/folder_open:",
             )
             if manage:
-                choice = triage_col.selectbox(
+                triage_key = f"triage_{row.id}_{row.version}"
+                triage_col.selectbox(
                     "Triage",
                     triages,
                     index=triages.index(row.triage),
                     format_func=lambda t: t.label,
-                    key=f"triage_{row.id}_{row.version}",
-                )
-                if choice is not row.triage:
-                    act(
-                        partial(set_triage, db, actor, row.id, row.version, choice),
+                    key=triage_key,
+                    **on_change(
+                        partial(_set_triage, db, actor, row.id, row.version, triage_key),
                         "Triage changed.",
-                    )
+                    ),
+                )
                 up, down, remove = order_col.columns(3)
-                if up.button(
+                up.button(
                     "",
                     key=f"up_{row.id}",
                     icon=":material/arrow_upward:",
                     help="Move up",
                     disabled=row.position == 1,
-                ):
-                    act(partial(move_agenda_item, db, actor, row.id, row.version, -1))
-                if down.button(
+                    **on_click(partial(move_agenda_item, db, actor, row.id, row.version, -1)),
+                )
+                down.button(
                     "",
                     key=f"down_{row.id}",
                     icon=":material/arrow_downward:",
                     help="Move down",
                     disabled=row.position == len(meeting.agenda),
-                ):
-                    act(partial(move_agenda_item, db, actor, row.id, row.version, 1))
-                if remove.button(
+                    **on_click(partial(move_agenda_item, db, actor, row.id, row.version, 1)),
+                )
+                remove.button(
                     "",
                     key=f"remove_{row.id}",
                     icon=":material/delete:",
                     help="Remove from the agenda",
                     disabled=row.discussed_at is not None,
-                ):
-                    act(
+                    **on_click(
                         partial(remove_from_agenda, db, actor, row.id, row.version),
                         "Removed from the agenda.",
-                    )
+                    ),
+                )
             else:
                 triage_col.text(row.triage.label)
             if row.case_status is CaseStatus.PREPARING and may(actor, Action.CASE_EDIT):
                 with st.popover("Mark ready for discussion", icon=":material/done_all:"):
-                    reason = st.text_input(
-                        "Reason (needed while input is missing)", key=f"ready_reason_{row.id}"
-                    )
-                    if st.button("Mark ready", key=f"ready_{row.id}"):
-                        act(
-                            partial(
-                                set_case_status,
-                                db,
-                                actor,
-                                row.case_id,
-                                CaseStatus.READY,
-                                reason=reason,
-                            ),
+                    reason_key = f"ready_reason_{row.id}"
+                    st.text_input("Reason (needed while input is missing)", key=reason_key)
+                    st.button(
+                        "Mark ready",
+                        key=f"ready_{row.id}",
+                        **on_click(
+                            partial(_mark_ready, db, actor, row.case_id, reason_key),
                             "Case marked ready for discussion.",
-                        )
+                        ),
+                    )
     if not manage:
         return
     st.markdown("##### Add cases")
     b1, b2 = st.columns(2)
-    if b1.button(
+    b1.button(
         "Build agenda from ready cases",
         icon=":material/auto_awesome:",
         help="Adds every ready case and every urgent case, then sorts: urgent first, "
         "then by readiness.",
-    ):
-        act(lambda: build_agenda(db, actor, meeting.id), "Agenda built.")
-    if b2.button("Sort: urgent first, then by readiness", icon=":material/sort:"):
-        act(lambda: sort_agenda(db, actor, meeting.id, meeting.version), "Agenda sorted.")
+        **on_click(partial(build_agenda, db, actor, meeting.id), "Agenda built."),
+    )
+    b2.button(
+        "Sort: urgent first, then by readiness",
+        icon=":material/sort:",
+        **on_click(partial(sort_agenda, db, actor, meeting.id, meeting.version), "Agenda sorted."),
+    )
     candidates = agenda_candidates(db, actor, meeting.id)
     if not candidates:
         st.caption("No other open case to add.")
@@ -251,21 +356,41 @@ def render_agenda(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
         c.case_id: (
             (_URGENCY_TAG[c.urgency].strip() + " ").lstrip()
             + f"{c.pseudonym}: {c.primary_site_label}, {', '.join(c.levels)} ("
-            + ("ready" if c.ready else "missing: " + "; ".join(c.missing))
+            + ("ready" if c.ready else "still missing: " + "; ".join(c.missing))
             + ")"
         )
         for c in candidates
     }
     c1, c2, c3 = st.columns([5, 3, 2], vertical_alignment="bottom")
-    case_id = c1.selectbox(
+    c1.selectbox(
         "Case (urgent first, then by readiness)",
         list(labels),
         format_func=lambda i: labels[i],
         key="add_case",
     )
-    triage = c2.selectbox("Triage", triages, format_func=lambda t: t.label, key="add_triage")
-    if c3.button("Add to agenda", icon=":material/add:") and case_id is not None:
-        act(lambda: add_to_agenda(db, actor, meeting.id, case_id, triage), "Added to the agenda.")
+    c2.selectbox("Triage", triages, format_func=lambda t: t.label, key="add_triage")
+    c3.button(
+        "Add to agenda",
+        icon=":material/add:",
+        **on_click(partial(_add, db, actor, meeting.id), "Added to the agenda."),
+    )
+
+
+def _set_triage(db: Database, actor: Actor, item_id: int, version: int, key: str) -> None:
+    set_triage(db, actor, item_id, version, st.session_state[key])
+
+
+def _mark_ready(db: Database, actor: Actor, case_id: int, reason_key: str) -> None:
+    reason = st.session_state.get(reason_key, "")
+    set_case_status(db, actor, case_id, CaseStatus.READY, reason=reason)
+
+
+def _add(db: Database, actor: Actor, meeting_id: int) -> None:
+    case_id = st.session_state.get("add_case")
+    if case_id is None:
+        raise ValidationError("Choose the case to add.", field="case_id")
+    triage = st.session_state.get("add_triage") or AgendaTriage.FULL_DISCUSSION
+    add_to_agenda(db, actor, meeting_id, case_id, triage)
 
 
 def render_attendance(db: Database, actor: Actor, meeting: MeetingDetail) -> None:

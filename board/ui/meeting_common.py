@@ -4,42 +4,93 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import streamlit as st
 
 from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
+from board.localtime import fmt_local
+from board.meetings.views import MeetingSummary
+from board.ui import actions
 from board.ui.errors import user_errors
-from board.ui.text import md_escape
+from board.wording import plural as counted
 
 _FLASH = "meeting_flash"
 
+#: Session key of the meeting selector on the meetings page.
+MEETING_SELECTOR = "meeting"
+
 
 def flash(message: str) -> None:
-    """Keep a success message to show after the next rerun."""
-    st.session_state[_FLASH] = message
+    """Keep a success message to show in the next run (:func:`show_flash`)."""
+    st.session_state["_outcome_" + _FLASH] = message
 
 
 def show_flash(*, toast: bool = False) -> None:
-    """Show (once) the message kept by :func:`flash`.
+    """Show (once) the outcome of the last :func:`on_click` or :func:`act` action.
 
     Parameters
     ----------
     toast:
-        Show it as a toast (the presenter: nothing on the shared screen moves).
+        Show a confirmation as a toast (the presenter: nothing on the shared screen
+        moves). Errors always stand on the page.
     """
-    message = st.session_state.pop(_FLASH, None)
-    if not message:
-        return
-    if toast:
-        st.toast(md_escape(message), icon=":material/check_circle:")
-    else:
-        st.success(md_escape(message), icon=":material/check_circle:")
+    actions.show_outcome(_FLASH, toast=toast)
+
+
+def _with_message(action: Callable[[], Any], success: str | None) -> str | None:
+    action()
+    return success
+
+
+def on_click(action: Callable[[], Any], success: str | None = None) -> dict[str, Any]:
+    """Widget arguments that run ``action`` as the click's callback (one script run).
+
+    Use as ``st.button("Sign", **on_click(lambda: sign_plan(...), "Plan signed."))``.
+    The outcome is shown by :func:`show_flash` in the run the click causes.
+
+    Parameters
+    ----------
+    action:
+        The service call (no arguments; it reads any input from ``st.session_state``).
+    success:
+        The confirmation to show.
+
+    Returns
+    -------
+    dict[str, Any]
+        ``on_click`` and ``args`` for ``st.button`` / ``st.form_submit_button``.
+    """
+    return {"on_click": actions.run, "args": (_FLASH, partial(_with_message, action, success))}
+
+
+def on_change(action: Callable[[], Any], success: str | None = None) -> dict[str, Any]:
+    """Widget arguments that run ``action`` when the value changes (one script run).
+
+    Use as ``st.selectbox(..., key=k, **on_change(lambda: save(st.session_state[k])))``;
+    the outcome is shown by :func:`show_flash`.
+
+    Parameters
+    ----------
+    action:
+        The service call (no arguments; it reads the new value from ``st.session_state``).
+    success:
+        The confirmation to show.
+
+    Returns
+    -------
+    dict[str, Any]
+        ``on_change`` and ``args`` for the widget.
+    """
+    return {"on_change": actions.run, "args": (_FLASH, partial(_with_message, action, success))}
 
 
 def act(action: Callable[[], Any], success: str | None = None) -> None:
-    """Run a service call; on success keep ``success`` and rerun, else show the error.
+    """Run a service call inline; on success keep ``success`` and rerun, else show the error.
+
+    Prefer :func:`on_click`; this remains for forms whose values are read during the run.
 
     Parameters
     ----------
@@ -53,6 +104,19 @@ def act(action: Callable[[], Any], success: str | None = None) -> None:
         if success:
             flash(success)
         st.rerun()
+
+
+def count_text(count: int, noun: str, plural: str | None = None) -> str:
+    """``"1 case"``, ``"0 cases"``, ``"2 cases"`` (:func:`board.wording.plural`)."""
+    return counted(count, noun, plural)
+
+
+def meeting_label(meeting: MeetingSummary) -> str:
+    """A meeting in the selector: title, time, status and agenda size in words."""
+    return (
+        f"{meeting.title}, {when(meeting.starts_at)} "
+        f"({meeting.status.label.lower()}, {count_text(meeting.agenda_count, 'case')})"
+    )
 
 
 def may(actor: Actor, action: Action) -> bool:
@@ -69,5 +133,5 @@ def clock(seconds: int) -> str:
 
 
 def when(value: dt.datetime | None) -> str:
-    """A UTC time as ``YYYY-MM-DD HH:MM UTC``."""
-    return "" if value is None else f"{value:%Y-%m-%d %H:%M} UTC"
+    """A stored (UTC) time in the hospital's zone, ``YYYY-MM-DD HH:MM CET``."""
+    return fmt_local(value)

@@ -50,7 +50,7 @@ from board.plans.views import (
 )
 from board.scoring.radiotherapy import StandardRegimen, Technique, presets
 from board.scoring.safety import Severity
-from board.ui.meeting_common import act, may, when
+from board.ui.meeting_common import act, may, on_click, when
 from board.ui.text import md_escape
 
 STATUS_LABELS = {
@@ -180,19 +180,15 @@ def _safety_panel(
             st.warning(text, icon=":material/warning:")
         else:
             st.info(text, icon=":material/help:")
-        if (
-            plan.editable
-            and not done
-            and may(actor, Action.PLAN_EDIT)
-            and st.button(
+        if plan.editable and not done and may(actor, Action.PLAN_EDIT):
+            st.button(
                 f"Acknowledge: {prompt.item.label}",
                 key=f"{prefix}_ack_{plan.id}_{key}",
                 icon=":material/task_alt:",
-            )
-        ):
-            act(
-                partial(acknowledge_prompt, db, actor, plan.id, plan.version, key),
-                "Safety prompt acknowledged.",
+                **on_click(
+                    partial(acknowledge_prompt, db, actor, plan.id, plan.version, key),
+                    "Safety prompt acknowledged.",
+                ),
             )
 
 
@@ -259,15 +255,16 @@ def _signoff_panel(
     if may(actor, Action.PLAN_SIGN):
         if already:
             st.caption("You have signed this version.")
-        elif st.button(
-            f"Sign plan as {actor.role.label}",
-            key=f"{prefix}_sign_{plan.id}",
-            type="primary",
-            icon=":material/draw:",
-            disabled=bool(board.blockers),
-            width="stretch",
-        ):
-            act(lambda: sign_plan(db, actor, plan.id, plan.version), "Plan signed.")
+        else:
+            st.button(
+                f"Sign plan as {actor.role.label}",
+                key=f"{prefix}_sign_{plan.id}",
+                type="primary",
+                icon=":material/draw:",
+                disabled=bool(board.blockers),
+                width="stretch",
+                **on_click(partial(sign_plan, db, actor, plan.id, plan.version), "Plan signed."),
+            )
     is_chair = board.chair_id is not None and board.chair_id == actor.user_id
     may_finalize = may(actor, Action.PLAN_FINALIZE) and (
         is_chair or (board.chair_id is None and already)
@@ -281,18 +278,18 @@ def _signoff_panel(
                     + ", ".join(r.label for r in board.signatures.missing_roles)
                 )
             )
-        if st.button(
+        st.button(
             "Finalize plan",
             key=f"{prefix}_finalize_{plan.id}",
             type="primary",
             icon=":material/lock:",
             disabled=not ready,
             width="stretch",
-        ):
-            act(
-                lambda: finalize_plan(db, actor, plan.id, plan.version),
+            **on_click(
+                partial(finalize_plan, db, actor, plan.id, plan.version),
                 "Plan finalized: it is now read-only.",
-            )
+            ),
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -334,19 +331,16 @@ def _start_panel(
                 )
         return
     st.info("No plan yet: the plan is captured at the board meeting.", icon=":material/groups:")
-    if (
-        may(actor, Action.PLAN_EDIT)
-        and status in (CaseStatus.READY, CaseStatus.DISCUSSED)
-        and st.button(
+    if may(actor, Action.PLAN_EDIT) and status in (CaseStatus.READY, CaseStatus.DISCUSSED):
+        st.button(
             "Start the plan",
             key=f"{prefix}_start_{board.case_id}",
             type="primary",
             icon=":material/edit_note:",
-        )
-    ):
-        act(
-            lambda: start_plan(db, actor, board.case_id, meeting_id),
-            "Plan started: the case is now discussed.",
+            **on_click(
+                partial(start_plan, db, actor, board.case_id, meeting_id),
+                "Plan started: the case is now discussed.",
+            ),
         )
 
 
@@ -588,21 +582,22 @@ def _amend_panel(
         show_case_moves
         and board.case_status is CaseStatus.PLAN_FINALIZED
         and may(actor, Action.CASE_EDIT)
-        and st.button(
+    ):
+        st.button(
             "Move the case to follow-up",
             key=f"{prefix}_followup_{board.case_id}",
             icon=":material/event_repeat:",
-        )
-    ):
-        act(
-            lambda: set_case_status(
-                db,
-                actor,
-                board.case_id,
-                CaseStatus.IN_FOLLOW_UP,
-                expected_version=board.case_version,
+            **on_click(
+                partial(
+                    set_case_status,
+                    db,
+                    actor,
+                    board.case_id,
+                    CaseStatus.IN_FOLLOW_UP,
+                    expected_version=board.case_version,
+                ),
+                "Case moved to follow-up.",
             ),
-            "Case moved to follow-up.",
         )
 
 
@@ -635,14 +630,15 @@ def _action_items(db: Database, actor: Actor, plan: PlanVersionView, prefix: str
                 f"{item.due_on.isoformat() if item.due_on else 'not set'} ({status})"
             )
         )
-        if (
-            editable
-            and not item.done
-            and button.button("Done", key=f"{prefix}_done_{item.id}", icon=":material/check:")
-        ):
-            act(
-                partial(complete_action_item, db, actor, item.id, item.version),
-                "Action item done.",
+        if editable and not item.done:
+            button.button(
+                "Done",
+                key=f"{prefix}_done_{item.id}",
+                icon=":material/check:",
+                **on_click(
+                    partial(complete_action_item, db, actor, item.id, item.version),
+                    "Action item done.",
+                ),
             )
     if not (editable and plan.editable):
         return

@@ -7,8 +7,6 @@ no person-supplied text ever goes into ``unsafe_allow_html``.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from board.assessments.derive import DerivedScore
@@ -17,7 +15,7 @@ from board.cases.read_model import CaseReadModel
 from board.db.models import utcnow
 from board.meetings.enums import AgendaTriage
 from board.meetings.views import AgendaRow
-from board.ui.meeting_common import clock
+from board.ui.live_clock import live_clock
 from board.ui.text import md_escape
 
 PRESENTER_CSS = """
@@ -55,19 +53,9 @@ def apply_presenter_style() -> None:
     st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
 
 
-@st.fragment(run_every=1.0)
-def _running_clock(seconds: int, started_at: dt.datetime) -> None:
-    elapsed = seconds + max(0, int((utcnow() - started_at).total_seconds()))
-    st.markdown(f"## :material/timer: {clock(elapsed)}")
-
-
 def render_timer(row: AgendaRow) -> None:
-    """The case's discussion time; it ticks every second while the timer runs."""
-    if row.timer_started_at is not None:
-        _running_clock(row.discussion_seconds, row.timer_started_at)
-    else:
-        st.markdown(f"## :material/timer_pause: {clock(row.discussion_seconds)}")
-        st.caption("timer paused")
+    """The case's discussion time; it ticks in the browser while the timer runs."""
+    live_clock(row.discussion_seconds, row.timer_started_at, now=utcnow(), key=f"clock_{row.id}")
 
 
 def _score(score: DerivedScore) -> None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from board.auth.permissions import Action, allowed
 from board.auth.roles import Role
+
+#: The browser tab's icon, shipped with the app (nothing is fetched from outside).
+FAVICON = Path(__file__).with_name("favicon.png")
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,3 +37,22 @@ def md_escape(text: object) -> str:
     value = value.replace("@", f"{_ZWSP}@")
     value = _MARKDOWN_SPECIAL.sub(r"\\\1", value)
     return value.replace("\n", "  \n")
+
+
+def escaped_rows(rows: list[dict[str, object]]) -> list[dict[str, str]]:
+    """Table rows for ``st.table`` with every cell escaped (``st.table`` renders markdown).
+
+    ``st.table`` is a light HTML table (``st.dataframe`` draws a canvas grid, which costs
+    far more in the browser); its cells render markdown, so each one is escaped.
+
+    Parameters
+    ----------
+    rows:
+        One dictionary per row, the same keys in each.
+
+    Returns
+    -------
+    list[dict[str, str]]
+        The rows with every value as escaped markdown text.
+    """
+    return [{key: md_escape(value) for key, value in row.items()} for row in rows]

@@ -7,6 +7,8 @@ from typing import Any
 
 import streamlit as st
 
+from board.localtime import fmt_local
+
 TRI_STATE: tuple[bool | None, ...] = (None, True, False)
 
 
@@ -29,8 +31,8 @@ def tri_state(label: str, key: str, value: bool | None = None, help: str | None 
 
 
 def fmt_datetime(value: dt.datetime | None) -> str:
-    """A UTC timestamp as 'YYYY-MM-DD HH:MM UTC'."""
-    return "" if value is None else f"{value:%Y-%m-%d %H:%M} UTC"
+    """A stored (UTC) timestamp in the hospital's zone: 'YYYY-MM-DD HH:MM CET'."""
+    return fmt_local(value)
 
 
 def fmt_date(value: dt.date | None) -> str:

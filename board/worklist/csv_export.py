@@ -1,5 +1,6 @@
 """CSV export of the worklist (pandas), audited.
 
+Times are in the hospital's zone with its abbreviation (``2026-12-08 17:00 CET``).
 Cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
 ``@``, tab or carriage return) are prefixed with an apostrophe so that text typed by a
 person never runs as a formula.
@@ -17,6 +18,7 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.db.engine import Database
 from board.db.models import utcnow
+from board.localtime import fmt_local
 from board.worklist.service import list_worklist
 from board.worklist.views import WorklistFilter, WorklistRow
 
@@ -33,10 +35,10 @@ WORKLIST_COLUMNS = (
     "urgency_reasons",
     "ready",
     "missing",
-    "next_meeting_utc",
+    "next_meeting",
     "open_action_items",
     "follow_up",
-    "registered_utc",
+    "registered",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -91,12 +93,10 @@ def _row(row: WorklistRow) -> dict[str, Any]:
         "urgency_reasons": "; ".join(row.urgency_reasons),
         "ready": row.ready,
         "missing": "; ".join(row.missing),
-        "next_meeting_utc": (
-            f"{row.next_meeting.starts_at:%Y-%m-%d %H:%M}" if row.next_meeting else ""
-        ),
+        "next_meeting": fmt_local(row.next_meeting.starts_at) if row.next_meeting else "",
         "open_action_items": row.open_action_items,
         "follow_up": row.follow_up_text,
-        "registered_utc": f"{row.created_at:%Y-%m-%d %H:%M}",
+        "registered": fmt_local(row.created_at),
     }
 
 

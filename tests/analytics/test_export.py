@@ -41,7 +41,9 @@ def test_csv_long_table_neutralised_and_audited(db: Database, admin: Actor) -> N
     assert file.rows == len(rows)
 
     assert (
-        _value(rows, "cases per meeting", "cases on the agenda", "2026-01-05 14:00 January board")
+        _value(
+            rows, "cases per meeting", "cases on the agenda", "2026-01-05 14:00 UTC January board"
+        )
         == "2"
     )
     assert _value(rows, "referral to MRI", "median (days)") == "2.0"

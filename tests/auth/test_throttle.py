@@ -60,7 +60,7 @@ def test_a_username_is_slowed_after_repeated_failures(
             authenticate(db, username, "wrong-password", now=t0 + dt.timedelta(seconds=i))
     last = t0 + dt.timedelta(seconds=FREE_FAILURES - 1)
     # Even the right password is not checked until the wait is over.
-    with pytest.raises(AuthenticationError, match=r"Wait 1 seconds"):
+    with pytest.raises(AuthenticationError, match=r"Wait 1 second and"):
         authenticate(db, username, TEST_PASSWORD, now=last + dt.timedelta(milliseconds=200))
     assert _count(db, "auth.sign_in_throttled") == 1
     if username == "admin":
@@ -71,7 +71,7 @@ def test_a_username_is_slowed_after_repeated_failures(
     else:
         with pytest.raises(AuthenticationError, match=r"^The username"):
             authenticate(db, username, "x", now=last + dt.timedelta(seconds=2))
-        with pytest.raises(AuthenticationError, match=r"Wait 2 seconds"):
+        with pytest.raises(AuthenticationError, match=r"Wait 2 seconds and"):
             authenticate(db, username, "x", now=last + dt.timedelta(seconds=2, milliseconds=500))
 
 

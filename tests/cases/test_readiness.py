@@ -49,6 +49,51 @@ def test_mri_item(mri_age_days: int | None, done: bool, label: str) -> None:
     assert _item(ReadinessFacts(latest_spine_mri=mri), "mri") == (label, done)
 
 
+STALE = TODAY - dt.timedelta(days=60)
+RECENT = TODAY - dt.timedelta(days=2)
+
+
+@pytest.mark.parametrize(
+    ("facts", "label", "done", "detail"),
+    [
+        ({}, "MRI of the spine", False, "no spine MRI attached"),
+        ({"other_modalities": ("CT",)}, "MRI of the spine (no MRI, only CT)", False,
+         "no MRI attached"),
+        ({"other_modalities": ("CT", "PET", "Radiograph (DX)")},
+         "MRI of the spine (no MRI, only CT, PET and Radiograph (DX))", False,
+         "no MRI attached"),
+        ({"other_region_mri": True, "other_modalities": ("CT",)},
+         "MRI of the spine (MRI of another body part only)", False,
+         "no MRI of the spine attached"),
+        ({"mri_undated": True}, "MRI of the spine (MRI undated)", False,
+         "an MRI has no study date: correct it on the Imaging tab"),
+        ({"mri_region_unknown": True}, "MRI of the spine (MRI region unknown)", False,
+         "an MRI's body region is unknown: correct it on the Imaging tab"),
+        ({"mri_undated": True, "mri_region_unknown": True, "other_region_mri": True},
+         "MRI of the spine (MRI undated; MRI region unknown)", False,
+         "an MRI has no study date and an MRI's body region is unknown: correct them on the "
+         "Imaging tab"),
+        ({"latest_spine_mri": STALE, "mri_undated": True},
+         "Recent MRI of the spine (last is 60 days old; MRI undated)", False,
+         "an MRI has no study date: correct it on the Imaging tab"),
+        ({"latest_spine_mri": STALE, "mri_region_unknown": True},
+         "Recent MRI of the spine (last is 60 days old; MRI region unknown)", False,
+         "an MRI's body region is unknown: correct it on the Imaging tab"),
+        ({"latest_spine_mri": STALE, "other_modalities": ("CT",)},
+         "Recent MRI of the spine (last is 60 days old)", False,
+         f"{STALE.isoformat()} (60 days ago)"),
+        ({"latest_spine_mri": RECENT, "mri_undated": True, "mri_region_unknown": True},
+         "MRI of the spine", True, f"{RECENT.isoformat()} (2 days ago)"),
+    ],
+    ids=["nothing", "ct-only", "several-modalities", "other-body-part", "undated",
+         "region-unknown", "undated-and-region-unknown", "stale-and-undated",
+         "stale-and-region-unknown", "stale-with-ct", "recent-wins"],
+)  # fmt: skip
+def test_mri_item_is_precise(facts: dict[str, object], label: str, done: bool, detail: str) -> None:
+    items = {i.key: i for i in assess_readiness(ReadinessFacts(**facts), TODAY).items}  # type: ignore[arg-type]
+    assert (items["mri"].label, items["mri"].done, items["mri"].detail) == (label, done, detail)
+
+
 @pytest.mark.parametrize(
     ("known", "pending", "label", "done"),
     [
@@ -184,16 +229,77 @@ def test_spine_mri_counts_by_date_modality_and_region(
 ) -> None:
     case = create_case(db, admin, new_case()).id
     _study(db, case, days_ago=3, modality="CT")
+    assert _items(db, admin, case)["mri"] == ("MRI of the spine (no MRI, only CT)", False)
     _study(db, case, days_ago=2, region=BodyRegion.OTHER.value)  # a brain MRI
-    assert _items(db, admin, case)["mri"] == ("MRI of the spine", False)
+    assert _items(db, admin, case)["mri"] == (
+        "MRI of the spine (MRI of another body part only)",
+        False,
+    )
 
     _study(db, case, days_ago=60)
     label, done = _items(db, admin, case)["mri"]
     assert not done
     assert "60 days old" in label
 
-    _study(db, case, days_ago=MRI_MAX_AGE_DAYS, region=None)  # region unknown: counted
+    _study(db, case, days_ago=MRI_MAX_AGE_DAYS, region=BodyRegion.WHOLE_SPINE.value)
     assert _items(db, admin, case)["mri"] == ("MRI of the spine", True)
+
+
+@pytest.mark.parametrize(
+    ("studies", "label", "detail"),
+    [
+        ([], "MRI of the spine", "no spine MRI attached"),
+        ([("CT", 3, "thoracic"), ("PT", 4, "whole_body")],
+         "MRI of the spine (no MRI, only CT and PET)", "no MRI attached"),
+        ([("MR", None, "thoracic")], "MRI of the spine (MRI undated)",
+         "an MRI has no study date: correct it on the Imaging tab"),
+        ([("MR", 2, "unknown")], "MRI of the spine (MRI region unknown)",
+         "an MRI's body region is unknown: correct it on the Imaging tab"),
+        ([("MR", 2, None)], "MRI of the spine (MRI region unknown)",
+         "an MRI's body region is unknown: correct it on the Imaging tab"),
+        ([("MR", None, "unknown")], "MRI of the spine (MRI undated; MRI region unknown)",
+         "an MRI has no study date and an MRI's body region is unknown: correct them on "
+         "the Imaging tab"),
+        ([("MR", 60, "lumbar"), ("MR", None, "lumbar")],
+         "Recent MRI of the spine (last is 60 days old; MRI undated)",
+         "an MRI has no study date: correct it on the Imaging tab"),
+        ([("MR", None, "other"), ("CT", 1, "lumbar")],
+         "MRI of the spine (MRI of another body part only)", "no MRI of the spine attached"),
+        ([("MR", 2, "lumbar"), ("MR", None, "unknown")], "MRI of the spine", None),
+    ],
+    ids=["nothing", "ct-and-pet-only", "undated", "region-unknown", "region-not-stated",
+         "undated-and-region-unknown", "stale-and-undated", "brain-mri-and-ct",
+         "recent-spine-mri-wins"],
+)  # fmt: skip
+def test_mri_item_says_precisely_what_is_wrong(
+    db: Database,
+    admin: Actor,
+    new_case: Callable[..., CaseInput],
+    studies: list[tuple[str, int | None, str | None]],
+    label: str,
+    detail: str | None,
+) -> None:
+    case = create_case(db, admin, new_case()).id
+    with db.write() as session:
+        for modality, days_ago, region in studies:
+            session.add(
+                ImagingStudy(
+                    case_id=case,
+                    source="manual",
+                    modality=modality,
+                    study_date=None
+                    if days_ago is None
+                    else utcnow().date() - dt.timedelta(days=days_ago),
+                    body_region=region,
+                )
+            )
+    (item,) = [i for i in get_case(db, admin, case).readiness.items if i.key == "mri"]
+    assert item.label == label
+    assert item.done is (detail is None)
+    if detail is not None:
+        assert item.detail == detail
+    [row] = list_worklist(db, admin).rows
+    assert (label in row.missing) is (detail is not None)
 
 
 def test_biopsy_pending_then_final(

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from board.cases.enums import Sex
 from board.db.engine import SQLITE_BUSY_TIMEOUT_MS, Database
 from board.db.migrate import alembic_config, upgrade_to_head
-from board.db.models import Base, Case, Patient
+from board.db.models import Base, Case, ImagingStudy, Patient
 
 
 def _head_revision() -> str:
@@ -66,6 +66,54 @@ def test_downgrade_to_base_and_upgrade_again(db: Database) -> None:
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade_to_head(db.engine)
     command.check(config)
+
+
+def test_studies_attached_before_0008_become_version_1(empty_database_url: str) -> None:
+    db = Database.from_url(empty_database_url)
+    try:
+        config = alembic_config(db.engine)
+        command.upgrade(config, "0007")
+        attached = "2026-01-05 10:00:00+00:00"
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO patients (id, pseudonym, sex, created_at) "
+                    "VALUES (1, 'TB-OLD001', 'unknown', :at)"
+                ),
+                {"at": attached},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO cases (id, patient_id, status, urgency, urgency_reasons, "
+                    "priority, primary_site, known_cancer, levels, referral_question, "
+                    "version, updated_at, created_at) VALUES (1, 1, 'preparing', 'routine', "
+                    "'[]', 0, 'breast', true, 'T7', '', 1, :at, :at)"
+                ),
+                {"at": attached},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO imaging_studies (case_id, source, modality, created_at) "
+                    "VALUES (1, 'manual', 'MR', :at)"
+                ),
+                {"at": attached},
+            )
+        upgrade_to_head(db.engine)
+        with db.read() as session:
+            study = session.scalars(select(ImagingStudy)).one()
+            assert study.version == 1
+            assert study.updated_at == study.created_at
+            assert study.updated_by_id is None
+        with db.write() as session:  # versioned from now on
+            session.scalars(select(ImagingStudy)).one().body_region = "thoracic"
+        with db.read() as session:
+            assert session.scalars(select(ImagingStudy)).one().version == 2
+        command.downgrade(config, "0007")
+        assert "version" not in {
+            c["name"] for c in inspect(db.engine).get_columns("imaging_studies")
+        }
+    finally:
+        db.dispose()
 
 
 def test_every_foreign_key_is_indexed(db: Database) -> None:

@@ -45,9 +45,10 @@ SETTLED = """() => {
 OPEN_PAGES: list[Any] = []
 
 
-def new_page(browser: Any) -> Any:
-    """A 1920x1080 page in its own browser context (its own cookies), long timeouts."""
-    context = browser.new_context(viewport=VIEWPORT)
+def new_page(browser: Any, viewport: dict[str, int] | None = None) -> Any:
+    """A page (1920x1080 unless ``viewport`` says otherwise) in its own browser context
+    (its own cookies), with long timeouts."""
+    context = browser.new_context(viewport=viewport or VIEWPORT)
     context.add_init_script(RUN_COUNTER)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -88,11 +89,20 @@ def open_tab(page: Any, name: str) -> None:
 
 
 def sign_in(page: Any, url: str, username: str) -> None:
+    """Sign in at ``url``; return once the session cookie is set (a reload stays signed in)."""
     page.goto(url)
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as").wait_for()
     settle(page)
+    # The page fetches the session cookie in the background after signing in; it is
+    # HttpOnly, so the test polls the browser's cookie jar (the state, not a sleep).
+    for _ in range(300):
+        if any(c["name"] == "tumorboard_session" for c in page.context.cookies()):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the session cookie never arrived")
 
 
 def click(page: Any, name: str, exact: bool = True) -> None:

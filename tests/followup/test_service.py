@@ -169,7 +169,7 @@ def test_a_deviation_needs_a_reason_and_nothing_is_written(finalized: Finalized)
             adherence=Adherence.MODIFIED,
             treatment_given="cEBRT 20 Gy / 5",
             deviation_reason="  Long travel: fewer visits wanted ",
-            treatment_started_at=utcnow() - dt.timedelta(hours=2),
+            treatment_started_at=utcnow(),  # not earlier: after midnight that is the day before
         ),
     )
     (entry,) = fb.entries

@@ -33,10 +33,21 @@ def signed_in(db: Database, username: str = "demo.coordinator") -> AppTest:
     return at
 
 
-def open_case(at: AppTest, case_id: int | str) -> AppTest:
-    """Switch the signed-in AppTest to the case page of ``case_id``."""
+def open_case(at: AppTest, case_id: int | str, tab: str | None = None) -> AppTest:
+    """Switch the signed-in AppTest to the case page of ``case_id`` (on ``tab``)."""
     at.switch_page("pages/case.py")
     at.query_params["case"] = str(case_id)
+    if tab is not None:
+        at.query_params["tab"] = tab
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Choose the case page's tab ``label`` (only the chosen tab is drawn) and run."""
+    at.session_state["tab"] = label
+    at.query_params["tab"] = label
     at.run()
     assert not at.exception, at.exception
     return at

@@ -12,7 +12,7 @@ from board.db.engine import Database
 from board.db.models import AuditEvent, Case, Note, User
 from board.demo import DEMO_CASES, DEMO_PASSWORD, HISTORY, demo_case_count
 from board.installation import installation_state
-from tests.pages.helpers import app_test, open_case, plain, signed_in
+from tests.pages.helpers import app_test, open_case, open_tab, plain, signed_in
 
 IMMEDIATE = "Immediate (MRI within 24 h)"
 TIER_ORDER = [IMMEDIATE, "Within a week (MRI within 7 days)", "Routine"]
@@ -148,6 +148,7 @@ def test_empty_worklist_invites_first_case(page_db: Database) -> None:
 
 def test_worklist_shows_demo_cases_urgent_first(demo_db: Database) -> None:
     at = signed_in(demo_db)
+    at.multiselect(key="wl_columns").select("Levels").run()  # on demand
     table = at.dataframe[0].value
     assert len(table) == demo_case_count()
     urgency = list(table["Urgency"])
@@ -163,7 +164,7 @@ def test_worklist_shows_demo_cases_urgent_first(demo_db: Database) -> None:
     ready = table[table["Case"] == "TB-DEMO01"].iloc[0]
     assert ready["Readiness"] == "Ready"
     assert ready["Next meeting"].endswith("UTC")
-    assert ready["Link"] == f"case?case={_case_id(demo_db, 'TB-DEMO01')}"
+    assert ready["Open"] == f"case?case={_case_id(demo_db, 'TB-DEMO01')}"
 
 
 def test_worklist_filters(demo_db: Database) -> None:
@@ -268,6 +269,7 @@ def test_new_case_form_creates_urgent_case(demo_db: Database) -> None:
     created = [plain(s.value) for s in at.success]
     assert created and created[0].startswith("Case TB-")
     pseudonym = created[0].split()[1]
+    at.multiselect(key="wl_columns").select("Levels").run()  # on demand
     table = at.dataframe[0].value
     row = table[table["Case"] == pseudonym].iloc[0]
     assert row["Urgency"] == "Immediate (MRI within 24 h)"  # known cancer, limb weakness
@@ -291,9 +293,14 @@ def test_case_page_deep_link_shows_summary_and_history(demo_db: Database) -> Non
     assert any("URGENT" in e and "24 hours" in e and "limb weakness" in e for e in urgent)
     text = _texts(at)
     assert "Power 4/5 in both legs" in text  # the note
+    # Only the chosen tab is drawn; the choice is kept in the address.
+    assert not next(t for t in at.tabs if t.label == "History").dataframe
+    open_tab(at, "History")
+    assert at.query_params["tab"] == "History"
     history = next(t for t in at.tabs if t.label == "History").dataframe[0].value
-    assert "case.create" in set(history["Action"])
-    assert "note.add" in set(history["Action"])
+    assert "Case registered" in set(history["Action"])
+    assert "Note added" in set(history["Action"])
+    open_tab(at, "Imaging")
     imaging = at.tabs[1].dataframe[0].value
     assert list(imaging["Modality"]) == ["MR"]
 
@@ -393,6 +400,7 @@ def test_case_page_shows_markup_in_user_text_literally(demo_db: Database) -> Non
 
 def test_worklist_follow_up_column_and_filter(demo_db: Database) -> None:
     at = signed_in(demo_db)
+    at.multiselect(key="wl_columns").select("Follow-up").run()  # on demand
     table = at.dataframe[0].value
     died = table[table["Case"] == "TB-DEMO14"].iloc[0]
     assert died["Follow-up"].startswith("Died ")
@@ -474,3 +482,13 @@ def test_new_case_form_refuses_no_with_features_ticked(demo_db: Database) -> Non
     at.button(key="FormSubmitter:new_case-Create case").click().run()
     assert any("answer is 'No' but features are ticked" in plain(e.value) for e in at.error)
     assert _count(demo_db, Case) == before
+
+
+def test_case_edit_shows_in_the_header_in_the_same_run(demo_db: Database) -> None:
+    case_id = _case_id(demo_db, "TB-DEMO01")
+    at = open_case(signed_in(demo_db), case_id)
+    at.text_input(key=f"ec{case_id}_hist").input("Invasive ductal carcinoma, revised")
+    at.button(key=f"FormSubmitter:edit_case_{case_id}-Save changes").click().run()
+    assert not at.exception, at.exception
+    assert "Saved." in _texts(at)
+    assert "Invasive ductal carcinoma, revised" in plain(at.caption[0].value)

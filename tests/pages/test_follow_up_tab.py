@@ -71,7 +71,7 @@ def test_follow_up_is_recorded_and_drawn(
 ) -> None:
     board = _board(page_db, new_case)
     f = finalized_case(board)
-    at = open_case(signed_in(page_db, board.palliative.username), f.case_id)
+    at = open_case(signed_in(page_db, board.palliative.username), f.case_id, tab="Follow-up")
     tab = _tab(at)
     assert "Nothing" not in " ".join(c.value for c in tab.caption)
     assert len(tab.dataframe) >= 3  # baseline, schedule, timeline
@@ -165,7 +165,7 @@ def test_a_case_without_finalized_plan_says_when_follow_up_starts(
 ) -> None:
     board = _board(page_db, new_case)
     case_id = board.case()
-    at = open_case(signed_in(page_db, board.palliative.username), case_id)
+    at = open_case(signed_in(page_db, board.palliative.username), case_id, tab="Follow-up")
     infos = " ".join(plain(i.value) for i in _tab(at).info)
     assert "Follow-up starts once the board's plan for this case is finalized" in infos
     assert not [b for b in at.button if b.label == "Record follow-up"]

@@ -374,7 +374,7 @@ def test_plan_tab_read_only_amendment_and_side_by_side_versions(demo_db: Databas
     plan = sign_plan(demo_db, surgeon, plan.id, plan.version)
     finalize_plan(demo_db, surgeon, plan.id, plan.version)
 
-    at = open_case(signed_in(demo_db, "demo.oncologist"), case_id)
+    at = open_case(signed_in(demo_db, "demo.oncologist"), case_id, tab="Plan")
     assert [t.label for t in at.tabs][5] == "Plan"
     text = _texts(at)
     assert "Consensus plan, version 1: finalized (read-only)" in text
@@ -397,7 +397,9 @@ def test_plan_tab_read_only_amendment_and_side_by_side_versions(demo_db: Databas
 
 
 def test_plan_tab_before_the_meeting(demo_db: Database) -> None:
-    at = open_case(signed_in(demo_db, "demo.coordinator"), _case_id(demo_db, "TB-DEMO03"))
+    at = open_case(
+        signed_in(demo_db, "demo.coordinator"), _case_id(demo_db, "TB-DEMO03"), tab="Plan"
+    )
     text = _texts(at)
     assert "No plan yet: the plan is captured at the board meeting." in text
     _button(at, "Start the plan").click()

@@ -11,7 +11,7 @@ from board.cases.specialist_input import save_assessment
 from board.db.engine import Database
 from board.db.models import Assessment, AuditEvent, Biopsy, Case, Patient
 from board.demo import DEMO_PASSWORD
-from tests.pages.helpers import open_case, plain, signed_in
+from tests.pages.helpers import open_case, open_tab, plain, signed_in
 
 
 def _case_id(db: Database, pseudonym: str) -> int:
@@ -34,7 +34,7 @@ def _texts(at: object) -> str:
 
 def test_scores_tab_shows_derived_scores_with_sources(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO01")
-    at = open_case(signed_in(demo_db), case_id)
+    at = open_case(signed_in(demo_db), case_id, tab="Scores")
     scores_tab = at.tabs[4]
     text = _texts(scores_tab)
     assert "T8 SINS 2: stable" in text
@@ -42,21 +42,23 @@ def test_scores_tab_shows_derived_scores_with_sources(demo_db: Database) -> None
     assert "Revised Tokuhashi" in text and "14: predicted survival 1 year or more" in text
     assert "approximately" not in text or "approximate" in text
     assert "sins@fisher2010" in text and "Fisher CG" in text
-    tables = [df.value for df in scores_tab.dataframe]
-    sources = set().union(*(set(t["Supplied by"]) for t in tables if "Supplied by" in t))
+    # Light tables (not canvas grids), every cell escaped.
+    assert not scores_tab.dataframe[:-1]
+    tables = [t.value for t in scores_tab.table]
+    sources = {plain(cell) for t in tables if "Supplied by" in t for cell in t["Supplied by"]}
     assert any("Radiologist (Dr" in s for s in sources)
 
 
 def test_scores_tab_incomplete_names_whats_missing(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO09")
-    at = open_case(signed_in(demo_db), case_id)
+    at = open_case(signed_in(demo_db), case_id, tab="Scores")
     text = _texts(at.tabs[4])
     assert "incomplete: missing radiation sensitivity" in text
 
 
 def test_surgeon_edits_and_submits_own_form(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO03")
-    at = open_case(signed_in(demo_db, "demo.surgeon"), case_id)
+    at = open_case(signed_in(demo_db, "demo.surgeon"), case_id, tab="Assessments")
     prefix = f"as{case_id}_spine_surgeon"
     frankel = at.selectbox(key=f"{prefix}_frankel")
     frankel.select_index(4)  # D (options: Unknown, A, B, C, D, E)
@@ -79,7 +81,7 @@ def test_surgeon_edits_and_submits_own_form(demo_db: Database) -> None:
 
 def test_radiologist_adds_a_lesion_and_scores_follow(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO03")
-    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id, tab="Assessments")
     prefix = f"as{case_id}_radiologist"
     at.text_input(key=f"{prefix}_new_level").input("L4")
     at.selectbox(key=f"{prefix}_new_escc").select_index(5)  # ESCC 2
@@ -92,6 +94,9 @@ def test_radiologist_adds_a_lesion_and_scores_follow(demo_db: Database) -> None:
             )
         )
     assert [lesion["level"] for lesion in data["lesions"]] == ["L3", "L4"]
+    # The page stays on the tab the save was made from.
+    assert at.session_state["tab"] == "Assessments"
+    open_tab(at, "Scores")
     text = _texts(at.tabs[4])
     assert "incomplete: missing" in text and "L4" in text
     # ESCC 2 made the case urgent.
@@ -100,7 +105,7 @@ def test_radiologist_adds_a_lesion_and_scores_follow(demo_db: Database) -> None:
 
 def test_stale_form_save_is_refused_and_names_who(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO03")
-    at = open_case(signed_in(demo_db, "demo.oncologist"), case_id)
+    at = open_case(signed_in(demo_db, "demo.oncologist"), case_id, tab="Assessments")
     oncologist = authenticate(demo_db, "demo.oncologist", DEMO_PASSWORD).as_actor()
     current = get_assessment(demo_db, oncologist, case_id, Role.MEDICAL_ONCOLOGIST)
     # The same form is saved elsewhere (another tab) after this page was opened.
@@ -120,7 +125,7 @@ def test_stale_form_save_is_refused_and_names_who(demo_db: Database) -> None:
 
 def test_pathologist_adds_a_biopsy_and_bad_input_is_refused(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO09")
-    at = open_case(signed_in(demo_db, "demo.pathologist"), case_id)
+    at = open_case(signed_in(demo_db, "demo.pathologist"), case_id, tab="Pathology")
     prefix = f"bx{case_id}_new"
     at.selectbox(key=f"{prefix}_status").select_index(1)  # final, no histology
     at.button(key=f"FormSubmitter:biopsy_add_{case_id}-Add biopsy").click().run()
@@ -136,15 +141,28 @@ def test_pathologist_adds_a_biopsy_and_bad_input_is_refused(demo_db: Database) -
         rows = session.scalars(select(Biopsy).where(Biopsy.case_id == case_id)).all()
         assert len(rows) == before + 1
         new = max(rows, key=lambda b: b.id)
+        new_id = new.id
         assert new.level == "L4" and new.markers == {"TTF-1": "positive", "CK7": "positive"}
     table = at.tabs[2].dataframe[0].value
     assert "<b>Metastatic</b> adenocarcinoma" in set(table["Histology"])  # plain text
+    # The add form is empty again; the new biopsy is edited in its own form.
+    assert at.text_input(key=f"{prefix}_hist").value == ""
+    at.text_input(key=f"bx{case_id}_{new_id}_grade").input("G2")
+    at.button(key=f"FormSubmitter:biopsy_edit_{new_id}-Save biopsy").click().run()
+    assert not at.exception, at.exception
+    assert "Biopsy saved." in _texts(at)
+    assert at.session_state["tab"] == "Pathology"
+    with demo_db.read() as session:
+        edited = session.get(Biopsy, new_id)
+        assert edited is not None and edited.grade == "G2" and edited.level == "L4"
 
 
 def test_physiotherapist_may_not_record_pathology_or_edit_others(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO01")
-    at = open_case(signed_in(demo_db, "demo.physio"), case_id)
+    at = open_case(signed_in(demo_db, "demo.physio"), case_id, tab="Pathology")
     keys = {str(w.key) for w in [*at.selectbox, *at.text_input, *at.text_area]}
+    open_tab(at, "Assessments")
+    keys |= {str(w.key) for w in [*at.selectbox, *at.text_input, *at.text_area]}
     assert not any(k.startswith(f"bx{case_id}_") for k in keys)
     assert not any(k.startswith(f"as{case_id}_spine_surgeon") for k in keys)
     assert any(k.startswith(f"as{case_id}_physiotherapist") for k in keys)
@@ -160,7 +178,7 @@ def test_physiotherapist_may_not_record_pathology_or_edit_others(demo_db: Databa
 
 def test_scores_tab_records_a_snapshot(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO01")
-    at = open_case(signed_in(demo_db), case_id)
+    at = open_case(signed_in(demo_db), case_id, tab="Scores")
     at.button(key=f"sc{case_id}_record").click().run()
     assert not at.exception, at.exception
     assert "Recorded 5 scores." in _texts(at)
@@ -172,7 +190,7 @@ def test_radiologist_escc_choices_show_bilsky_codes_and_posterior_wall(
     demo_db: Database,
 ) -> None:
     case_id = _case_id(demo_db, "TB-DEMO03")
-    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id, tab="Assessments")
     prefix = f"as{case_id}_radiologist"
     escc = at.selectbox(key=f"{prefix}_new_escc")
     assert escc.options == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -15,8 +16,8 @@ from board.cases.read_model import CaseReadModel
 from board.cases.service import add_note
 from board.cases.specialist_input import save_assessment
 from board.db.engine import Database
+from board.ui import actions
 from board.ui.assessment_widgets import field_widget, lesion_rows, read_only_rows
-from board.ui.errors import user_errors
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
 
@@ -33,43 +34,82 @@ _ESCC = next(spec for spec in LESION_SPECS if spec.key == "escc")
 _NARROW_SPECS = tuple(spec for spec in LESION_SPECS if spec is not _ESCC)
 
 
-def _lesion_inputs(prefix: str, form: RadiologistForm, case: CaseReadModel) -> list[dict[str, Any]]:
-    """One row of selects per lesion, plus one empty row to add a level."""
-    rows: list[dict[str, Any]] = []
+def _lesion_inputs(prefix: str, form: RadiologistForm, case: CaseReadModel) -> None:
+    """One row of selects per lesion, plus one empty row to add a level.
+
+    The levels shown are kept in the session (``{prefix}_levels``) so the save callback
+    reads the same rows back (:func:`_lesions_from_state`).
+    """
     current = {lesion.level: lesion for lesion in form.lesions}
     levels = list(current) or list(case.levels)
+    st.session_state[f"{prefix}_levels"] = levels
     for level in levels:
         lesion = current.get(level)
         st.markdown(f"**Lesion {md_escape(level)}**")
         cols = st.columns(len(_NARROW_SPECS) + 1)
-        row: dict[str, Any] = {"level": level}
         for col, spec in zip(cols, _NARROW_SPECS, strict=False):
             with col:
-                row[spec.key] = field_widget(
+                field_widget(
                     spec,
                     getattr(lesion, spec.key) if lesion else None,
                     f"{prefix}_{level}_{spec.key}",
                 )
         with cols[-1]:
-            remove = st.checkbox("Remove", key=f"{prefix}_{level}_remove")
+            st.checkbox("Remove", key=f"{prefix}_{level}_remove")
         # The ESCC choice spans the row: its Bilsky descriptions are read in full.
-        row[_ESCC.key] = field_widget(
-            _ESCC, lesion.escc if lesion else None, f"{prefix}_{level}_{_ESCC.key}"
-        )
-        if not remove:
-            rows.append(row)
+        field_widget(_ESCC, lesion.escc if lesion else None, f"{prefix}_{level}_{_ESCC.key}")
     st.markdown("**Add a lesion**")
     cols = st.columns(len(_NARROW_SPECS) + 1)
     with cols[0]:
-        new_level = st.text_input("Level (e.g. T9)", key=f"{prefix}_new_level")
-    new: dict[str, Any] = {"level": new_level.strip()}
+        st.text_input("Level (e.g. T9)", key=f"{prefix}_new_level")
     for col, spec in zip(cols[1:], _NARROW_SPECS, strict=False):
         with col:
-            new[spec.key] = field_widget(spec, None, f"{prefix}_new_{spec.key}")
-    new[_ESCC.key] = field_widget(_ESCC, None, f"{prefix}_new_{_ESCC.key}")
-    if new_level.strip():
+            field_widget(spec, None, f"{prefix}_new_{spec.key}")
+    field_widget(_ESCC, None, f"{prefix}_new_{_ESCC.key}")
+
+
+def _lesions_from_state(prefix: str) -> list[dict[str, Any]]:
+    """The lesion rows as the radiologist left them (kept rows, then a new level)."""
+    state = st.session_state
+    rows: list[dict[str, Any]] = []
+    for level in state.get(f"{prefix}_levels", []):
+        if state.get(f"{prefix}_{level}_remove"):
+            continue
+        row: dict[str, Any] = {"level": level}
+        for spec in LESION_SPECS:
+            row[spec.key] = state.get(f"{prefix}_{level}_{spec.key}")
+        rows.append(row)
+    new_level = str(state.get(f"{prefix}_new_level") or "").strip()
+    if new_level:
+        new: dict[str, Any] = {"level": new_level}
+        for spec in LESION_SPECS:
+            new[spec.key] = state.get(f"{prefix}_new_{spec.key}")
         rows.append(new)
     return rows
+
+
+def _save(db: Database, actor: Actor, case_id: int, view: AssessmentView, submit: bool) -> str:
+    """The save callback: the form's values from the session, saved as one version."""
+    role = view.role
+    prefix = f"as{case_id}_{role.value}"
+    version_key = f"{prefix}_loaded_version"
+    data: dict[str, Any] = {}
+    if isinstance(view.form, RadiologistForm):
+        data["lesions"] = _lesions_from_state(prefix)
+    for spec in view.form.SPECS:
+        data[spec.key] = st.session_state.get(f"{prefix}_{spec.key}")
+    saved = save_assessment(
+        db, actor, case_id, role, data, st.session_state[version_key], submit=submit
+    )
+    st.session_state[version_key] = saved.version
+    if isinstance(view.form, RadiologistForm):
+        # The lesion rows are drawn afresh from the saved form (a new level becomes a row).
+        actions.clear_keys(f"{prefix}_new_", *(f"{prefix}_{lv}_" for lv in _levels(prefix)))
+    return f"{role.label} form {'submitted' if submit else 'saved'} (version {saved.version})."
+
+
+def _levels(prefix: str) -> list[str]:
+    return list(st.session_state.get(f"{prefix}_levels", []))
 
 
 def _own_form(db: Database, actor: Actor, case: CaseReadModel, view: AssessmentView) -> None:
@@ -84,41 +124,35 @@ def _own_form(db: Database, actor: Actor, case: CaseReadModel, view: AssessmentV
                 "since you opened it. Reload to start from the current version."
             )
         )
-    if st.button("Reload", key=f"{prefix}_reload", icon=":material/refresh:"):
-        for key in [k for k in st.session_state if str(k).startswith(prefix + "_")]:
-            del st.session_state[key]
-        st.rerun()
+    st.button(
+        "Reload",
+        key=f"{prefix}_reload",
+        icon=":material/refresh:",
+        on_click=actions.clear_keys,
+        args=(prefix + "_",),
+    )
     if view.problem:
         st.warning(md_escape(view.problem))
     form = view.form
     with st.form(f"assessment_{case.id}_{role.value}"):
         st.caption("Any field may stay 'Unknown'. Scores show what is still missing.")
-        data: dict[str, Any] = {}
         if isinstance(form, RadiologistForm):
-            data["lesions"] = _lesion_inputs(prefix, form, case)
+            _lesion_inputs(prefix, form, case)
         columns = st.columns(2)
         for i, spec in enumerate(form.SPECS):
             with columns[i % 2]:
-                data[spec.key] = field_widget(spec, getattr(form, spec.key), f"{prefix}_{spec.key}")
+                field_widget(spec, getattr(form, spec.key), f"{prefix}_{spec.key}")
         left, right = st.columns(2)
-        save = left.form_submit_button("Save draft")
-        submit = right.form_submit_button("Save and submit for the meeting", type="primary")
-    if save or submit:
-        with user_errors():
-            saved = save_assessment(
-                db,
-                actor,
-                case.id,
-                role,
-                data,
-                st.session_state[version_key],
-                submit=bool(submit),
+        for column, label, submit, kind in (
+            (left, "Save draft", False, "secondary"),
+            (right, "Save and submit for the meeting", True, "primary"),
+        ):
+            column.form_submit_button(
+                label,
+                type=kind,  # type: ignore[arg-type]
+                on_click=actions.run,
+                args=(f"as{case.id}", partial(_save, db, actor, case.id, view, submit)),
             )
-            st.session_state[version_key] = saved.version
-            st.session_state[f"as{case.id}_flash"] = (
-                f"{role.label} form {'submitted' if submit else 'saved'} (version {saved.version})."
-            )
-            st.rerun()
 
 
 def _read_only(view: AssessmentView) -> None:
@@ -136,9 +170,7 @@ def _read_only(view: AssessmentView) -> None:
 def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the structured forms and the pre-meeting notes."""
     st.subheader("Specialist input")
-    flash = st.session_state.pop(f"as{case.id}_flash", None)
-    if flash:
-        st.success(md_escape(flash))
+    actions.show_outcome(f"as{case.id}")
     views = list_assessments(db, actor, case.id)
     st.dataframe(
         [{"Role": v.role.label, "Input": _status(v), "Last saved by": v.updated_by or ""}
@@ -172,12 +204,22 @@ def _notes(db: Database, actor: Actor, case: CaseReadModel) -> None:
             st.text(note.body)
     if allowed(actor.role, Action.NOTE_ADD):
         with st.form(f"assessment_note_{case.id}"):
-            body = st.text_area(
+            st.text_area(
                 "Add a pre-meeting note (notes cannot be edited or deleted)",
                 key=f"as{case.id}_note_body",
             )
-            if st.form_submit_button("Add note"):
-                with user_errors():
-                    add_note(db, actor, case.id, body)
-                    del st.session_state[f"as{case.id}_note_body"]
-                    st.rerun()
+            st.form_submit_button(
+                "Add note",
+                on_click=actions.run,
+                args=(
+                    f"as{case.id}_note",
+                    partial(_add_note, db, actor, case.id, f"as{case.id}_note_body"),
+                    (f"as{case.id}_note_body",),
+                ),
+            )
+        actions.show_outcome(f"as{case.id}_note")
+
+
+def _add_note(db: Database, actor: Actor, case_id: int, key: str) -> str:
+    add_note(db, actor, case_id, str(st.session_state.get(key) or ""))
+    return "Note added."

@@ -7,7 +7,9 @@ Every text that came from a person is shown in tables, with ``st.text`` or escap
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import altair as alt
@@ -30,7 +32,8 @@ from board.followup.service import (
     set_follow_up_status,
 )
 from board.followup.views import FollowUpBoard, FollowUpInput, FollowUpView
-from board.ui.errors import user_errors
+from board.localtime import to_local, to_utc, zone_name
+from board.ui import actions
 from board.ui.meeting_common import may
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_date, fmt_datetime, tri_state, tri_state_label
@@ -56,8 +59,9 @@ def _num(value: float | int | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def _flash_key(case_id: int) -> str:
-    return f"fu{case_id}_flash"
+def _slot(case_id: int) -> str:
+    """Where the tab's confirmations and errors are shown (:mod:`board.ui.actions`)."""
+    return f"fu{case_id}"
 
 
 def _clear(prefix: str) -> None:
@@ -183,23 +187,31 @@ def _schedule(db: Database, actor: Actor, fb: FollowUpBoard, can_write: bool) ->
         help="Selects it in the form below.",
     )
     with st.form(f"fu_status_{fb.case_id}"):
-        reason = st.text_input(
+        st.text_input(
             "Reason (required to mark it missed or cancelled)",
             key=f"{prefix}_sched_reason{_round(fb.case_id)}",
         )
         left, right = st.columns(2)
-        missed = left.form_submit_button("Mark missed")
-        cancel = right.form_submit_button("Cancel")
-    if missed or cancel:
-        status = FollowUpStatus.MISSED if missed else FollowUpStatus.CANCELLED
-        with user_errors():
-            set_follow_up_status(db, actor, view.id, view.version, status, reason)
-            _clear(f"{prefix}_sched_")
-            _next_round(fb.case_id)
-            st.session_state[_flash_key(fb.case_id)] = (
-                f"{_schedule_label(view)} marked {status.label}."
+        for column, label, status in (
+            (left, "Mark missed", FollowUpStatus.MISSED),
+            (right, "Cancel", FollowUpStatus.CANCELLED),
+        ):
+            column.form_submit_button(
+                label,
+                on_click=actions.run,
+                args=(_slot(fb.case_id), partial(_set_status, db, actor, fb, view, status)),
             )
-            st.rerun()
+
+
+def _set_status(
+    db: Database, actor: Actor, fb: FollowUpBoard, view: FollowUpView, status: FollowUpStatus
+) -> str:
+    prefix = f"fu{fb.case_id}"
+    reason = str(st.session_state.get(f"{prefix}_sched_reason{_round(fb.case_id)}") or "")
+    set_follow_up_status(db, actor, view.id, view.version, status, reason)
+    _clear(f"{prefix}_sched_")
+    _next_round(fb.case_id)
+    return f"{_schedule_label(view)} marked {status.label}."
 
 
 # ---------------------------------------------------------------------------
@@ -219,8 +231,8 @@ def _fields(prefix: str, fb: FollowUpBoard, current: FollowUpInput | None) -> Fo
     c = current or FollowUpInput(contact_on=utcnow().date())
     started = c.treatment_started_at
     c1, c2 = st.columns(2)
-    contact = c1.date_input("Contact date", value=c.contact_on, key=f"{prefix}_date")
-    kind = c2.selectbox(
+    c1.date_input("Contact date", value=c.contact_on, key=f"{prefix}_date")
+    c2.selectbox(
         "Kind",
         KINDS,
         index=KINDS.index(c.kind),
@@ -229,7 +241,7 @@ def _fields(prefix: str, fb: FollowUpBoard, current: FollowUpInput | None) -> Fo
     )
     st.markdown("**Pain and analgesia**")
     c1, c2 = st.columns(2)
-    pain = c1.number_input(
+    c1.number_input(
         "Worst pain at the treated site, NRS 0-10 (empty: unknown)",
         min_value=0,
         max_value=10,
@@ -237,7 +249,7 @@ def _fields(prefix: str, fb: FollowUpBoard, current: FollowUpInput | None) -> Fo
         value=c.pain_score,
         key=f"{prefix}_pain",
     )
-    omed = c2.number_input(
+    c2.number_input(
         "Opioid dose, oral morphine equivalent mg/day (0: none; empty: unknown)",
         min_value=0.0,
         max_value=100_000.0,
@@ -248,104 +260,121 @@ def _fields(prefix: str, fb: FollowUpBoard, current: FollowUpInput | None) -> Fo
     st.caption("The pain response after radiation is computed from these and the baseline.")
     st.markdown("**Performance and neurological status**")
     c1, c2, c3, c4 = st.columns(4)
-    ecog = c1.selectbox(
+    c1.selectbox(
         "ECOG",
         ECOG_VALUES,
         index=ECOG_VALUES.index(c.ecog),
         format_func=lambda v: UNKNOWN if v is None else str(v),
         key=f"{prefix}_ecog",
     )
-    karnofsky = c2.selectbox(
+    c2.selectbox(
         "Karnofsky",
         KARNOFSKY_VALUES,
         index=KARNOFSKY_VALUES.index(c.karnofsky),
         format_func=lambda v: UNKNOWN if v is None else str(v),
         key=f"{prefix}_karnofsky",
     )
-    frankel = c3.selectbox(
+    c3.selectbox(
         "Frankel",
         GRADES,
         index=GRADES.index(c.frankel),
         format_func=lambda v: UNKNOWN if v is None else v,
         key=f"{prefix}_frankel",
     )
-    asia = c4.selectbox(
+    c4.selectbox(
         "ASIA impairment scale",
         GRADES,
         index=GRADES.index(c.asia),
         format_func=lambda v: UNKNOWN if v is None else v,
         key=f"{prefix}_asia",
     )
-    ambulatory = tri_state("Walks (with or without aid)", f"{prefix}_ambulatory", c.ambulatory)
-    findings = st.text_area(
+    tri_state("Walks (with or without aid)", f"{prefix}_ambulatory", c.ambulatory)
+    st.text_area(
         "New imaging and its findings", value=c.imaging_findings or "", key=f"{prefix}_findings"
     )
-    complications = st.text_area(
-        "Complications", value=c.complications or "", key=f"{prefix}_complications"
-    )
+    st.text_area("Complications", value=c.complications or "", key=f"{prefix}_complications")
     st.markdown("**Treatment given compared with the plan**")
     if fb.planned:
         st.caption("Planned: " + md_escape("; ".join(fb.planned)))
-    given = st.text_input("Treatment given", value=c.treatment_given or "", key=f"{prefix}_given")
+    st.text_input("Treatment given", value=c.treatment_given or "", key=f"{prefix}_given")
     c1, c2 = st.columns(2)
-    adherence = c1.selectbox(
+    c1.selectbox(
         "Adherence to the plan",
         ADHERENCE,
         index=ADHERENCE.index(c.adherence),
         format_func=_adherence_label,
         key=f"{prefix}_adherence",
     )
-    deviation = c2.text_input(
+    c2.text_input(
         "Reason for the deviation (when modified or not given)",
         value=c.deviation_reason or "",
         key=f"{prefix}_deviation",
     )
     c1, c2 = st.columns(2)
-    start_date = c1.date_input(
+    local_start = None if started is None else to_local(started)
+    c1.date_input(
         "Treatment start date (optional)",
-        value=None if started is None else started.astimezone(dt.UTC).date(),
+        value=None if local_start is None else local_start.date(),
         key=f"{prefix}_start_date",
     )
-    start_time = c2.time_input(
-        "Treatment start time, UTC (optional)",
-        value=None if started is None else started.astimezone(dt.UTC).time(),
+    c2.time_input(
+        f"Treatment start time, {zone_name()} (optional)",
+        value=None if local_start is None else local_start.time().replace(tzinfo=None),
         key=f"{prefix}_start_time",
     )
     st.markdown("**Board and outcome**")
-    rediscuss = st.checkbox(
+    st.checkbox(
         "Request a re-discussion at the board (puts the case on the next agenda)",
         value=c.rediscussion_requested,
         key=f"{prefix}_rediscuss",
     )
-    rediscuss_reason = st.text_input(
+    st.text_input(
         "What should the board discuss?",
         value=c.rediscussion_reason or "",
         key=f"{prefix}_rediscuss_reason",
     )
     c1, c2 = st.columns(2)
-    died = c1.checkbox("The patient has died", value=c.died_on is not None, key=f"{prefix}_died")
-    died_on = c2.date_input("Date of death", value=c.died_on, key=f"{prefix}_died_on")
-    notes = st.text_area("Notes", value=c.notes or "", key=f"{prefix}_notes")
+    c1.checkbox("The patient has died", value=c.died_on is not None, key=f"{prefix}_died")
+    c2.date_input("Date of death", value=c.died_on, key=f"{prefix}_died_on")
+    st.text_area("Notes", value=c.notes or "", key=f"{prefix}_notes")
+    return _read(prefix)
+
+
+def _read(prefix: str) -> FollowUpInput:
+    """The entry as the form holds it (in the run, or in the submit callback).
+
+    Raises
+    ------
+    ValidationError
+        As :func:`_fields`.
+    """
+
+    def value(name: str) -> Any:
+        return st.session_state.get(f"{prefix}_{name}")
+
+    contact = value("date")
+    pain = value("pain")
+    omed = value("omed")
     return FollowUpInput(
         contact_on=contact if isinstance(contact, dt.date) else None,
-        kind=kind,
+        kind=value("kind") or KINDS[0],
         pain_score=None if pain is None else int(pain),
         omed_mg=None if omed is None else float(omed),
-        ecog=ecog,
-        karnofsky=karnofsky,
-        frankel=frankel,
-        asia=asia,
-        ambulatory=ambulatory,
-        imaging_findings=findings or None,
-        complications=complications or None,
-        treatment_given=given or None,
-        adherence=adherence,
-        deviation_reason=deviation or None,
-        treatment_started_at=_start(start_date, start_time),
-        rediscussion_requested=bool(rediscuss),
-        rediscussion_reason=rediscuss_reason or None,
-        died_on=_death(bool(died), died_on),
-        notes=notes or None,
+        ecog=value("ecog"),
+        karnofsky=value("karnofsky"),
+        frankel=value("frankel"),
+        asia=value("asia"),
+        ambulatory=value("ambulatory"),
+        imaging_findings=value("findings") or None,
+        complications=value("complications") or None,
+        treatment_given=value("given") or None,
+        adherence=value("adherence"),
+        deviation_reason=value("deviation") or None,
+        treatment_started_at=_start(value("start_date"), value("start_time")),
+        rediscussion_requested=bool(value("rediscuss")),
+        rediscussion_reason=value("rediscuss_reason") or None,
+        died_on=_death(bool(value("died")), value("died_on")),
+        notes=value("notes") or None,
     )
 
 
@@ -360,7 +389,7 @@ def _start(day: Any, time: Any) -> dt.datetime | None:
             "Give both the date and the time the treatment started, or neither.",
             field="treatment_started_at",
         )
-    return dt.datetime.combine(day, time, tzinfo=dt.UTC)
+    return to_utc(day, time)
 
 
 def _death(died: bool, day: Any) -> dt.date | None:
@@ -383,7 +412,7 @@ def _record_form(db: Database, actor: Actor, fb: FollowUpBoard) -> None:
         del st.session_state[f"{prefix}_sched"]
     with st.form(f"fu_record_{fb.case_id}"):
         st.caption("Every finding may be left unknown.")
-        scheduled = st.selectbox(
+        st.selectbox(
             "Answers the scheduled follow-up",
             [None, *open_ones],
             format_func=lambda i: (
@@ -391,34 +420,36 @@ def _record_form(db: Database, actor: Actor, fb: FollowUpBoard) -> None:
             ),
             key=f"{prefix}_sched",
         )
-        fields_error: ValidationError | None = None
-        try:
-            data: FollowUpInput | None = _fields(prefix, fb, None)
-        except ValidationError as exc:
-            data, fields_error = None, exc
-        submitted = st.form_submit_button("Record follow-up", type="primary")
-    if not submitted:
-        return
-    with user_errors():
-        if fields_error is not None:
-            raise fields_error
-        assert data is not None
-        target = open_ones.get(scheduled) if scheduled is not None else None
-        after = record_follow_up(
-            db,
-            actor,
-            fb.case_id,
-            data,
-            scheduled_id=None if target is None else target.id,
-            expected_version=None if target is None else target.version,
+        with contextlib.suppress(ValidationError):  # shown when the form is submitted
+            _fields(prefix, fb, None)
+        st.form_submit_button(
+            "Record follow-up",
+            type="primary",
+            on_click=actions.run,
+            args=(_slot(fb.case_id), partial(_record, db, actor, fb, prefix)),
         )
-        _clear(prefix + "_")
-        _next_round(fb.case_id)
-        recorded = max(after.entries, key=lambda e: e.id, default=None)
-        st.session_state[_flash_key(fb.case_id)] = "Follow-up recorded." + (
-            f" Pain response: {recorded.pain_response_text}." if recorded is not None else ""
-        )
-        st.rerun()
+
+
+def _record(db: Database, actor: Actor, fb: FollowUpBoard, prefix: str) -> str:
+    """The record callback: the entry from the session, saved; the form starts afresh."""
+    open_ones = {v.id: v for v in fb.scheduled if v.status is FollowUpStatus.SCHEDULED}
+    data = _read(prefix)
+    scheduled = st.session_state.get(f"{prefix}_sched")
+    target = open_ones.get(scheduled) if scheduled is not None else None
+    after = record_follow_up(
+        db,
+        actor,
+        fb.case_id,
+        data,
+        scheduled_id=None if target is None else target.id,
+        expected_version=None if target is None else target.version,
+    )
+    _clear(prefix + "_")
+    _next_round(fb.case_id)
+    recorded = max(after.entries, key=lambda e: e.id, default=None)
+    return "Follow-up recorded." + (
+        f" Pain response: {recorded.pain_response_text}." if recorded is not None else ""
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -469,21 +500,19 @@ def _entries(db: Database, actor: Actor, fb: FollowUpBoard, can_write: bool) -> 
         entry = by_id[chosen]
         prefix = f"fu{fb.case_id}_fix{entry.id}v{entry.version}"
         with st.form(f"fu_fix_{fb.case_id}"):
-            fields_error: ValidationError | None = None
-            try:
-                data: FollowUpInput | None = _fields(prefix, fb, entry.to_input())
-            except ValidationError as exc:
-                data, fields_error = None, exc
-            submitted = st.form_submit_button("Save correction")
-        if submitted:
-            with user_errors():
-                if fields_error is not None:
-                    raise fields_error
-                assert data is not None
-                correct_follow_up(db, actor, entry.id, entry.version, data)
-                _clear(prefix + "_")
-                st.session_state[_flash_key(fb.case_id)] = "Correction saved."
-                st.rerun()
+            with contextlib.suppress(ValidationError):  # shown when the form is submitted
+                _fields(prefix, fb, entry.to_input())
+            st.form_submit_button(
+                "Save correction",
+                on_click=actions.run,
+                args=(_slot(fb.case_id), partial(_correct, db, actor, entry, prefix)),
+            )
+
+
+def _correct(db: Database, actor: Actor, entry: Any, prefix: str) -> str:
+    correct_follow_up(db, actor, entry.id, entry.version, _read(prefix))
+    _clear(prefix + "_")
+    return "Correction saved."
 
 
 # ---------------------------------------------------------------------------
@@ -627,9 +656,7 @@ def _course(fb: FollowUpBoard) -> None:
 
 def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the case's follow-up."""
-    flash = st.session_state.pop(_flash_key(case.id), None)
-    if flash:
-        st.success(md_escape(flash), icon=":material/check_circle:")
+    actions.show_outcome(_slot(case.id))
     fb = get_follow_up_board(db, actor, case.id)
     if fb.plan_id is None:
         st.info(md_escape(fb.cannot_record_reason or "No finalized plan yet."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from board.audit.labels import action_label, describe_changes, role_label
 from board.auth.actor import Actor
 from board.cases.read_model import CaseReadModel
 from board.cases.record import get_case_history
@@ -20,11 +21,9 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
             {
                 "When": fmt_datetime(e.occurred_at),
                 "Who": e.actor_name,
-                "Role": e.actor_role or "",
-                "Action": e.action,
-                "Changes": "; ".join(
-                    f"{k}: {(e.before or {}).get(k, '')} -> {v}" for k, v in (e.after or {}).items()
-                ),
+                "Role": role_label(e.actor_role),
+                "Action": action_label(e.action),
+                "Changes": describe_changes(e.before, e.after, e.entity_type),
                 "Detail": e.detail or "",
             }
             for e in events

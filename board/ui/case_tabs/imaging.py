@@ -8,6 +8,7 @@ as HTML.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -16,6 +17,7 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
 from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
+from board.imaging.correction import EARLIEST_STUDY_DATE, correct_study
 from board.imaging.enums import BodyRegion, Modality
 from board.imaging.importer import import_uploads
 from board.imaging.links import derive_key
@@ -24,10 +26,11 @@ from board.imaging.manual import add_manual_study
 from board.imaging.pacs import PacsClient, PacsSearch, PacsStudy, describe_modalities
 from board.imaging.pacs_attach import attach_pacs_studies, search_pacs
 from board.imaging.views import ImportReport, ManualStudyInput, StudyView
-from board.ui import context
+from board.ui import actions, context
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
-from board.ui.widgets import fmt_date
+from board.ui.widgets import fmt_date, fmt_datetime
+from board.wording import plural, plural_of
 
 _MANUAL_MODALITIES = (
     Modality.MR,
@@ -38,6 +41,7 @@ _MANUAL_MODALITIES = (
     Modality.DX,
 )
 _REGIONS = tuple(BodyRegion)
+_MODALITIES = tuple(Modality)
 
 
 def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
@@ -95,13 +99,19 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
         hide_index=True,
         key=f"imaging_studies_{case.id}",
     )
+    correct = allowed(actor.role, Action.IMAGING_ATTACH)
     for study in studies:
-        _study(study)
+        _study(study, (db, actor) if correct else None)
 
 
 # ---------------------------------------------------------------------------
 # Attaching
 # ---------------------------------------------------------------------------
+
+
+def _count(count: int | None, noun: str) -> str:
+    """A count the PACS may not report: "3 images", or "? images" when unknown."""
+    return plural(count, noun) if count else f"? {plural_of(noun)}"
 
 
 def _progress_bar() -> Any:
@@ -221,7 +231,7 @@ def _pacs(db: Database, actor: Actor, case: CaseReadModel, key: bytes, client: P
         s.study_uid: (
             f"{fmt_date(s.study_date) or 'undated'} {describe_modalities(s.modalities)} "
             f"{s.description or '(no description)'} "
-            f"({s.series_count or '?'} series, {s.instance_count or '?'} images)"
+            f"({_count(s.series_count, 'series')}, {_count(s.instance_count, 'image')})"
         )
         for s in found
     }
@@ -275,11 +285,75 @@ def _manual(db: Database, actor: Actor, case: CaseReadModel) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Correcting
+# ---------------------------------------------------------------------------
+
+
+def _outcome_key(study_id: int) -> str:
+    return f"imaging_corrected_{study_id}"
+
+
+def _save_correction(db: Database, actor: Actor, study_id: int, version: int, form: str) -> str:
+    """The form's action, run in its click callback (:func:`board.ui.actions.run`)."""
+    state = st.session_state
+    study_date = state.get(f"{form}_date")
+    return correct_study(
+        db,
+        actor,
+        study_id,
+        expected_version=version,
+        study_date=study_date if isinstance(study_date, dt.date) else None,
+        modality=state[f"{form}_modality"],
+        body_region=state[f"{form}_region"],
+    ).message
+
+
+def _correction_form(db: Database, actor: Actor, study: StudyView) -> None:
+    actions.show_outcome(_outcome_key(study.id))
+    form = f"imaging_correct_{study.id}_{study.version}"
+    with (
+        st.expander("Correct the date, modality or body region", icon=":material/edit:"),
+        st.form(form),
+    ):
+        c1, c2, c3 = st.columns(3)
+        c1.date_input(
+            "Study date (leave empty when not known)",
+            value=study.study_date,
+            min_value=EARLIEST_STUDY_DATE,
+            max_value=dt.date.today(),
+            key=f"{form}_date",
+        )
+        modality = Modality.from_code(study.modality)
+        c2.selectbox(
+            "Modality",
+            _MODALITIES,
+            index=_MODALITIES.index(modality),
+            format_func=lambda m: m.label,
+            key=f"{form}_modality",
+        )
+        c3.selectbox(
+            "Body region",
+            _REGIONS,
+            index=_REGIONS.index(study.body_region or BodyRegion.UNKNOWN),
+            format_func=lambda r: r.label,
+            key=f"{form}_region",
+        )
+        st.form_submit_button(
+            "Save correction",
+            on_click=actions.run,
+            args=(
+                _outcome_key(study.id),
+                partial(_save_correction, db, actor, study.id, study.version, form),
+            ),
+        )
+
+
+# ---------------------------------------------------------------------------
 # Showing
 # ---------------------------------------------------------------------------
 
 
-def _study(study: StudyView) -> None:
+def _study(study: StudyView, corrector: tuple[Database, Actor] | None) -> None:
     with st.container(border=True):
         region = study.body_region.label if study.body_region else "region not stated"
         title = (
@@ -288,12 +362,20 @@ def _study(study: StudyView) -> None:
         )
         st.markdown("**" + md_escape(title) + "**")
         who = f" by {study.created_by}" if study.created_by else ""
+        corrected = ""
+        if study.corrected_at is not None:
+            corrected = (
+                f"; corrected by {study.corrected_by or 'another user'}, "
+                f"{fmt_datetime(study.corrected_at)}"
+            )
         st.caption(
             md_escape(
-                f"{study.source.label}{who}, {len(study.series)} series, "
-                f"{study.instance_count} images"
+                f"{study.source.label}{who}, {plural(len(study.series), 'series')}, "
+                f"{plural(study.instance_count, 'image')}{corrected}"
             )
         )
+        if corrector is not None:
+            _correction_form(*corrector, study)
         if study.viewer_url:
             st.link_button(
                 "Open in the hospital viewer", study.viewer_url, icon=":material/open_in_new:"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import streamlit as st
 
@@ -19,7 +20,7 @@ from board.pathology.service import (
     list_biopsies,
     update_biopsy,
 )
-from board.ui.errors import user_errors
+from board.ui import actions
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_date, fmt_datetime
 
@@ -45,77 +46,81 @@ def _parse_markers(text: str) -> dict[str, str]:
     return markers
 
 
-def _fields(prefix: str, current: BiopsyView | None) -> BiopsyInput:
+def _fields(prefix: str, current: BiopsyView | None) -> None:
     kinds = list(BiopsyKind)
     statuses = list(BiopsyStatus)
     c1, c2, c3 = st.columns(3)
-    kind = c1.selectbox(
+    c1.selectbox(
         "Biopsy type",
         kinds,
         index=kinds.index(current.kind) if current else 0,
         format_func=lambda k: _KIND_LABELS[k],
         key=f"{prefix}_kind",
     )
-    status = c2.selectbox(
+    c2.selectbox(
         "Result",
         statuses,
         index=statuses.index(current.status) if current else 0,
         format_func=lambda s: s.value.capitalize(),
         key=f"{prefix}_status",
     )
-    performed: dt.date | None = c3.date_input(
-        "Date", value=current.performed_on if current else None, key=f"{prefix}_date"
-    )
+    c3.date_input("Date", value=current.performed_on if current else None, key=f"{prefix}_date")
     c4, c5 = st.columns(2)
-    site = c4.text_input(
-        "Site", value=(current.site or "") if current else "", key=f"{prefix}_site"
-    )
-    level = c5.text_input(
+    c4.text_input("Site", value=(current.site or "") if current else "", key=f"{prefix}_site")
+    c5.text_input(
         "Vertebral level (if a vertebra)",
         value=(current.level or "") if current else "",
         key=f"{prefix}_level",
     )
     c6, c7 = st.columns([3, 1])
-    histology = c6.text_input(
+    c6.text_input(
         "Histology", value=(current.histology or "") if current else "", key=f"{prefix}_hist"
     )
-    grade = c7.text_input(
-        "Grade", value=(current.grade or "") if current else "", key=f"{prefix}_grade"
-    )
-    markers = st.text_area(
+    c7.text_input("Grade", value=(current.grade or "") if current else "", key=f"{prefix}_grade")
+    st.text_area(
         "Markers (name: result, separated by ';'), e.g. " + "; ".join(COMMON_MARKERS[:4]),
         value=_markers_text(current.markers) if current else "",
         key=f"{prefix}_markers",
         height=68,
     )
-    pathologist = st.text_input(
+    st.text_input(
         "Pathologist",
         value=(current.pathologist or "") if current else "",
         key=f"{prefix}_pathologist",
     )
-    report = st.text_area(
+    st.text_area(
         "Report text", value=(current.report_text or "") if current else "", key=f"{prefix}_report"
     )
+
+
+def _input_from_state(prefix: str) -> BiopsyInput:
+    """The biopsy as the form holds it (read in the submit callback)."""
+
+    def value(name: str) -> object:
+        return st.session_state.get(f"{prefix}_{name}")
+
+    def text(name: str) -> str | None:
+        return str(value(name) or "").strip() or None
+
+    performed = value("date")
     return BiopsyInput(
-        kind=kind,
-        status=status,
-        performed_on=performed or None,
-        site=site or None,
-        level=level or None,
-        histology=histology or None,
-        grade=grade or None,
-        markers=_parse_markers(markers),
-        pathologist=pathologist or None,
-        report_text=report or None,
+        kind=BiopsyKind(str(value("kind") or BiopsyKind.CORE_NEEDLE.value)),
+        status=BiopsyStatus(str(value("status") or BiopsyStatus.PENDING.value)),
+        performed_on=performed if isinstance(performed, dt.date) else None,
+        site=text("site"),
+        level=text("level"),
+        histology=text("hist"),
+        grade=text("grade"),
+        markers=_parse_markers(str(value("markers") or "")),
+        pathologist=text("pathologist"),
+        report_text=text("report"),
     )
 
 
 def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the biopsies, and the add/edit forms for those who may record pathology."""
     st.subheader("Biopsies")
-    flash = st.session_state.pop(f"bx{case.id}_flash", None)
-    if flash:
-        st.success(md_escape(flash))
+    actions.show_outcome(f"bx{case.id}")
     biopsies = list_biopsies(db, actor, case.id)
     can_edit = allowed(actor.role, Action.PATHOLOGY_EDIT)
     if not biopsies:
@@ -148,19 +153,36 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
             if can_edit:
                 _edit_form(db, actor, case, b)
     if can_edit:
-        with st.expander("Add a biopsy", icon=":material/add:"):
-            with st.form(f"biopsy_add_{case.id}"):
-                data = _fields(f"bx{case.id}_new", None)
-                submitted = st.form_submit_button("Add biopsy", type="primary")
-            if submitted:
-                with user_errors():
-                    add_biopsy(db, actor, case.id, data)
-                    for key in [
-                        k for k in st.session_state if str(k).startswith(f"bx{case.id}_new_")
-                    ]:
-                        del st.session_state[key]
-                    st.session_state[f"bx{case.id}_flash"] = "Biopsy added."
-                    st.rerun()
+        with (
+            st.expander("Add a biopsy", icon=":material/add:"),
+            st.form(f"biopsy_add_{case.id}"),
+        ):
+            _fields(f"bx{case.id}_new", None)
+            st.form_submit_button(
+                "Add biopsy",
+                type="primary",
+                on_click=actions.run,
+                args=(
+                    f"bx{case.id}",
+                    partial(_add, db, actor, case.id),
+                    (f"bx{case.id}_new_",),
+                ),
+            )
+
+
+def _add(db: Database, actor: Actor, case_id: int) -> str:
+    add_biopsy(db, actor, case_id, _input_from_state(f"bx{case_id}_new"))
+    return "Biopsy added."
+
+
+def _save(db: Database, actor: Actor, case_id: int, biopsy_id: int) -> str:
+    prefix = f"bx{case_id}_{biopsy_id}"
+    version_key = f"{prefix}_loaded_version"
+    saved = update_biopsy(
+        db, actor, biopsy_id, st.session_state[version_key], _input_from_state(prefix)
+    )
+    st.session_state[version_key] = saved.version
+    return "Biopsy saved."
 
 
 def _edit_form(db: Database, actor: Actor, case: CaseReadModel, biopsy: BiopsyView) -> None:
@@ -174,16 +196,17 @@ def _edit_form(db: Database, actor: Actor, case: CaseReadModel, biopsy: BiopsyVi
                 "opened it. Reload to start from the current version."
             )
         )
-    if st.button("Reload", key=f"{prefix}_reload", icon=":material/refresh:"):
-        for key in [k for k in st.session_state if str(k).startswith(prefix + "_")]:
-            del st.session_state[key]
-        st.rerun()
+    st.button(
+        "Reload",
+        key=f"{prefix}_reload",
+        icon=":material/refresh:",
+        on_click=actions.clear_keys,
+        args=(prefix + "_",),
+    )
     with st.form(f"biopsy_edit_{biopsy.id}"):
-        data = _fields(prefix, biopsy)
-        submitted = st.form_submit_button("Save biopsy")
-    if submitted:
-        with user_errors():
-            saved = update_biopsy(db, actor, biopsy.id, st.session_state[version_key], data)
-            st.session_state[version_key] = saved.version
-            st.session_state[f"bx{case.id}_flash"] = "Biopsy saved."
-            st.rerun()
+        _fields(prefix, biopsy)
+        st.form_submit_button(
+            "Save biopsy",
+            on_click=actions.run,
+            args=(f"bx{case.id}", partial(_save, db, actor, case.id, biopsy.id)),
+        )

@@ -17,6 +17,7 @@ from board.reports.service import ReportFormat, get_report
 from board.ui.downloads import fhir_bytes, report_bytes
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
+from board.wording import plural
 
 
 def _table(rows: list[dict[str, str]]) -> None:
@@ -164,7 +165,9 @@ def _preview(report: BoardReport) -> None:
     _table(
         [{"Signed by": s.name, "Role": s.role, "At": when(s.signed_at)} for s in report.sign_offs]
     )
-    st.caption(f"{len(report.notes)} note(s) and attendance are in the downloaded report.")
+    st.caption(
+        f"{plural(len(report.notes), 'note')} and the attendance are in the downloaded report."
+    )
 
 
 def render(db: Database, actor: Actor, case: CaseReadModel) -> None:

@@ -17,23 +17,26 @@ from board.auth.permissions import Action, allowed
 from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.ui.errors import user_errors
-from board.ui.text import md_escape
+from board.ui.text import escaped_rows, md_escape
 from board.ui.widgets import fmt_datetime
+from board.wording import plural
 
 
 def _inputs_table(score: DerivedScore) -> None:
     if not score.inputs:
         return
-    st.dataframe(
-        [
-            {
-                "Input": item.name,
-                "Finding": item.value,
-                "Points": "" if item.points is None else str(item.points),
-                "Supplied by": item.source or "not yet recorded",
-            }
-            for item in score.inputs
-        ],
+    st.table(
+        escaped_rows(
+            [
+                {
+                    "Input": item.name,
+                    "Finding": item.value,
+                    "Points": "" if item.points is None else str(item.points),
+                    "Supplied by": item.source or "not yet recorded",
+                }
+                for item in score.inputs
+            ]
+        ),
         hide_index=True,
     )
 
@@ -66,16 +69,18 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
         if result.surgical_consultation_advised:
             title += " (surgical consultation advised)"
         with st.expander(md_escape(title), expanded=False):
-            st.dataframe(
-                [
-                    {
-                        "Component": c.name,
-                        "Finding": c.value,
-                        "Points": "" if c.points is None else str(c.points),
-                        "Supplied by": c.source or "not yet recorded",
-                    }
-                    for c in lesion.components
-                ],
+            st.table(
+                escaped_rows(
+                    [
+                        {
+                            "Component": c.name,
+                            "Finding": c.value,
+                            "Points": "" if c.points is None else str(c.points),
+                            "Supplied by": c.source or "not yet recorded",
+                        }
+                        for c in lesion.components
+                    ]
+                ),
                 hide_index=True,
             )
             total = "incomplete" if result.total is None else str(result.total)
@@ -100,7 +105,7 @@ def _recorded(db: Database, actor: Actor, case: CaseReadModel) -> None:
     ):
         with user_errors():
             stored = record_case_scores(db, actor, case.id)
-            st.success(f"Recorded {len(stored)} scores.")
+            st.success(f"Recorded {plural(len(stored), 'score')}.")
     rows = list_recorded_scores(db, actor, case.id)
     if not rows:
         st.caption("No snapshot recorded yet.")

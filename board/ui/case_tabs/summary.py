@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from board.auth.actor import Actor
 from board.cases.read_model import CaseReadModel
 from board.cases.service import add_note
 from board.db.engine import Database
+from board.ui import actions
 from board.ui.case_form import edit_case_form
-from board.ui.errors import user_errors
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_date, fmt_datetime, tri_state_label
 
@@ -111,15 +113,18 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
             )
             st.text(note.body)
     with st.form("add_note"):
-        body = st.text_area("Add a note (notes cannot be edited or deleted)", key="note_body")
-        if st.form_submit_button("Add note"):
-            with user_errors():
-                add_note(db, actor, case.id, body)
-                del st.session_state["note_body"]
-                st.rerun()
+        st.text_area("Add a note (notes cannot be edited or deleted)", key="note_body")
+        st.form_submit_button(
+            "Add note",
+            on_click=actions.run,
+            args=("summary_note", partial(_add_note, db, actor, case.id), ("note_body",)),
+        )
+    actions.show_outcome("summary_note")
 
     with st.expander("Edit case details", icon=":material/edit:"):
-        updated = edit_case_form(db, actor, case)
-        if updated is not None:
-            st.success("Saved.")
-            st.rerun()
+        edit_case_form(db, actor, case)
+
+
+def _add_note(db: Database, actor: Actor, case_id: int) -> str:
+    add_note(db, actor, case_id, str(st.session_state.get("note_body") or ""))
+    return "Note added."

@@ -1,0 +1,371 @@
+"""Browser benchmark: what a click costs, as a ratio to the cheapest click in the same run.
+
+Starts two app servers (``streamlit run app.py``) on 127.0.0.1: the demo board, and the
+demo board plus 10,000 synthetic cases (``bench/worklist.py``'s bulk insert). Debian's
+chromium, driven by Playwright, times each action from the click (or the address) to
+the page being settled: ``.stApp``'s ``data-test-script-state`` is ``notRunning``, no
+``[data-stale]`` element remains, and the run the click caused has happened (the run
+counter of ``tests/e2e/pages.py``). No sleeps.
+
+Actions, interleaved (each round does every action on both boards), median of
+``--repeats`` (at least 5):
+
+- ``filter``: the worklist's "Only cases with a follow-up due" filter switched (the floor);
+- ``open worklist (deep link)``: ``/worklist`` loaded in the tab: what any full page
+  load costs (the browser starts the Streamlit client and its connection afresh);
+- ``open case (deep link)``: ``/case?case=ID`` loaded in the tab (a full page load);
+- ``switch tab``: the case page's Scores tab chosen, then Summary;
+- ``save draft``: the oncologist's assessment "Save draft" on the Assessments tab;
+- ``finalize``: the chair finalizes a signed plan on the case's Plan tab (one prepared
+  plan per round and board);
+- ``presenter next/previous``: the presenter moves to the next, then the previous case.
+
+Prints each action's median in milliseconds and its ratio to ``filter`` on the same
+board. Usage::
+
+    python3 bench/ui_latency.py [--repeats 7] [--cases 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from sqlalchemy import select  # noqa: E402
+
+from board.auth.roles import Role  # noqa: E402
+from board.cases.enums import CaseStatus  # noqa: E402
+from board.db.engine import Database  # noqa: E402
+from board.db.models import Case, Patient  # noqa: E402
+from tests.e2e.pages import RUN_COUNTER, SETTLED, TIMEOUT_MS, runs  # noqa: E402
+from tests.e2e.pages import sign_in as browser_sign_in  # noqa: E402
+from tests.e2e.servers import AppServer, running_app  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1920, "height": 1080}
+RICH_CASE = "TB-DEMO01"
+ACTIONS = (
+    "filter",
+    "open worklist (deep link)",
+    "open case (deep link)",
+    "switch tab",
+    "save draft",
+    "finalize",
+    "presenter next/previous",
+)
+
+
+def _case_ids(db: Database) -> dict[str, int]:
+    with db.read() as session:
+        rows = session.execute(
+            select(Patient.pseudonym, Case.id, Case.status).join(
+                Patient, Case.patient_id == Patient.id
+            )
+        ).all()
+    return {pseudonym: case_id for pseudonym, case_id, _status in rows}
+
+
+def _ready_cases(db: Database) -> list[int]:
+    with db.read() as session:
+        return list(
+            session.scalars(
+                select(Case.id)
+                .join(Patient, Case.patient_id == Patient.id)
+                .where(
+                    Case.status.in_((CaseStatus.READY, CaseStatus.PREPARING)),
+                    Patient.pseudonym.like("TB-DEMO%"),
+                )
+                .order_by(Case.id)
+            )
+        )
+
+
+def _signed_plans(db: Database, count: int) -> list[int]:
+    """Signed plans awaiting the chair (the demo meeting's spine surgeon) on ready cases."""
+    from board.cases.service import get_case
+    from board.cases.workflow import set_case_status
+    from board.errors import UserError
+    from board.meetings.enums import MeetingStatus
+    from board.meetings.service import (
+        add_to_agenda,
+        get_meeting,
+        record_attendance,
+        set_meeting_status,
+    )
+    from board.plans.drafting import (
+        acknowledge_prompt,
+        add_plan_item,
+        start_plan,
+        update_plan_header,
+    )
+    from board.plans.enums import PlanComponent, PlanIntent
+    from board.plans.lifecycle import sign_plan
+    from board.plans.plan_board import get_plan_board
+    from board.plans.rules import warning_key
+    from board.plans.views import PlanHeaderInput, PlanItemInput
+    from tests.reports.helpers import actors
+
+    people = actors(db)
+    coordinator = people[Role.COORDINATOR]
+    meeting = get_meeting(db, coordinator, 1)
+    if meeting.status is not MeetingStatus.IN_PROGRESS:
+        set_meeting_status(db, coordinator, 1, meeting.version, MeetingStatus.IN_PROGRESS)
+    signers = (
+        Role.MEDICAL_ONCOLOGIST,
+        Role.RADIOLOGIST,
+        Role.SPINE_SURGEON,
+        Role.RADIATION_ONCOLOGIST,
+    )
+    for role in signers:
+        with suppress(UserError):  # already recorded
+            record_attendance(db, coordinator, 1, people[role].user_id or 0)
+    ready: list[int] = []
+    agenda = {row.case_id for row in get_meeting(db, coordinator, 1).agenda}
+    for case_id in _ready_cases(db):
+        if len(ready) >= count:
+            break
+        try:
+            case = get_case(db, coordinator, case_id)
+            if case.status is CaseStatus.PREPARING:
+                set_case_status(
+                    db,
+                    coordinator,
+                    case_id,
+                    CaseStatus.READY,
+                    expected_version=case.version,
+                    reason="Benchmark: discussed with the input at hand.",
+                )
+            if case_id not in agenda:
+                add_to_agenda(db, coordinator, 1, case_id)
+            plan = start_plan(db, coordinator, case_id, 1)
+            plan = update_plan_header(
+                db,
+                coordinator,
+                plan.id,
+                plan.version,
+                PlanHeaderInput(
+                    PlanIntent.PALLIATIVE,
+                    "Single-fraction radiotherapy.",
+                    deviation_reason="Benchmark plan: the board's choice.",
+                ),
+            )
+            plan = add_plan_item(
+                db,
+                coordinator,
+                plan.id,
+                plan.version,
+                PlanItemInput(PlanComponent.RADIATION, "cebrt", {"dose_gy": 8, "fractions": 1}),
+            )
+            for prompt in get_plan_board(db, coordinator, case_id).prompts:
+                plan = acknowledge_prompt(
+                    db, coordinator, plan.id, plan.version, warning_key(prompt)
+                )
+            for role in signers:
+                plan = sign_plan(db, people[role], plan.id, plan.version)
+        except UserError as exc:
+            print(f"  (case {case_id} skipped for finalize: {exc})", file=sys.stderr)
+            continue
+        ready.append(case_id)
+    return ready
+
+
+def _prepare(n_cases: int, plans: int, finalize_ids: list[int]) -> Callable[[str], None]:
+    """Before the server starts: add synthetic cases and signed plans awaiting the chair."""
+
+    def prepare(database_url: str) -> None:
+        db = Database.from_url(database_url)
+        try:
+            if n_cases:
+                from worklist import populate
+
+                populate(db, n_cases)
+            finalize_ids.extend(_signed_plans(db, plans))
+        finally:
+            db.engine.dispose()
+
+    return prepare
+
+
+@contextmanager
+def _board(folder: Path, n_cases: int, plans: int) -> Iterator[tuple[AppServer, list[int]]]:
+    finalize_ids: list[int] = []
+    with running_app(folder, prepare=_prepare(n_cases, plans, finalize_ids)) as server:
+        yield server, finalize_ids
+
+
+def _settle_after(page: Any, before: int) -> None:
+    page.wait_for_function(
+        f"() => (window.__tbRuns || 0) > {before} && ({SETTLED})()", timeout=TIMEOUT_MS
+    )
+
+
+def _timed_click(page: Any, locator: Any) -> float:
+    page.wait_for_function(SETTLED, timeout=TIMEOUT_MS)
+    before = runs(page)
+    start = time.perf_counter()
+    locator.click()
+    _settle_after(page, before)
+    return (time.perf_counter() - start) * 1000
+
+
+def _timed_goto(page: Any, url: str, ready: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+    ready()
+    return (time.perf_counter() - start) * 1000
+
+
+class BoardSession:
+    """Three signed-in browser tabs on one board: coordinator, oncologist, chair."""
+
+    def __init__(self, browser: Any, server: AppServer, finalize_ids: list[int]) -> None:
+        self.url = server.url
+        db = Database.from_url(server.database_url)
+        self.cases = _case_ids(db)
+        db.engine.dispose()
+        self.finalize_ids = list(finalize_ids)
+        self.pages: dict[str, Any] = {}
+        for name in ("demo.coordinator", "demo.oncologist", "demo.surgeon"):
+            context = browser.new_context(viewport=VIEWPORT)
+            context.add_init_script(RUN_COUNTER)
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            browser_sign_in(page, self.url, name)
+            self.pages[name] = page
+        self.filter_on = False
+        self.presenter_item = 1
+        rich = self.cases[RICH_CASE]
+        coordinator = self.pages["demo.coordinator"]
+        coordinator.goto(f"{self.url}/worklist")
+        coordinator.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+        oncologist = self.pages["demo.oncologist"]
+        oncologist.goto(f"{self.url}/case?case={rich}&tab=Assessments")
+        oncologist.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+        surgeon = self.pages["demo.surgeon"]
+        surgeon.goto(f"{self.url}/presenter?meeting=1&item=1")
+        surgeon.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+
+    def measure(self, action: str) -> float:
+        """One timed run of ``action`` (milliseconds)."""
+        coordinator = self.pages["demo.coordinator"]
+        oncologist = self.pages["demo.oncologist"]
+        surgeon = self.pages["demo.surgeon"]
+        if action == "filter":
+            box = coordinator.get_by_text("follow-up due this week or overdue", exact=False).first
+            return _timed_click(coordinator, box)
+        if action == "open worklist (deep link)":
+            return _timed_goto(
+                oncologist,
+                f"{self.url}/worklist",
+                lambda: oncologist.get_by_role("heading", name="Worklist").wait_for(),
+            )
+        if action == "open case (deep link)":
+            url = f"{self.url}/case?case={self.cases[RICH_CASE]}"
+            return _timed_goto(
+                oncologist,
+                url,
+                lambda: oncologist.get_by_role("heading", name=f"Case {RICH_CASE}").wait_for(),
+            )
+        if action == "switch tab":
+            tab = oncologist.get_by_role("tab", name="Scores")
+            took = _timed_click(oncologist, tab)
+            oncologist.get_by_role("tab", name="Assessments").click()
+            oncologist.wait_for_function(SETTLED)
+            return took
+        if action == "save draft":
+            if "tab=Assessments" not in oncologist.url:
+                oncologist.get_by_role("tab", name="Assessments").click()
+            oncologist.wait_for_function(SETTLED)
+            button = oncologist.get_by_role("button", name="Save draft").first
+            return _timed_click(oncologist, button)
+        if action == "finalize":
+            if not self.finalize_ids:
+                return float("nan")
+            case_id = self.finalize_ids.pop(0)
+            surgeon.goto(f"{self.url}/case?case={case_id}&tab=Plan")
+            surgeon.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+            button = surgeon.get_by_role("button", name="Finalize plan")
+            took = _timed_click(surgeon, button)
+            surgeon.get_by_text("Plan finalized").first.wait_for()
+            surgeon.goto(f"{self.url}/presenter?meeting=1&item={self.presenter_item}")
+            surgeon.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+            return took
+        if action == "presenter next/previous":
+            name = "Next case" if self.presenter_item == 1 else "Previous case"
+            took = _timed_click(surgeon, surgeon.get_by_role("button", name=name))
+            self.presenter_item = 2 if self.presenter_item == 1 else 1
+            surgeon.get_by_text(f"case {self.presenter_item} of").first.wait_for()
+            return took
+        raise ValueError(action)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--cases", type=int, default=10_000)
+    args = parser.parse_args()
+    repeats = max(5, args.repeats)
+    from playwright.sync_api import sync_playwright
+
+    samples: dict[tuple[str, str], list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="tb-ui-bench-") as tmp, ExitStack() as stack:
+        boards = {
+            "demo": stack.enter_context(_board(Path(tmp) / "demo", 0, repeats + 1)),
+            f"{args.cases} cases": stack.enter_context(
+                _board(Path(tmp) / "big", args.cases, repeats + 1)
+            ),
+        }
+        playwright = stack.enter_context(sync_playwright())
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        stack.callback(browser.close)
+        sessions = {
+            name: BoardSession(browser, server, finalize_ids)
+            for name, (server, finalize_ids) in boards.items()
+        }
+        # One warm-up round, not counted: first loads compile and cache.
+        for session in sessions.values():
+            for action in ACTIONS:
+                if action != "finalize":
+                    session.measure(action)
+        for _round in range(repeats):
+            for name, session in sessions.items():
+                for action in ACTIONS:
+                    samples.setdefault((name, action), []).append(session.measure(action))
+    print(f"UI latency, click to settled, median of {repeats} (ratio to the filter change)")
+    failed = False
+    for name in sessions:
+        floor = statistics.median(samples[(name, "filter")])
+        print(f"\n{name} board")
+        for action in ACTIONS:
+            values = [v for v in samples[(name, action)] if v == v]
+            if not values:
+                print(f"  {action:<26} not measured")
+                continue
+            median = statistics.median(values)
+            print(f"  {action:<26} {median:8.0f} ms   {median / floor:5.2f}x")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
