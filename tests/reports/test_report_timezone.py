@@ -10,7 +10,6 @@ import pytest
 
 from board.db.engine import Database
 from board.db.models import Meeting, PlanVersion
-from board.demo import load_demo
 from board.reports.builder import load_report
 from board.reports.html import render_html
 from board.reports.pdf import render_pdf
@@ -26,10 +25,10 @@ def _local(value: dt.datetime) -> str:
 
 
 def test_report_times_are_in_the_hospital_zone(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    demo_database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    db = demo_database  # the demo board, loaded once per process (its data is in UTC)
     monkeypatch.setenv("TUMORBOARD_TIMEZONE", "Europe/Berlin")
-    load_demo(db)
     plan = plan_demo_case(db)
     generated = dt.datetime(2026, 7, 1, 22, 30, tzinfo=dt.UTC)  # 00:30 CEST the next day
     with db.read() as session:
