@@ -78,8 +78,9 @@ def _argument(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -
 
 @compiles(utc_date, "sqlite")
 def _utc_date_sqlite(element: utc_date, compiler: SQLCompiler, **kw: Any) -> str:
-    # whole seconds only: SQLite rounds a fraction such as .9999995 up to the next second
-    return f"date(substr({_argument(element, compiler, **kw)}, 1, 19))"
+    # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): the date is the first ten characters
+    # (date() would parse the whole text, and round 23:59:59.9999995 up to the next day)
+    return f"substr({_argument(element, compiler, **kw)}, 1, 10)"
 
 
 @compiles(utc_date, "postgresql")
