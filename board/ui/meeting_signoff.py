@@ -106,6 +106,15 @@ def render_sign_plans(db: Database, actor: Actor, meeting: MeetingDetail) -> Non
 
     Only for roles that sign plans. A plan that changed after it was shown is refused
     (the others are still signed) and the message says which and why.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The signed-in user.
+    meeting:
+        The meeting shown (its attendance tells whether the signer is present).
     """
     if not may(actor, Action.PLAN_SIGN):
         return

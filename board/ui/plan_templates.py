@@ -73,7 +73,15 @@ def _set_active(db: Database, actor: Actor, template_id: int, version: int, acti
 
 
 def render_plan_templates(db: Database, actor: Actor) -> None:
-    """The plan templates section of the Admin page (administrators only)."""
+    """The plan templates section of the Admin page (administrators only).
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The signed-in administrator (nothing is drawn for other roles).
+    """
     if not may(actor, Action.SETTINGS_ADMINISTER):
         return
     st.subheader("Plan templates")

@@ -17,6 +17,7 @@ from board.plans.enums import PlanComponent, PlanIntent
 from board.plans.lifecycle import amend_plan, finalize_plan, sign_plan
 from board.plans.views import ActionItemInput, PlanHeaderInput, PlanItemInput, PlanVersionView
 from board.reports.builder import load_report
+from board.reports.fhir import build_bundle
 from board.reports.html import render_html
 from board.reports.pdf import render_pdf
 from tests.meetings.helpers import Board, at_running_meeting
@@ -71,6 +72,16 @@ def test_the_report_of_an_amendment_made_at_a_meeting(board: Board) -> None:
     (dissent,) = report.dissents
     assert dissent.on_version == 1 and dissent.text == "Prefer 20 Gy in 5 fractions."
     assert report.amendment_reason == "New MRI: progression at T9"
+
+    notes = [
+        n["text"]
+        for e in build_bundle(report, b"%PDF")["entry"]
+        if e["resource"]["resourceType"] == "CarePlan"
+        for n in e["resource"].get("note", [])
+    ]
+    assert "Dissent (Dr Onco, Medical oncologist, on version 1): Prefer 20 Gy in 5 fractions." in (
+        notes
+    )
 
     pdf, html = stored_report(db, second.id)  # the bytes stored at finalization
     assert pdf is not None and html is not None
