@@ -1,4 +1,5 @@
-"""Administration: add accounts, deactivate, change role, reset password, who is signed in."""
+"""Administration: add accounts, deactivate, change role, reset password, who is signed in,
+plan templates."""
 
 import streamlit as st
 
@@ -14,6 +15,7 @@ from board.accounts.users import (
 from board.auth.roles import Role
 from board.ui import context
 from board.ui.errors import user_errors
+from board.ui.plan_templates import render_plan_templates
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
 from board.wording import plural
@@ -138,3 +140,6 @@ if chosen is not None:
         with user_errors():
             done = reset_password(db, actor, target.id, password)
             st.success(md_escape(f"Password of {done.username} reset; their sessions ended."))
+
+with user_errors():
+    render_plan_templates(db, actor)

@@ -30,6 +30,7 @@ from board.ui.meeting_common import (
     show_flash,
     when,
 )
+from board.ui.meeting_signoff import render_sign_plans
 from board.ui.text import md_escape
 
 db = context.database()
@@ -162,8 +163,9 @@ with user_errors():
         )
         st.caption(
             "Capture, sign and finalize each plan in the presenter view (or on the case's "
-            "Plan tab)."
+            "Plan tab); sign them all at once below."
         )
+        render_sign_plans(db, actor, meeting)
     with edit_tab, user_errors():
         required = ", ".join(r.label for r in meeting.required_roles)
         st.text(f"Required specialties: {required}")

@@ -499,6 +499,22 @@ class AgendaItem(Versioned, Base):
     )
 
 
+class MeetingInvitee(Base):
+    """A person invited to a meeting ("All invited present" records them in their role)."""
+
+    __tablename__ = "meeting_invitees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "user_id", name="uq_meeting_invitees_meeting_user"),
+    )
+
+
 class Attendance(Base):
     """Who attended a meeting, in which role."""
 
@@ -624,6 +640,30 @@ class SignOff(Base):
         UniqueConstraint(
             "plan_version_id", "user_id", "plan_revision", name="uq_sign_offs_plan_user_revision"
         ),
+    )
+
+
+class PlanTemplate(Versioned, Base):
+    """A named set of plan components (and optionally an intent) applied in one click.
+
+    ``components`` holds ``{"component", "option", "details"}`` mappings as the plan
+    catalogue defines them; they are validated again each time the template is applied.
+    A retired template stays on record but is no longer offered.
+    """
+
+    __tablename__ = "plan_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    intent: Mapped[PlanIntent | None] = mapped_column(enum_column(PlanIntent))
+    components: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
 
 

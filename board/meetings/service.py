@@ -32,6 +32,7 @@ from board.db.models import (
     Attendance,
     Case,
     Meeting,
+    MeetingInvitee,
     Patient,
     PlanVersion,
     User,
@@ -209,7 +210,59 @@ def _validate(
     }
 
 
-def _meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
+def _invitee_ids(session: Session, data: MeetingInput, values: dict[str, Any]) -> list[int]:
+    """The people to invite: those chosen, else the default (checked, sorted by id).
+
+    The default is every active user of the required specialties, and the chair.
+
+    Raises
+    ------
+    ValidationError
+        If a chosen person is unknown, inactive or an administrator.
+    """
+    if data.invitee_ids is None:
+        roles = [Role(r) for r in values["required_roles"]]
+        ids = set(
+            session.scalars(select(User.id).where(User.is_active.is_(True), User.role.in_(roles)))
+        )
+        ids.add(values["chair_id"])
+        return sorted(ids)
+    chosen = sorted(set(data.invitee_ids))
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(chosen)))}
+    for user_id in chosen:
+        user = users.get(user_id)
+        if user is None or not user.is_active or user.role is Role.ADMIN:
+            raise ValidationError(
+                "Invite active members of the board only (not administrator accounts).",
+                field="invitee_ids",
+            )
+    return chosen
+
+
+def _current_invitees(session: Session, meeting_id: int) -> list[int]:
+    return sorted(
+        session.scalars(
+            select(MeetingInvitee.user_id).where(MeetingInvitee.meeting_id == meeting_id)
+        )
+    )
+
+
+def _set_invitees(session: Session, meeting_id: int, user_ids: list[int]) -> None:
+    """Make the meeting's invitees exactly ``user_ids``."""
+    wanted = set(user_ids)
+    for row in session.scalars(
+        select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting_id)
+    ):
+        if row.user_id in wanted:
+            wanted.discard(row.user_id)
+        else:
+            session.delete(row)
+    for user_id in sorted(wanted):
+        session.add(MeetingInvitee(meeting_id=meeting_id, user_id=user_id))
+    session.flush()
+
+
+def _meeting_snapshot(meeting: Meeting, invitee_ids: list[int]) -> dict[str, Any]:
     return {
         "starts_at": meeting.starts_at,
         "title": meeting.title,
@@ -217,6 +270,7 @@ def _meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
         "video_link": meeting.video_link,
         "chair_id": meeting.chair_id,
         "required_roles": list(meeting.required_roles or []),
+        "invitee_ids": list(invitee_ids),
     }
 
 
@@ -283,6 +337,15 @@ def _detail(session: Session, meeting: Meeting) -> MeetingDetail:
         AttendanceRow(a.id, a.user_id, u.display_name, a.role, a.present, a.recorded_at)
         for a, u in attendance_rows
     )
+    invitees = tuple(
+        PersonOption(u.id, u.display_name, u.role)
+        for u in session.scalars(
+            select(User)
+            .join(MeetingInvitee, MeetingInvitee.user_id == User.id)
+            .where(MeetingInvitee.meeting_id == meeting.id)
+            .order_by(User.display_name, User.id)
+        )
+    )
     required = _roles(meeting.required_roles)
     return MeetingDetail(
         id=meeting.id,
@@ -300,6 +363,7 @@ def _detail(session: Session, meeting: Meeting) -> MeetingDetail:
         quorum=quorum(required, [a.role for a in attendance if a.present]),
         updated_at=meeting.updated_at,
         updated_by=_who(session, meeting.updated_by_id),
+        invitees=invitees,
     )
 
 
@@ -588,7 +652,9 @@ def schedule_meeting(
     actor:
         The coordinator (or an administrator).
     data:
-        Date and time, title, place and/or video link, chair, required specialties.
+        Date and time, title, place and/or video link, chair, required specialties and
+        the people invited (by default every active user of the required specialties,
+        and the chair).
     confirmed_clashes:
         The clashing meetings (:func:`meeting_clashes`) the person was shown and
         confirmed; those still clashing are named in the audit event.
@@ -614,18 +680,20 @@ def schedule_meeting(
         values = _validate(session, data, new=True, now=now)
         confirmed = set(confirmed_clashes)
         clashes = tuple(m for m in _clashes(session, values, None) if m.id in confirmed)
+        invitee_ids = _invitee_ids(session, data, values)
         meeting = Meeting(
             status=MeetingStatus.SCHEDULED, updated_at=now, updated_by_id=actor.user_id, **values
         )
         session.add(meeting)
         session.flush()
+        _set_invitees(session, meeting.id, invitee_ids)
         record(
             session,
             actor,
             "meeting.schedule",
             "meeting",
             meeting.id,
-            after=_meeting_snapshot(meeting),
+            after=_meeting_snapshot(meeting, invitee_ids),
             detail=_clash_detail(clashes),
             at=now,
         )
@@ -641,7 +709,10 @@ def update_meeting(
     *,
     now: dt.datetime | None = None,
 ) -> MeetingDetail:
-    """Change a meeting's time, place, link, chair or required specialties.
+    """Change a meeting's time, place, link, chair, required specialties or invitees.
+
+    ``data.invitee_ids`` ``None`` invites the default again: every active user of the
+    (new) required specialties, and the chair.
 
     ``now`` is the time of the change (a moved meeting may not start more than 12 hours
     before it); now when ``None``.
@@ -663,11 +734,13 @@ def update_meeting(
             raise _meeting_conflict(session, meeting)
         _require_open(meeting)
         values = _validate(session, data, new=values_changed_time(meeting, data), now=now)
-        before = _meeting_snapshot(meeting)
+        invitee_ids = _invitee_ids(session, data, values)
+        before = _meeting_snapshot(meeting, _current_invitees(session, meeting.id))
         for key, value in values.items():
             setattr(meeting, key, value)
-        changed_before, changed_after = diff(before, _meeting_snapshot(meeting))
+        changed_before, changed_after = diff(before, _meeting_snapshot(meeting, invitee_ids))
         if changed_after:
+            _set_invitees(session, meeting.id, invitee_ids)
             _touch_meeting(actor, meeting, now)
             session.flush()
             record(
@@ -1072,12 +1145,17 @@ def record_attendance(
 ) -> MeetingDetail:
     """Record that a person attends (or has left) a meeting, in a role.
 
+    Everyone may check themselves in, but only in their own role: a seat of another
+    specialty on the quorum is not taken by self check-in. Recording someone else (in
+    their role or, for a colleague covering, in another) needs the right to run
+    meetings.
+
     Parameters
     ----------
     db:
         The database.
     actor:
-        Who records it (anyone who runs meetings; everyone may check themselves in).
+        Who records it: the attendee (self check-in), or someone who runs meetings.
     meeting_id:
         The meeting.
     user_id:
@@ -1100,11 +1178,17 @@ def record_attendance(
         If the person is unknown or inactive.
     InvalidStateError
         If the meeting is closed or cancelled.
-    PermissionDeniedError, NotFoundError
-        As their names say.
+    PermissionDeniedError
+        If the actor checks themselves in in a role that is not theirs, or records
+        someone else without the right to run meetings.
+    NotFoundError
+        If there is no such meeting.
     """
-    if actor.user_id != user_id:
-        require(actor, Action.MEETING_RUN)
+    if actor.user_id != user_id and not allowed(actor.role, Action.MEETING_RUN):
+        raise PermissionDeniedError(
+            f"Your role ({actor.role.label}) may check in only yourself: recording "
+            "someone else's attendance needs the right to run the meeting."
+        )
     now = now or utcnow()
     with db.write() as session:
         meeting = _load_meeting(session, meeting_id)
@@ -1113,6 +1197,13 @@ def record_attendance(
         if user is None or not user.is_active:
             raise ValidationError("Choose an active user of the board.", field="user_id")
         attend_role = Role(role) if role is not None else user.role
+        if actor.user_id == user_id and attend_role is not user.role:
+            raise PermissionDeniedError(
+                f"You check in as {user.role.label}, your own role, not as "
+                f"{attend_role.label}: each specialty's place in the quorum is taken by "
+                "someone of that specialty. If you cover for a colleague, ask the "
+                "coordinator or chair to record it."
+            )
         row = session.scalars(
             select(Attendance).where(
                 Attendance.meeting_id == meeting_id, Attendance.user_id == user_id
@@ -1148,6 +1239,104 @@ def record_attendance(
             },
             at=now,
         )
+        return _detail(session, meeting)
+
+
+def record_all_invited_present(
+    db: Database,
+    actor: Actor,
+    meeting_id: int,
+    expected_version: int,
+    *,
+    now: dt.datetime | None = None,
+) -> MeetingDetail:
+    """Record every invitee not yet recorded as present, each in their own role.
+
+    One click at the start of the meeting instead of one per person. Invitees already
+    recorded (present, or absent: apologies stay apologies) and those no longer active
+    are left as they are. One transaction; one ``attendance.record`` audit event per
+    person recorded. The meeting counts as changed (its version moves on).
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who runs the meeting.
+    meeting_id:
+        The meeting.
+    expected_version:
+        The meeting's version as shown (its invitees may have changed since).
+    now:
+        The time it is recorded; now when ``None``.
+
+    Returns
+    -------
+    MeetingDetail
+        The meeting with its attendance and quorum.
+
+    Raises
+    ------
+    InvalidStateError
+        If the meeting is closed or cancelled, nobody is invited, or every invitee is
+        already recorded.
+    ConflictError
+        If someone changed the meeting since ``expected_version``.
+    PermissionDeniedError, NotFoundError
+        As their names say.
+    """
+    require(actor, Action.MEETING_RUN)
+    now = now or utcnow()
+    with _guarded(db, meeting_id=meeting_id) as session:
+        meeting = _load_meeting(session, meeting_id)
+        if meeting.version != expected_version:
+            raise _meeting_conflict(session, meeting)
+        _require_open(meeting)
+        invited = session.scalars(
+            select(User)
+            .join(MeetingInvitee, MeetingInvitee.user_id == User.id)
+            .where(MeetingInvitee.meeting_id == meeting_id)
+            .order_by(User.display_name, User.id)
+        ).all()
+        if not invited:
+            raise InvalidStateError(
+                "Nobody is invited to this meeting: choose the invitees under Meeting details."
+            )
+        recorded = set(
+            session.scalars(select(Attendance.user_id).where(Attendance.meeting_id == meeting_id))
+        )
+        to_record = [u for u in invited if u.is_active and u.id not in recorded]
+        if not to_record:
+            raise InvalidStateError("Every invited person already has their attendance recorded.")
+        # The meeting row is stamped first: a second click elsewhere at the same moment
+        # then fails as a conflict instead of recording everyone twice.
+        _touch_meeting(actor, meeting, now)
+        session.flush()
+        for user in to_record:
+            row = Attendance(
+                meeting_id=meeting_id,
+                user_id=user.id,
+                role=user.role,
+                present=True,
+                recorded_at=now,
+            )
+            session.add(row)
+            session.flush()
+            record(
+                session,
+                actor,
+                "attendance.record",
+                "attendance",
+                row.id,
+                after={
+                    "meeting_id": meeting_id,
+                    "user_id": user.id,
+                    "present": True,
+                    "role": user.role,
+                },
+                detail="All invited present.",
+                at=now,
+            )
         return _detail(session, meeting)
 
 

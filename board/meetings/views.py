@@ -29,6 +29,9 @@ class MeetingInput:
         The chairing specialist (finalizes the plans).
     required_roles:
         The specialties that must attend (quorum) and sign each plan.
+    invitee_ids:
+        The people invited; ``None`` for the default: every active user of the required
+        specialties, and the chair.
     """
 
     starts_at: dt.datetime
@@ -37,6 +40,7 @@ class MeetingInput:
     video_link: str | None
     chair_id: int | None
     required_roles: tuple[Role, ...]
+    invitee_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +189,8 @@ class MeetingDetail:
     quorum: Quorum
     updated_at: dt.datetime
     updated_by: str | None
+    #: the people invited, by name
+    invitees: tuple[PersonOption, ...] = ()
 
     def as_input(self) -> MeetingInput:
         """The editable fields, as the form holds them."""
@@ -195,7 +201,18 @@ class MeetingDetail:
             video_link=self.video_link,
             chair_id=self.chair_id,
             required_roles=self.required_roles,
+            invitee_ids=tuple(p.id for p in self.invitees),
         )
+
+    def attendance_of(self, user_id: int | None) -> AttendanceRow | None:
+        """The attendance recorded for a person, if any."""
+        return next((a for a in self.attendance if a.user_id == user_id), None)
+
+    @property
+    def invited_not_recorded(self) -> tuple[PersonOption, ...]:
+        """Invitees with no attendance recorded yet ("All invited present" records them)."""
+        recorded = {a.user_id for a in self.attendance}
+        return tuple(p for p in self.invitees if p.id not in recorded)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from board.errors import InvalidStateError, NotFoundError, ValidationError
 from board.meetings.enums import MeetingStatus
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
 from board.plans.rules import noms_departures, plan_safety_prompts, validate_item, warning_key
+from board.plans.starters import noms_start
 from board.plans.versions import (
     MAX_REASON,
     check_version,
@@ -333,24 +334,93 @@ def add_plan_item(
         As for :func:`update_plan_header`.
     """
     require(actor, Action.PLAN_EDIT)
-    details = validate_item(item.component, item.option, item.details)
-    component = PlanComponent(item.component)
+    checked = checked_item(item)
     with editing(db, plan_id) as session:
         plan = load_plan(session, plan_id)
         check_version(session, plan, expected_version)
         require_draft(plan)
-        if len(plan.items) >= MAX_ITEMS:
-            raise ValidationError(f"A plan holds at most {MAX_ITEMS} components.")
-        position = max((i.position for i in plan.items), default=0) + 1
+        append_items(session, actor, plan, [checked], now=now)
+        touch(session, actor, plan, None, now)
+        return version_view(session, plan)
+
+
+def checked_item(item: PlanItemInput) -> PlanItemInput:
+    """A component checked exactly as one added by hand, with its cleaned details.
+
+    Parameters
+    ----------
+    item:
+        The component, option and details as entered (or as a template stores them).
+
+    Returns
+    -------
+    PlanItemInput
+        The same component with the details :func:`board.plans.rules.validate_item`
+        cleaned.
+
+    Raises
+    ------
+    ValidationError
+        If the option is unknown, a detail is missing or out of range, or a radiation
+        course is implausible.
+    """
+    details = validate_item(item.component, item.option, item.details)
+    return PlanItemInput(PlanComponent(item.component), item.option, details)
+
+
+def append_items(
+    session: Session,
+    actor: Actor,
+    plan: PlanVersion,
+    items: list[PlanItemInput],
+    *,
+    now: dt.datetime | None = None,
+    detail: str | None = None,
+) -> list[PlanItem]:
+    """Add checked components (:func:`checked_item`) at the end of a draft, each audited
+    as ``plan.item_add``; the caller records the edit with
+    :func:`board.plans.versions.touch` once.
+
+    Parameters
+    ----------
+    session:
+        The open session of the action.
+    actor:
+        Who edits.
+    plan:
+        The draft (checked by the caller).
+    items:
+        The components, already checked.
+    now:
+        The time of the edit; now when ``None``.
+    detail:
+        Where the components came from, for the audit trail (a template, NOMS).
+
+    Returns
+    -------
+    list[PlanItem]
+        The new rows.
+
+    Raises
+    ------
+    ValidationError
+        If the plan would hold more than :data:`MAX_ITEMS` components.
+    """
+    if len(plan.items) + len(items) > MAX_ITEMS:
+        raise ValidationError(f"A plan holds at most {MAX_ITEMS} components.")
+    position = max((i.position for i in plan.items), default=0)
+    rows = []
+    for item in items:
+        position += 1
         row = PlanItem(
             plan_version_id=plan.id,
-            component=component,
+            component=item.component,
             option=item.option,
-            details=details,
+            details=dict(item.details),
             position=position,
         )
         session.add(row)
-        touch(session, actor, plan, None, now)
+        session.flush()
         record(
             session,
             actor,
@@ -358,7 +428,94 @@ def add_plan_item(
             "plan_item",
             row.id,
             case_id=plan.case_id,
-            after={"component": component, "option": item.option, "details": details},
+            after={"component": item.component, "option": item.option, "details": item.details},
+            detail=detail,
+            at=now,
+        )
+        rows.append(row)
+    return rows
+
+
+def apply_noms_suggestion(
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    expected_version: int,
+    *,
+    now: dt.datetime | None = None,
+) -> PlanVersionView:
+    """Add the components that follow the case's NOMS suggestion to a draft, in one click.
+
+    The components are those of :func:`board.plans.starters.noms_start` (for example
+    cEBRT 8 Gy in 1 fraction, or separation surgery then SBRT 24 Gy in 2 fractions),
+    each checked exactly as one added by hand; a component whose option is already on
+    the plan is not added twice. The plan then no longer departs from NOMS unless the
+    board edits it. One transaction; each component is audited, and the start as
+    ``plan.noms_start``.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who captures the plan.
+    plan_id:
+        The draft plan version.
+    expected_version:
+        The version the editor saw.
+    now:
+        The time of the edit; now when ``None``.
+
+    Returns
+    -------
+    PlanVersionView
+        The plan with the components.
+
+    Raises
+    ------
+    InvalidStateError
+        If NOMS has no suggestion for the case yet (what is missing is named), the plan
+        already follows it, or the plan is not a draft.
+    PermissionDeniedError, NotFoundError, ConflictError, ValidationError
+        As for :func:`add_plan_item`.
+    """
+    require(actor, Action.PLAN_EDIT)
+    with editing(db, plan_id) as session:
+        plan = load_plan(session, plan_id)
+        check_version(session, plan, expected_version)
+        require_draft(plan)
+        case = load_case_read_model(session, plan.case_id, now=now)
+        proposed = noms_start(case.noms)
+        if not proposed:
+            missing = "; ".join(case.noms.missing) if case.noms is not None else ""
+            raise InvalidStateError(
+                "NOMS has no suggestion for this case yet"
+                + (f" (missing: {missing})" if missing else "")
+                + ": add the components by hand or from a template."
+            )
+        if not noms_departures(case.noms, facts_of(plan)):
+            raise InvalidStateError("The plan already follows the NOMS suggestion.")
+        present = {(i.component, i.option) for i in plan.items}
+        items = [checked_item(i) for i in proposed if (i.component, i.option) not in present]
+        if not items:
+            raise InvalidStateError("The plan already has the components NOMS suggests.")
+        append_items(session, actor, plan, items, now=now, detail="From the NOMS suggestion.")
+        touch(session, actor, plan, case, now)
+        assert case.noms is not None
+        record(
+            session,
+            actor,
+            "plan.noms_start",
+            "plan_version",
+            plan.id,
+            case_id=plan.case_id,
+            after={
+                "suggestions": list(case.noms.suggestions),
+                "added": [
+                    {"component": i.component, "option": i.option, "details": i.details}
+                    for i in items
+                ],
+            },
             at=now,
         )
         return version_view(session, plan)

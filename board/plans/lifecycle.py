@@ -9,7 +9,14 @@ Rules
   revision (for an amendment outside a meeting: a signer of a required role). The case
   moves to *plan finalized*; a finalized version is read-only.
 - An amendment is a new draft version with a reason, copied from the finalized one;
-  finalizing it supersedes the old version.
+  finalizing it supersedes the old version. It belongs to the meeting it is made at (by
+  default the meeting in progress that has the case on its agenda), takes over the open
+  action items (the worklist counts each once, on the live version) and shows the
+  dissents of the versions before it.
+- At the end of a meeting a specialist signs every plan of it awaiting their signature
+  in one pass (:func:`plans_awaiting_signature`, :func:`sign_plans`): each plan is
+  signed on its own, so one changed since it was shown is refused while the others are
+  signed.
 
 Every function checks the permission, runs one transaction, writes one audit event
 per change and returns frozen dataclasses (:mod:`board.plans.views`).
@@ -18,6 +25,7 @@ per change and returns frozen dataclasses (:mod:`board.plans.views`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,10 +39,27 @@ from board.cases.enums import CaseStatus
 from board.cases.read_model import CaseReadModel, load_case_read_model
 from board.cases.workflow import apply_transition
 from board.db.engine import Database
-from board.db.models import AgendaItem, Case, Meeting, PlanItem, PlanVersion, SignOff, utcnow
-from board.errors import InvalidStateError, NotFoundError, PermissionDeniedError
+from board.db.models import (
+    ActionItem,
+    AgendaItem,
+    Case,
+    Meeting,
+    Patient,
+    PlanItem,
+    PlanVersion,
+    SignOff,
+    utcnow,
+)
+from board.errors import (
+    InvalidStateError,
+    NotFoundError,
+    PermissionDeniedError,
+    UserError,
+    ValidationError,
+)
 from board.followup.baseline import capture_baseline
 from board.followup.schedule import schedule_follow_ups
+from board.meetings.enums import MeetingStatus
 from board.plans.drafting import mark_discussed
 from board.plans.enums import PlanStatus
 from board.plans.rules import signature_state
@@ -52,7 +77,7 @@ from board.plans.versions import (
     snapshot_noms,
     version_view,
 )
-from board.plans.views import PlanVersionView
+from board.plans.views import PlanToSign, PlanVersionView, SignOutcome
 from board.reports.builder import load_report
 from board.reports.service import RenderedReport, render_report, store_finalized_report
 
@@ -384,14 +409,17 @@ def amend_plan(
     reason:
         Why the plan is amended (required).
     meeting_id:
-        The meeting the amendment is made at, if any (its chair then finalizes it).
+        The meeting the amendment is made at (its chair then finalizes it, and its
+        attendees sign); by default the meeting in progress that has the case on its
+        agenda, if any.
     now:
         The time of the amendment; now when ``None``.
 
     Returns
     -------
     PlanVersionView
-        The new draft version.
+        The new draft version, with the case's open action items moved onto it (each
+        audited as ``action_item.carry``) and the dissent history.
 
     Raises
     ------
@@ -424,6 +452,17 @@ def amend_plan(
             )
         if meeting_id is not None and session.get(Meeting, meeting_id) is None:
             raise NotFoundError(f"Meeting {meeting_id} does not exist.")
+        if meeting_id is None:
+            meeting_id = session.scalar(
+                select(Meeting.id)
+                .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+                .where(
+                    AgendaItem.case_id == plan.case_id,
+                    Meeting.status == MeetingStatus.IN_PROGRESS,
+                )
+                .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+                .limit(1)
+            )
         if meeting_id is not None:
             agenda_item = session.scalars(
                 select(AgendaItem).where(
@@ -470,8 +509,185 @@ def amend_plan(
             "plan_version",
             amendment.id,
             case_id=plan.case_id,
-            after={"number": amendment.number, "amends": plan.number},
+            after={"number": amendment.number, "amends": plan.number, "meeting_id": meeting_id},
             detail=why,
             at=now,
         )
+        _carry_open_actions(session, actor, plan, amendment, now)
         return version_view(session, amendment)
+
+
+def _carry_open_actions(
+    session: Session, actor: Actor, old: PlanVersion, new: PlanVersion, now: dt.datetime
+) -> None:
+    """Move the case's open action items onto the amendment (each audited): the live
+    version lists them and the worklist still counts each once. Done ones stay with the
+    version that handed them out."""
+    numbers = dict(
+        session.execute(
+            select(PlanVersion.id, PlanVersion.number).where(PlanVersion.case_id == old.case_id)
+        ).all()
+    )
+    for item in session.scalars(
+        select(ActionItem)
+        .where(
+            ActionItem.case_id == old.case_id,
+            ActionItem.done_at.is_(None),
+            ActionItem.plan_version_id.is_not(None),
+            ActionItem.plan_version_id != new.id,
+        )
+        .order_by(ActionItem.id)
+    ):
+        before = numbers.get(item.plan_version_id or 0)
+        item.plan_version_id = new.id
+        item.updated_at = now
+        item.updated_by_id = actor.user_id
+        session.flush()
+        record(
+            session,
+            actor,
+            "action_item.carry",
+            "action_item",
+            item.id,
+            case_id=old.case_id,
+            before={"plan_version": before},
+            after={"plan_version": new.number},
+            detail="Taken over by the amendment.",
+            at=now,
+        )
+
+
+def plans_awaiting_signature(db: Database, actor: Actor, meeting_id: int) -> list[PlanToSign]:
+    """Every draft plan of a meeting the signer has not signed in its current revision.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The signing specialist.
+    meeting_id:
+        The meeting (its plans: started or amended at it).
+
+    Returns
+    -------
+    list[PlanToSign]
+        In agenda order, each with the plan as it stands (intent, summary, components,
+        dissent), what still blocks signing, and the departures from NOMS.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor's role may not sign plans.
+    NotFoundError
+        If there is no such meeting.
+    """
+    require(actor, Action.PLAN_SIGN)
+    with db.read() as session:
+        if session.get(Meeting, meeting_id) is None:
+            raise NotFoundError(f"Meeting {meeting_id} does not exist.")
+        positions = dict(
+            session.execute(
+                select(AgendaItem.case_id, AgendaItem.position).where(
+                    AgendaItem.meeting_id == meeting_id
+                )
+            ).all()
+        )
+        found: list[PlanToSign] = []
+        for plan in session.scalars(
+            select(PlanVersion).where(
+                PlanVersion.meeting_id == meeting_id, PlanVersion.status == PlanStatus.DRAFT
+            )
+        ):
+            signed = session.scalar(
+                select(SignOff.id).where(
+                    SignOff.plan_version_id == plan.id,
+                    SignOff.user_id == actor.user_id,
+                    SignOff.plan_revision == plan.revision,
+                )
+            )
+            if signed is not None:
+                continue
+            case = load_case_read_model(session, plan.case_id)
+            departures, _, blockers = draft_checks(plan, case)
+            found.append(
+                PlanToSign(
+                    plan=version_view(session, plan),
+                    pseudonym=case.pseudonym,
+                    position=positions.get(plan.case_id),
+                    blockers=blockers,
+                    departures=departures,
+                )
+            )
+        found.sort(key=lambda p: (p.position is None, p.position or 0, p.plan.id))
+        return found
+
+
+def sign_plans(
+    db: Database,
+    actor: Actor,
+    plans: Sequence[tuple[int, int]],
+    *,
+    now: dt.datetime | None = None,
+) -> list[SignOutcome]:
+    """Sign several plans in one pass (the end of a meeting), each on its own.
+
+    Each plan is signed as :func:`sign_plan` signs it, in its own transaction and audited:
+    one that changed since it was shown (a stale version), is incomplete or was already
+    signed is refused with its reason, and the others are still signed.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The signing specialist.
+    plans:
+        ``(plan_id, version)`` of each plan as shown to the signer.
+    now:
+        The time of the signatures; now when ``None``.
+
+    Returns
+    -------
+    list[SignOutcome]
+        One per plan, in the order given: signed, or why not.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor's role may not sign plans (nothing is signed).
+    ValidationError
+        If no plan is given.
+    """
+    require(actor, Action.PLAN_SIGN)
+    if not plans:
+        raise ValidationError("There is no plan to sign.", field="plans")
+    now = now or utcnow()
+    with db.read() as session:
+        labels = {
+            plan_id: (pseudonym, number)
+            for plan_id, pseudonym, number in session.execute(
+                select(PlanVersion.id, Patient.pseudonym, PlanVersion.number)
+                .join(Case, Case.id == PlanVersion.case_id)
+                .join(Patient, Patient.id == Case.patient_id)
+                .where(PlanVersion.id.in_([plan_id for plan_id, _ in plans]))
+            )
+        }
+    outcomes = []
+    for plan_id, version in plans:
+        pseudonym, number = labels.get(plan_id, (f"plan {plan_id}", None))
+        try:
+            signed = sign_plan(db, actor, plan_id, version, now=now)
+        except UserError as exc:
+            outcomes.append(SignOutcome(plan_id, pseudonym, number, False, exc.message))
+            continue
+        outcomes.append(
+            SignOutcome(
+                plan_id,
+                pseudonym,
+                signed.number,
+                True,
+                f"Signed version {signed.number} of the plan of {pseudonym}.",
+            )
+        )
+    return outcomes

@@ -276,9 +276,14 @@ def owner_text(item: ActionItem, names: dict[int, str]) -> str:
 
 
 def version_view(session: Session, plan: PlanVersion) -> PlanVersionView:
-    """The frozen view of a plan version, with its dissents, signatures and action items."""
-    dissents = session.scalars(
-        select(Dissent).where(Dissent.plan_version_id == plan.id).order_by(Dissent.id)
+    """The frozen view of a plan version, with its dissents (those of the versions before
+    it too: the dissent history), signatures and action items."""
+    # The dissent history: an amendment carries the dissents of the versions before it.
+    dissents = session.execute(
+        select(Dissent, PlanVersion.number)
+        .join(PlanVersion, PlanVersion.id == Dissent.plan_version_id)
+        .where(PlanVersion.case_id == plan.case_id, PlanVersion.number <= plan.number)
+        .order_by(Dissent.created_at, Dissent.id)
     ).all()
     sign_offs = session.scalars(
         select(SignOff).where(SignOff.plan_version_id == plan.id).order_by(SignOff.id)
@@ -320,7 +325,8 @@ def version_view(session: Session, plan: PlanVersion) -> PlanVersionView:
         finalized_by=names.get(plan.finalized_by_id) if plan.finalized_by_id else None,
         items=tuple(_item_view(i) for i in plan.items),
         dissents=tuple(
-            DissentView(d.id, d.author_name, d.author_role, d.text, d.created_at) for d in dissents
+            DissentView(d.id, d.author_name, d.author_role, d.text, d.created_at, number)
+            for d, number in dissents
         ),
         sign_offs=tuple(
             SignOffView(

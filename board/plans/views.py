@@ -67,13 +67,15 @@ class PlanItemView:
 
 @dataclass(frozen=True, slots=True)
 class DissentView:
-    """A recorded dissent."""
+    """A recorded dissent; an amendment shows those of the versions before it too."""
 
     id: int
     author_name: str
     author_role: Role
     text: str
     created_at: dt.datetime
+    #: the plan version it was recorded on
+    plan_number: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,66 @@ class PlanVersionView:
     def editable(self) -> bool:
         """Only a draft can change."""
         return self.status is PlanStatus.DRAFT
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateItemView:
+    """One component of a plan template."""
+
+    component: PlanComponent
+    option: str
+    details: dict[str, Any]
+    text: str
+    """For example "Radiation: cEBRT 8 Gy in 1 fraction"."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanTemplateView:
+    """A plan template: its name, components, the intent it sets, whether offered."""
+
+    id: int
+    version: int
+    name: str
+    intent: PlanIntent | None
+    items: tuple[TemplateItemView, ...]
+    active: bool
+    updated_at: dt.datetime
+    updated_by: str | None
+
+    @property
+    def summary(self) -> str:
+        """The components in one line."""
+        return "; ".join(i.text for i in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanToSign:
+    """A draft plan of a meeting awaiting the signer's signature (batch sign-off)."""
+
+    plan: PlanVersionView
+    pseudonym: str
+    #: the case's place on the meeting's agenda (``None``: not on it)
+    position: int | None
+    #: what still stops the plan from being signed (empty: it can be signed)
+    blockers: tuple[str, ...]
+    #: how the plan departs from the NOMS suggestion
+    departures: tuple[str, ...]
+
+    @property
+    def signable(self) -> bool:
+        """Whether nothing blocks the signature."""
+        return not self.blockers
+
+
+@dataclass(frozen=True, slots=True)
+class SignOutcome:
+    """What happened to one plan of a batch sign-off."""
+
+    plan_id: int
+    pseudonym: str
+    number: int | None
+    signed: bool
+    message: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,6 +162,29 @@ def _noms_text(plan: PlanVersion | None, case: CaseReadModel) -> str:
     return case.noms_summary
 
 
+def _meeting_text(
+    session: Session, plan: PlanVersion | None, meeting: Meeting | None
+) -> str | None:
+    """The meeting line: the version's meeting; for an amendment made outside a meeting,
+    that it was, and where the version before it was discussed."""
+    if meeting is not None:
+        return f"{meeting.title}, {fmt_local(meeting.starts_at)}"
+    if plan is None or plan.number == 1:
+        return None
+    earlier = session.execute(
+        select(PlanVersion.number, Meeting.title, Meeting.starts_at)
+        .join(Meeting, Meeting.id == PlanVersion.meeting_id)
+        .where(PlanVersion.case_id == plan.case_id, PlanVersion.number < plan.number)
+        .order_by(PlanVersion.number.desc())
+        .limit(1)
+    ).first()
+    text = f"amended outside a meeting (version {plan.number})"
+    if earlier is not None:
+        number, title, starts_at = earlier
+        text += f"; version {number} was discussed at {title}, {fmt_local(starts_at)}"
+    return text
+
+
 def select_plan(session: Session, case_id: int, plan_id: int | None = None) -> PlanVersion | None:
     """The plan version a report shows: ``plan_id``, else the case's latest version.
 
@@ -238,16 +261,21 @@ def load_report(
     plan = select_plan(session, case_id, plan_id)
     meeting = session.get(Meeting, plan.meeting_id) if plan and plan.meeting_id else None
 
-    dissents: list[Dissent] = []
+    dissents: list[tuple[Dissent, int | None]] = []
     sign_offs: list[SignOff] = []
     actions: list[ActionItem] = []
     attendance: list[Attendance] = []
     if plan is not None:
-        dissents = list(
-            session.scalars(
-                select(Dissent).where(Dissent.plan_version_id == plan.id).order_by(Dissent.id)
+        # The dissent history: an amendment's report shows the earlier versions' too.
+        dissents = [
+            (dissent, None if number == plan.number else number)
+            for dissent, number in session.execute(
+                select(Dissent, PlanVersion.number)
+                .join(PlanVersion, PlanVersion.id == Dissent.plan_version_id)
+                .where(PlanVersion.case_id == plan.case_id, PlanVersion.number <= plan.number)
+                .order_by(Dissent.created_at, Dissent.id)
             )
-        )
+        ]
         sign_offs = list(
             session.scalars(
                 select(SignOff).where(SignOff.plan_version_id == plan.id).order_by(SignOff.id)
@@ -292,7 +320,7 @@ def load_report(
         primary=case.primary_site_label,
         histology=case.current_histology,
         levels=case.levels,
-        meeting=f"{meeting.title}, {fmt_local(meeting.starts_at)}" if meeting else None,
+        meeting=_meeting_text(session, plan, meeting),
         meeting_date=to_local(meeting.starts_at).date() if meeting else None,
         plan_number=plan.number if plan else None,
         plan_status=_label(plan.status) if plan else "No plan yet",
@@ -346,7 +374,8 @@ def load_report(
         ),
         follow_ups=_follow_ups(session, case_id),
         dissents=tuple(
-            DissentRow(d.author_name, _label(d.author_role), d.text, d.created_at) for d in dissents
+            DissentRow(d.author_name, _label(d.author_role), d.text, d.created_at, on_version)
+            for d, on_version in dissents
         ),
         attendance=tuple(
             AttendanceRow(

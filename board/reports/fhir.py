@@ -316,7 +316,12 @@ def build_bundle(report: BoardReport, pdf: bytes) -> dict[str, Any]:
     notes += [f"Departure from NOMS: {d}" for d in report.departures]
     if report.deviation_reason:
         notes.append(f"Reason for departing: {report.deviation_reason}")
-    notes += [f"Dissent ({d.author}, {d.role}): {d.text}" for d in report.dissents]
+    notes += [
+        f"Dissent ({d.author}, {d.role}"
+        + (f", on version {d.on_version}" if d.on_version is not None else "")
+        + f"): {d.text}"
+        for d in report.dissents
+    ]
     care_plan: dict[str, Any] = {
         "resourceType": "CarePlan",
         "status": plan_status,

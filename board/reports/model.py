@@ -180,12 +180,19 @@ class FollowUpRow:
 
 @dataclass(frozen=True, slots=True)
 class DissentRow:
-    """A recorded dissent."""
+    """A recorded dissent; ``on_version`` names an earlier version it was recorded on."""
 
     author: str
     role: str
     text: str
     at: dt.datetime
+    on_version: int | None = None
+
+    @property
+    def heading(self) -> str:
+        """Author, role, time and (for an earlier version's dissent) the version."""
+        earlier = f", on version {self.on_version}" if self.on_version is not None else ""
+        return f"{self.author} ({self.role}), {when(self.at)}{earlier}:"
 
 
 @dataclass(frozen=True, slots=True)

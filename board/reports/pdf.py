@@ -409,7 +409,7 @@ def _render(w: _Writer, report: BoardReport) -> None:
     w.heading(next(titles))
     if report.dissents:
         for d in report.dissents:
-            w.line(f"{d.author} ({d.role}), {when(d.at)}:", bold=True)
+            w.line(d.heading, bold=True)
             w.line(d.text)
     else:
         w.empty("No dissent recorded.")

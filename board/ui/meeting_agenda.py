@@ -25,6 +25,7 @@ from board.meetings.service import (
     meeting_clashes,
     move_agenda_item,
     people,
+    record_all_invited_present,
     record_attendance,
     remove_attendance,
     remove_from_agenda,
@@ -36,7 +37,6 @@ from board.meetings.views import MeetingDetail, MeetingInput, MeetingSummary
 from board.ui.errors import show_error
 from board.ui.meeting_common import (
     MEETING_SELECTOR,
-    act,
     count_text,
     flash,
     may,
@@ -92,9 +92,10 @@ def meeting_form(
     MeetingInput | None
         The form's values when the button was pressed (without ``on_submit``).
     """
-    specialists = people(db, actor, specialists_only=True)
+    everyone = people(db, actor)
+    specialists = [p for p in everyone if p.role in SPECIALIST_ROLES]
     ids = [p.id for p in specialists]
-    names = {p.id: f"{p.name} ({p.role.label})" for p in specialists}
+    names = {p.id: f"{p.name} ({p.role.label})" for p in everyone}
     with st.form(key, border=True):
         st.text_input(
             "Title", value=existing.title if existing else "Spine tumor board", key=f"{key}_title"
@@ -135,6 +136,18 @@ def meeting_form(
             format_func=lambda r: r.label,
             key=f"{key}_roles",
         )
+        invited = [p.id for p in existing.invitees if p.id in names] if existing else []
+        st.multiselect(
+            "Invited",
+            list(names),
+            default=invited,
+            format_func=lambda i: names[i],
+            placeholder="Everyone active in the required specialties, and the chair",
+            help='Who is invited: "All invited present" records them in one click at the '
+            "meeting. Leave empty to invite everyone active in the required specialties, "
+            "and the chair.",
+            key=f"{key}_invitees",
+        )
         submitted = st.form_submit_button(
             "Save changes" if existing else "Schedule meeting",
             type="primary",
@@ -168,6 +181,7 @@ def meeting_input(key: str) -> MeetingInput:
         video_link=state.get(f"{key}_link") or None,
         chair_id=state.get(f"{key}_chair"),
         required_roles=tuple(state.get(f"{key}_roles") or ()),
+        invitee_ids=tuple(state.get(f"{key}_invitees") or ()) or None,
     )
 
 
@@ -393,8 +407,20 @@ def _add(db: Database, actor: Actor, meeting_id: int) -> None:
     add_to_agenda(db, actor, meeting_id, case_id, triage)
 
 
+def _attendance_word(meeting: MeetingDetail, user_id: int) -> str:
+    row = meeting.attendance_of(user_id)
+    if row is None:
+        return "not recorded yet"
+    return "present" if row.present else "absent (apologies or left)"
+
+
 def render_attendance(db: Database, actor: Actor, meeting: MeetingDetail) -> None:
-    """Attendance with roles, the quorum warning and the check-in controls."""
+    """Attendance with roles, the quorum, the invitees and the check-in controls.
+
+    "All invited present" records every invitee without an attendance yet, each in their
+    own role, in one click; "I am here" checks the signed-in person in, in their own role
+    only. Every control saves in a click callback.
+    """
     quorum = meeting.quorum
     if quorum.met:
         st.success("Quorum: every required specialty is present.", icon=":material/groups:")
@@ -407,6 +433,33 @@ def render_attendance(db: Database, actor: Actor, meeting: MeetingDetail) -> Non
         + ". Change them under Meeting details."
     )
     open_meeting = meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)
+    run = may(actor, Action.MEETING_RUN)
+    st.markdown("##### Invited")
+    if meeting.invitees:
+        st.markdown(
+            "  \n".join(
+                md_escape(f"{p.name} ({p.role.label}): {_attendance_word(meeting, p.id)}")
+                for p in meeting.invitees
+            )
+        )
+    else:
+        st.caption("Nobody is invited: choose the invitees under Meeting details.")
+    waiting = meeting.invited_not_recorded
+    if open_meeting and run and meeting.invitees:
+        st.button(
+            "All invited present",
+            key="att_all_invited",
+            icon=":material/group_add:",
+            type="primary",
+            disabled=not waiting,
+            help="Records everyone invited who has no attendance yet as present, each in "
+            "their own role. Apologies already recorded stay.",
+            **on_click(
+                partial(record_all_invited_present, db, actor, meeting.id, meeting.version),
+                "Everyone invited is recorded present, each in their own role.",
+            ),
+        )
+    st.markdown("##### Attendance")
     if meeting.attendance:
         for row in meeting.attendance:
             text, button = st.columns([6, 1], vertical_alignment="center")
@@ -417,33 +470,40 @@ def render_attendance(db: Database, actor: Actor, meeting: MeetingDetail) -> Non
                     + f", recorded {when(row.recorded_at)}"
                 )
             )
-            if (
-                open_meeting
-                and may(actor, Action.MEETING_RUN)
-                and button.button(
-                    "", key=f"att_remove_{row.id}", icon=":material/person_remove:", help="Remove"
+            if open_meeting and run:
+                button.button(
+                    "",
+                    key=f"att_remove_{row.id}",
+                    icon=":material/person_remove:",
+                    help="Remove",
+                    **on_click(
+                        partial(remove_attendance, db, actor, row.id), "Attendance removed."
+                    ),
                 )
-            ):
-                act(partial(remove_attendance, db, actor, row.id), "Attendance removed.")
     else:
         st.caption("No attendance recorded yet.")
     if not open_meeting:
         return
-    present_ids = {a.user_id for a in meeting.attendance if a.present}
-    if (
-        actor.user_id is not None
-        and actor.user_id not in present_ids
-        and st.button("I am here", icon=":material/how_to_reg:", type="primary")
-    ):
-        act(
-            lambda: record_attendance(db, actor, meeting.id, actor.user_id or 0),
-            "Your attendance is recorded.",
+    mine = meeting.attendance_of(actor.user_id)
+    if actor.user_id is not None and (mine is None or not mine.present):
+        st.button(
+            f"I am here (as {actor.role.label})",
+            key="att_self",
+            icon=":material/how_to_reg:",
+            type="primary",
+            help="Checks you in, in your own role. If you cover for a colleague of another "
+            "specialty, the coordinator or chair records it.",
+            **on_click(
+                partial(record_attendance, db, actor, meeting.id, actor.user_id),
+                "Your attendance is recorded.",
+            ),
         )
-    if not may(actor, Action.MEETING_RUN):
+    if not run:
         return
     everyone = people(db, actor)
     names = {p.id: f"{p.name} ({p.role.label})" for p in everyone}
     default_roles = {p.id: p.role for p in everyone}
+    present_ids = {a.user_id for a in meeting.attendance if a.present}
     c1, c2, c3 = st.columns([4, 3, 2], vertical_alignment="bottom")
     person = c1.selectbox(
         "Attendee",
@@ -454,15 +514,25 @@ def render_attendance(db: Database, actor: Actor, meeting: MeetingDetail) -> Non
         key="att_person",
     )
     roles: list[Role] = [r for r in Role if r is not Role.ADMIN]
-    role = c2.selectbox(
+    c2.selectbox(
         "Attends as",
         roles,
         index=roles.index(default_roles[person]) if person in default_roles else 0,
         format_func=lambda r: r.label,
         key=f"att_role_{person}",
+        help="Their own role, or the specialty they cover for.",
     )
-    if c3.button("Record attendance", icon=":material/person_add:") and person is not None:
-        act(
-            lambda: record_attendance(db, actor, meeting.id, person, role=role),
-            "Attendance recorded.",
-        )
+    c3.button(
+        "Record attendance",
+        icon=":material/person_add:",
+        **on_click(partial(_record_chosen, db, actor, meeting.id), "Attendance recorded."),
+    )
+
+
+def _record_chosen(db: Database, actor: Actor, meeting_id: int) -> None:
+    """Record the person and role chosen in the attendance picker (a click's callback)."""
+    person = st.session_state.get("att_person")
+    if person is None:
+        raise ValidationError("Choose the person to record.", field="user_id")
+    role = st.session_state.get(f"att_role_{person}")
+    record_attendance(db, actor, meeting_id, int(person), role=role)

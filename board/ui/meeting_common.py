@@ -66,6 +66,22 @@ def on_click(action: Callable[[], Any], success: str | None = None) -> dict[str,
     return {"on_click": actions.run, "args": (_FLASH, partial(_with_message, action, success))}
 
 
+def on_click_message(action: Callable[[], str | None]) -> dict[str, Any]:
+    """Like :func:`on_click`, for an action that words its own confirmation.
+
+    Parameters
+    ----------
+    action:
+        The service call (no arguments); returns the confirmation to show (or ``None``).
+
+    Returns
+    -------
+    dict[str, Any]
+        ``on_click`` and ``args`` for ``st.button``.
+    """
+    return {"on_click": actions.run, "args": (_FLASH, action)}
+
+
 def on_change(action: Callable[[], Any], success: str | None = None) -> dict[str, Any]:
     """Widget arguments that run ``action`` when the value changes (one script run).
 

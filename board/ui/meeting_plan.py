@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
-from typing import Any
 
 import streamlit as st
 
@@ -19,38 +18,35 @@ from board.cases.enums import CaseStatus
 from board.cases.read_model import CaseReadModel
 from board.cases.workflow import set_case_status
 from board.db.engine import Database
+from board.errors import ValidationError
 from board.meetings.service import people
 from board.plans.action_items import add_action_item, complete_action_item
-from board.plans.catalogue import (
-    CATALOGUE,
-    COMPONENT_LABELS,
-    INTENT_LABELS,
-    DetailField,
-    find_option,
-)
+from board.plans.catalogue import COMPONENT_LABELS, INTENT_LABELS, describe_item
 from board.plans.comparison import compare_versions
 from board.plans.dissent import add_dissent
 from board.plans.drafting import (
     acknowledge_prompt,
     add_plan_item,
+    apply_noms_suggestion,
     remove_plan_item,
     start_plan,
     update_plan_header,
 )
-from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
+from board.plans.enums import PlanIntent, PlanStatus
 from board.plans.lifecycle import amend_plan, finalize_plan, sign_plan
 from board.plans.plan_board import get_plan_board
 from board.plans.rules import warning_key
+from board.plans.starters import noms_start
+from board.plans.templates import apply_template, list_templates
 from board.plans.views import (
     ActionItemInput,
     PlanBoard,
     PlanHeaderInput,
-    PlanItemInput,
     PlanVersionView,
 )
-from board.scoring.radiotherapy import StandardRegimen, Technique, presets
 from board.scoring.safety import Severity
-from board.ui.meeting_common import act, may, on_click, when
+from board.ui.meeting_common import act, may, on_click, on_click_message, when
+from board.ui.plan_components import component_picker, picked_item
 from board.ui.text import md_escape
 
 STATUS_LABELS = {
@@ -410,48 +406,8 @@ def _editor(
                 "Component removed.",
             )
     if editable:
+        _quick_start(db, actor, board, plan, prefix)
         _add_component(db, actor, plan, prefix)
-
-
-def _detail_widget(spec: DetailField, key: str) -> Any:
-    label = spec.label + (f" ({spec.unit})" if spec.unit else "") + (" *" if spec.required else "")
-    help_text = spec.help or None
-    if spec.kind in ("text", "levels"):
-        return st.text_input(label, key=key, help=help_text)
-    if spec.kind == "number":
-        return st.number_input(
-            label,
-            min_value=float(spec.minimum) if spec.minimum is not None else None,
-            max_value=float(spec.maximum) if spec.maximum is not None else None,
-            value=None,
-            step=0.5,
-            key=key,
-            help=help_text,
-        )
-    if spec.kind == "int":
-        return st.number_input(
-            label,
-            min_value=int(spec.minimum) if spec.minimum is not None else None,
-            max_value=int(spec.maximum) if spec.maximum is not None else None,
-            value=None,
-            step=1,
-            key=key,
-            help=help_text,
-        )
-    values = [v for v, _ in spec.choices]
-    if spec.kind == "choice":
-        return st.selectbox(
-            label,
-            values,
-            index=None,
-            format_func=spec.choice_label,
-            placeholder="Choose",
-            key=key,
-            help=help_text,
-        )
-    return st.multiselect(
-        label, values, format_func=spec.choice_label, key=key, help=help_text, placeholder="Choose"
-    )
 
 
 def _add_component(db: Database, actor: Actor, plan: PlanVersionView, prefix: str) -> None:
@@ -460,83 +416,94 @@ def _add_component(db: Database, actor: Actor, plan: PlanVersionView, prefix: st
     base = f"{prefix}_add_{plan.id}_{n}"
     with st.container(border=True):
         st.markdown("##### Add a component")
-        c1, c2 = st.columns(2)
-        component = c1.selectbox(
-            "Component",
-            list(PlanComponent),
-            format_func=lambda c: COMPONENT_LABELS[c],
-            key=f"{base}_component",
-        )
-        component = component or PlanComponent.SURGERY
-        options = CATALOGUE[component]
-        option_value = c2.selectbox(
-            "Option",
-            [o.value for o in options],
-            format_func=lambda v: find_option(component, v).label,
-            key=f"{base}_option_{component.value}",
-        )
-        option_value = option_value or options[0].value
-        spec = find_option(component, option_value)
-        details: dict[str, Any] = {}
-        fields = list(spec.fields)
-        if component is PlanComponent.RADIATION and option_value in set(Technique):
-            _regimen_presets(Technique(option_value), f"{base}_{component.value}_{option_value}")
-        columns = st.columns(2)
-        for index, field in enumerate(fields):
-            with columns[index % 2]:
-                details[field.key] = _detail_widget(
-                    field, f"{base}_{component.value}_{option_value}_{field.key}"
-                )
-        if st.button(
+        component_picker(base)
+        st.button(
             "Add to plan",
             key=f"{base}_submit",
             type="primary",
             icon=":material/add:",
-        ):
-            clean = {k: v for k, v in details.items() if v not in (None, "", [])}
+            **on_click_message(
+                partial(_add_picked, db, actor, plan.id, plan.version, base, counter_key)
+            ),
+        )
 
-            def add() -> None:
-                add_plan_item(
-                    db, actor, plan.id, plan.version, PlanItemInput(component, option_value, clean)
+
+def _add_picked(
+    db: Database, actor: Actor, plan_id: int, version: int, base: str, counter_key: str
+) -> str:
+    """Add the picked component (a click's callback); an empty picker follows."""
+    item = picked_item(base)
+    add_plan_item(db, actor, plan_id, version, item)
+    st.session_state[counter_key] = st.session_state.get(counter_key, 0) + 1
+    return f"{COMPONENT_LABELS[item.component]} added."
+
+
+def _apply_template(db: Database, actor: Actor, plan_id: int, version: int, key: str) -> str:
+    """Apply the chosen template (a click's callback)."""
+    template_id = st.session_state.get(key)
+    if template_id is None:
+        raise ValidationError("Choose a template first.", field="template")
+    applied = apply_template(db, actor, plan_id, version, int(template_id))
+    return f"Template applied: the plan now has {len(applied.items)} components (still editable)."
+
+
+def _quick_start(
+    db: Database, actor: Actor, board: PlanBoard, plan: PlanVersionView, prefix: str
+) -> None:
+    """Templates and the NOMS suggestion: components in one click (still editable)."""
+    templates = {t.id: t for t in list_templates(db, actor)}
+    present = {(i.component, i.option) for i in plan.items}
+    from_noms = [i for i in noms_start(board.case.noms) if (i.component, i.option) not in present]
+    with st.container(border=True):
+        st.markdown("##### Quick start")
+        left, right = st.columns(2)
+        with left:
+            key = f"{prefix}_template_{plan.id}"
+            chosen = st.selectbox(
+                "Template",
+                list(templates),
+                index=None,
+                format_func=lambda i: templates[i].name,
+                placeholder="Choose a template",
+                key=key,
+                help="A template adds all its components in one click; edit them afterwards "
+                "like any other. Administrators keep the list on the Admin page.",
+            )
+            if chosen in templates:
+                st.caption(md_escape("Adds: " + templates[chosen].summary))
+            st.button(
+                "Apply template",
+                key=f"{prefix}_apply_template_{plan.id}",
+                icon=":material/playlist_add:",
+                disabled=not templates,
+                **on_click_message(partial(_apply_template, db, actor, plan.id, plan.version, key)),
+            )
+        with right:
+            if from_noms and board.departures:
+                st.caption(
+                    md_escape(
+                        "Adds what NOMS suggests: "
+                        + "; ".join(
+                            f"{COMPONENT_LABELS[i.component]}: "
+                            + describe_item(i.component, i.option, i.details)
+                            for i in from_noms
+                        )
+                    )
                 )
-                st.session_state[counter_key] = n + 1
-
-            act(add, f"{COMPONENT_LABELS[component]} added.")
-
-
-def _regimen_label(regimen: StandardRegimen) -> str:
-    total = (
-        f"{regimen.min_total_gy:g}"
-        if regimen.min_total_gy == regimen.max_total_gy
-        else f"{regimen.min_total_gy:g}-{regimen.max_total_gy:g}"
-    )
-    plural = "fraction" if regimen.fractions == 1 else "fractions"
-    return f"{total} Gy in {regimen.fractions} {plural}"
-
-
-def _regimen_presets(technique: Technique, key: str) -> None:
-    """A standard regimen fills the total dose and fractions in one choice (editable)."""
-    regimens = presets(technique)
-
-    def fill() -> None:
-        chosen = st.session_state.get(f"{key}_preset")
-        if chosen is None:
-            return
-        regimen = regimens[int(chosen)]
-        st.session_state[f"{key}_dose_gy"] = float(regimen.min_total_gy)
-        st.session_state[f"{key}_fractions"] = int(regimen.fractions)
-
-    st.selectbox(
-        "Standard regimen",
-        list(range(len(regimens))),
-        index=None,
-        format_func=lambda i: _regimen_label(regimens[i]),
-        placeholder="Choose to fill the dose and fractions",
-        key=f"{key}_preset",
-        on_change=fill,
-        help="Standard palliative and SBRT regimens (ASTRO 2017/2024, ESTRO; SC.24). A "
-        "range fills its lower total dose; edit the fields as needed.",
-    )
+            elif board.case.noms is not None and not board.departures and board.case.noms.grid:
+                st.caption("The plan follows the NOMS suggestion.")
+            else:
+                st.caption("NOMS has no suggestion to start from yet.")
+            st.button(
+                "Start from the NOMS suggestion",
+                key=f"{prefix}_noms_start_{plan.id}",
+                icon=":material/alt_route:",
+                disabled=not (from_noms and board.departures),
+                **on_click(
+                    partial(apply_noms_suggestion, db, actor, plan.id, plan.version),
+                    "The components NOMS suggests are on the plan (still editable).",
+                ),
+            )
 
 
 def _read_only(plan: PlanVersionView) -> None:
@@ -683,10 +650,15 @@ def _dissent(db: Database, actor: Actor, plan: PlanVersionView, prefix: str) -> 
     if not plan.dissents:
         st.caption("No dissent recorded.")
     for dissent in plan.dissents:
+        earlier = (
+            f", on version {dissent.plan_number}"
+            if dissent.plan_number is not None and dissent.plan_number != plan.number
+            else ""
+        )
         st.markdown(
             md_escape(
                 f"{dissent.author_name} ({dissent.author_role.label}), "
-                f"{when(dissent.created_at)}: {dissent.text}"
+                f"{when(dissent.created_at)}{earlier}: {dissent.text}"
             )
         )
     if plan.editable and may(actor, Action.PLAN_SIGN):

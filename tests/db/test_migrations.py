@@ -116,6 +116,54 @@ def test_studies_attached_before_0008_become_version_1(empty_database_url: str) 
         db.dispose()
 
 
+def test_0010_invites_the_open_meetings_and_seeds_the_templates(empty_database_url: str) -> None:
+    db = Database.from_url(empty_database_url)
+    try:
+        config = alembic_config(db.engine)
+        command.upgrade(config, "0008")
+        at = "2026-01-05 10:00:00+00:00"
+        users = [
+            (1, "surgeon", "spine_surgeon", True),
+            (2, "rt", "radiation_oncologist", True),
+            (3, "gone", "radiation_oncologist", False),
+            (4, "physio", "physiotherapist", True),
+            (5, "onc", "medical_oncologist", True),
+        ]
+        meetings = [(1, "scheduled", 5), (2, "closed", 5), (3, "in_progress", None)]
+        with db.engine.begin() as conn:
+            for user_id, name, role, active in users:
+                conn.execute(
+                    text(
+                        "INSERT INTO users (id, username, display_name, role, is_active, "
+                        "failed_sign_ins, version, updated_at, created_at) VALUES (:id, :name, "
+                        ":name, :role, :active, 0, 1, :at, :at)"
+                    ),
+                    {"id": user_id, "name": name, "role": role, "active": active, "at": at},
+                )
+            for meeting_id, status, chair in meetings:
+                conn.execute(
+                    text(
+                        "INSERT INTO meetings (id, starts_at, title, status, required_roles, "
+                        "chair_id, version, updated_at) VALUES (:id, :at, 'Board', :status, "
+                        """'["spine_surgeon", "radiation_oncologist"]', :chair, 1, :at)"""
+                    ),
+                    {"id": meeting_id, "at": at, "status": status, "chair": chair},
+                )
+        upgrade_to_head(db.engine)
+        with db.engine.connect() as conn:
+            invited = conn.execute(
+                text("SELECT meeting_id, user_id FROM meeting_invitees ORDER BY 1, 2")
+            ).all()
+            names = conn.scalars(text("SELECT name FROM plan_templates ORDER BY id")).all()
+        # Open meetings invite the active users of the required roles and the chair.
+        assert [tuple(row) for row in invited] == [(1, 1), (1, 2), (1, 5), (3, 1), (3, 2)]
+        assert names[0] == "cEBRT 8 Gy in 1 fraction" and len(names) == 8
+        command.downgrade(config, "0008")
+        assert "plan_templates" not in inspect(db.engine).get_table_names()
+    finally:
+        db.dispose()
+
+
 def test_every_foreign_key_is_indexed(db: Database) -> None:
     inspector = inspect(db.engine)
     unindexed: list[str] = []

@@ -129,7 +129,7 @@ def test_a_specialist_cannot_schedule_or_reorder(demo_db: Database) -> None:
     assert "Schedule meeting" not in labels
     assert "Build agenda from ready cases" not in labels
     assert "Start meeting" in labels  # every board member may run the meeting
-    assert "I am here" in labels
+    assert "I am here (as Physiotherapist)" in labels
 
 
 def test_schedule_a_meeting(demo_db: Database) -> None:

@@ -409,6 +409,9 @@ def test_a_finalized_plan_is_read_only(setting: Setting) -> None:
 def test_amendment_is_a_new_version_with_a_reason(setting: Setting) -> None:
     db, board = setting.board.db, setting.board
     final = _final(setting)
+    # Amended after the meeting closed: outside a meeting (one in progress would own it).
+    meeting = board.reload(setting.meeting.id)
+    set_meeting_status(db, board.coordinator, meeting.id, meeting.version, MeetingStatus.CLOSED)
     with pytest.raises(ValidationError, match="reason"):
         amend_plan(db, board.oncologist, final.id, "  ")
     with pytest.raises(PermissionDeniedError):
@@ -424,7 +427,8 @@ def test_amendment_is_a_new_version_with_a_reason(setting: Setting) -> None:
         amend_plan(db, board.oncologist, draft.id, "again")
     (event,) = events(db, "plan.amend")
     assert event.detail == "New MRI shows progression at T9"
-    assert event.after == {"number": 2, "amends": 1}
+    assert event.after == {"number": 2, "amends": 1, "meeting_id": None}
+    assert draft.meeting_id is None
     # The old version stays in force until the amendment is finalized.
     view = get_plan_board(db, board.coordinator, setting.case_id)
     assert view.final is not None and view.final.number == 1

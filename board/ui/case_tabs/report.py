@@ -157,7 +157,12 @@ def _preview(report: BoardReport) -> None:
     st.markdown(f"**{next(titles)}**")
     _table(
         [
-            {"By": f"{d.author} ({d.role})", "When": when(d.at), "Dissent": d.text}
+            {
+                "By": f"{d.author} ({d.role})",
+                "When": when(d.at)
+                + (f" (on version {d.on_version})" if d.on_version is not None else ""),
+                "Dissent": d.text,
+            }
             for d in report.dissents
         ]
     )
