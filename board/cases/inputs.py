@@ -117,6 +117,7 @@ _FIELD_LABELS = {
     "opioid_ome_mg": "Opioid dose (oral morphine equivalent, mg/day)",
     "ecog": "ECOG",
     "karnofsky": "Karnofsky (%)",
+    "albumin": "Albumin (g/L)",
 }
 
 

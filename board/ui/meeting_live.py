@@ -152,6 +152,16 @@ def render_followers(db: Database, actor: Actor, meeting: MeetingDetail) -> None
     )
 
 
+def _back(meeting: MeetingDetail) -> None:
+    st.page_link(
+        "pages/meetings.py",
+        label="Leave",
+        icon=":material/close:",
+        query_params={"meeting": str(meeting.id)},
+        help="Back to the meeting page (stops following)",
+    )
+
+
 def follow_view(db: Database, actor: Actor, meeting: MeetingDetail, state: LiveState) -> None:
     """The read-only follow view: the case the chair presents, its live draft plan below.
 
@@ -187,6 +197,7 @@ def follow_view(db: Database, actor: Actor, meeting: MeetingDetail, state: LiveS
     if row is None:
         st.title(md_escape(meeting.title))
         st.caption(md_escape(f"{when(meeting.starts_at)} | following the chair live"))
+        _back(meeting)
         st.info(
             "Waiting for the chair: no case is being presented yet. This screen shows the "
             "case as soon as the chair presents it.",
@@ -204,6 +215,7 @@ def follow_view(db: Database, actor: Actor, meeting: MeetingDetail, state: LiveS
         )
     with clock:
         render_timer(row)
+        _back(meeting)
     case = get_case(db, actor, row.case_id)
     board = get_plan_board(db, actor, case.id, case=case)
     render_facts(case, row, plan_status_line(board))

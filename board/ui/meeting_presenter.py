@@ -109,8 +109,8 @@ def case_title(row: AgendaRow, total: int) -> str:
 
 def _score_line(score: DerivedScore) -> str:
     if score.complete:
-        return f"**{score.short_name} {md_escape(score.value)}**: " + md_escape(score.category)
-    return f"**{score.short_name}: incomplete**: " + md_escape(score.category)
+        return f"**{score.short_name} {md_escape(score.value)}** — " + md_escape(score.category)
+    return f"**{score.short_name}: incomplete** — " + md_escape(score.category)
 
 
 #: The scores on the presenter, in this order.
@@ -201,7 +201,7 @@ def role_input_markdown(role_input: RoleInput) -> str:
         body = "No input yet."
     parts.append(body)
     if role_input.note:
-        parts.append("*Note:* " + md_escape(clip_words(role_input.note, NOTE_LENGTH)))
+        parts.append("**Note:** " + md_escape(clip_words(role_input.note, NOTE_LENGTH)))
     return "  \n".join(parts)
 
 
