@@ -34,7 +34,7 @@ from board.ui.meeting_presenter import (
 from board.ui.text import md_escape
 
 #: How often a follower's view asks the database what the chair presents.
-POLL_EVERY_S = 1.0
+POLL_EVERY_S = 0.5
 
 #: How often the poll refreshes the follower's "last seen" (well inside the presence
 #: window of :data:`board.meetings.live.PRESENCE_WINDOW`).
@@ -71,8 +71,14 @@ def poll_live_state(
     stale: Callable[[LiveState], bool],
     *,
     presence: bool = True,
+    label: str = "Live: follows the chair.",
 ) -> None:
-    """Poll the meeting's live state every second; rerun the page when ``stale`` says so.
+    """Poll the meeting's live state twice a second; rerun the page when ``stale`` says so.
+
+    The poll draws one small caption (``label``) in a container of its own. A fragment
+    that draws nothing has no place on the page of its own, and a poll that ended just
+    after a run of the whole page started could then take the element drawn next (the
+    case's title) for its own and remove it.
 
     Parameters
     ----------
@@ -86,11 +92,14 @@ def poll_live_state(
         Given the state just read, whether the page shows something out of date.
     presence:
         Whether the poll keeps the follower's presence (the follow view does).
+    label:
+        What the poll's caption says.
     """
 
     @st.fragment(run_every=POLL_EVERY_S)
     def _poll() -> None:
-        with user_errors():
+        with st.container(key=f"live_poll_{meeting_id}"), user_errors():
+            st.caption(label)
             state = live_state(db, actor, meeting_id)
             if presence and state.status in LIVE_STATUSES:
                 keep_presence(db, actor, meeting_id)
@@ -192,11 +201,15 @@ def follow_view(db: Database, actor: Actor, meeting: MeetingDetail, state: LiveS
             query_params={"meeting": str(meeting.id)},
         )
         return
-    poll_live_state(db, actor, meeting.id, lambda now: now.token != state.token)
     row = next((r for r in meeting.agenda if r.id == state.item_id), None)
+
+    def poll() -> None:
+        poll_live_state(db, actor, meeting.id, lambda now: now.token != state.token)
+
     if row is None:
         st.title(md_escape(meeting.title))
         st.caption(md_escape(f"{when(meeting.starts_at)} | following the chair live"))
+        poll()
         _back(meeting)
         st.info(
             "Waiting for the chair: no case is being presented yet. This screen shows the "
@@ -215,6 +228,7 @@ def follow_view(db: Database, actor: Actor, meeting: MeetingDetail, state: LiveS
         )
     with clock:
         render_timer(row)
+        poll()
         _back(meeting)
     case = get_case(db, actor, row.case_id)
     board = get_plan_board(db, actor, case.id, case=case)

@@ -126,15 +126,16 @@ def scribe_view(db: Database, actor: Actor, meeting: MeetingDetail, state: LiveS
             args=(None,),
         )
     elif live:
-        back.caption("Following the chair: this screen moves with the presenter.")
         watched = (state.status, state.item_id)
-        poll_live_state(
-            db,
-            actor,
-            meeting.id,
-            lambda now: (now.status, now.item_id) != watched,
-            presence=False,
-        )
+        with back:
+            poll_live_state(
+                db,
+                actor,
+                meeting.id,
+                lambda now: (now.status, now.item_id) != watched,
+                presence=False,
+                label="Following the chair: this screen moves with the presenter.",
+            )
     if position is None:
         st.info(
             "Waiting for the chair: the case they present appears here. Choose a case to "
