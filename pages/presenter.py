@@ -14,6 +14,7 @@ import streamlit as st
 from board.auth.permissions import Action
 from board.cases.enums import Urgency
 from board.cases.service import get_case
+from board.db.models import utcnow
 from board.meetings.enums import MeetingStatus
 from board.meetings.live import LIVE_STATUSES, live_state, present_item
 from board.meetings.service import get_meeting, list_meetings, run_timer, set_meeting_status
@@ -192,4 +193,5 @@ with user_errors():
         )
 
     case = get_case(db, actor, row.case_id)
-    render_facts(case, row, plan_status_line(get_plan_board(db, actor, case.id, case=case)))
+    board = get_plan_board(db, actor, case.id, case=case)
+    render_facts(case, row, plan_status_line(board, as_of=utcnow()))

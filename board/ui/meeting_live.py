@@ -1,11 +1,12 @@
 """Following the meeting live: the followers' poll, presence, and who follows now.
 
 The follow view and the scribe view poll the meeting's live state with a small
-``st.fragment(run_every=...)``: one query a second (:func:`board.meetings.live.live_state`)
-that draws nothing; when what the view shows is out of date (the chair moved, or the
-presented case changed), it reruns the whole page. The chair's presenter never polls:
+``st.fragment(run_every=...)``: one small query twice a second
+(:func:`board.meetings.live.live_state`) that draws only a caption; when what the view
+shows is out of date (the chair moved, or the presented case changed), it reruns the
+whole page. The chair's presenter never polls:
 it is the one that moves. The poll also refreshes the follower's presence every
-:data:`PRESENCE_REFRESH_S` seconds (not every second: it is a write).
+:data:`PRESENCE_REFRESH_S` seconds (not at every poll: it is a write).
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ anything else.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from board.assessments.derive import DerivedScore
@@ -312,13 +314,16 @@ _STATUS_WORDS = {
 }
 
 
-def plan_status_line(board: PlanBoard) -> str:
+def plan_status_line(board: PlanBoard, as_of: dt.datetime | None = None) -> str:
     """The plan of the case in one plain line (the projector's plan status).
 
     Parameters
     ----------
     board:
         The case's plan board (:func:`board.plans.plan_board.get_plan_board`).
+    as_of:
+        When the plan was read, for a screen that does not follow the plan live (the
+        chair's presenter does not poll: its line is as of its last move or click).
 
     Returns
     -------
@@ -327,9 +332,10 @@ def plan_status_line(board: PlanBoard) -> str:
         has signed (plain text; escape it for markdown).
     """
     plan = board.current
+    head = "Plan" if as_of is None else f"Plan at {as_of:%H:%M} UTC"
     if plan is None:
-        return "Plan: not started (captured in the scribe view)."
-    parts = [f"Plan, version {plan.number} ({_STATUS_WORDS[plan.status]})"]
+        return f"{head}: not started (captured in the scribe view)."
+    parts = [f"{head}: version {plan.number} ({_STATUS_WORDS[plan.status]})"]
     if plan.intent is not None:
         parts.append(INTENT_LABELS[plan.intent])
     if plan.items:

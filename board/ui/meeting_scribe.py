@@ -2,7 +2,7 @@
 
 A coordinator (or the chair) captures the plan on a laptop or a second screen while the
 chair presents on the projector. The view follows the chair: it shows the case the
-chair presents (read from the database, polled every second) and moves on when the
+chair presents (read from the database, polled twice a second) and moves on when the
 chair does. Choosing a case pins it (``?item=N``) so the scribe can finish a plan after
 the chair has moved on, or prepare one ahead; "Follow the chair" returns.
 """

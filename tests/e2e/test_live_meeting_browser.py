@@ -297,7 +297,14 @@ def test_a_whole_live_meeting_with_chair_scribe_and_follower(
     )
     expect(follower.get_by_text("Single-fraction radiotherapy to T8").first).to_be_visible()
 
-    # Screenshots of the three views at 1920x1080.
+    # The projector does not poll: its plan line is as of the chair's last click, so
+    # pausing the case's timer at the end of the discussion brings it up to date.
+    click(chair, "Pause timer")
+    expect(chair.get_by_text("Radiation: cEBRT 8 Gy in 1 fraction", exact=False)).to_be_visible()
+
+    # Screenshots of the three views at 1920x1080 (the pointer off the buttons).
+    for page in (chair, scribe, follower):
+        page.mouse.move(1900, 1060)
     settle(chair)
     chair.screenshot(path=str(screenshot_dir / "live-presenter.png"))
     settle(scribe)

@@ -127,9 +127,10 @@ def test_the_projector_shows_each_input_in_words_and_no_plan_capture(demo_db: Da
         "Note: Power 4/5 in both legs this morning; started dexamethasone 16 mg.",
         "SINS T11: 10 — potentially unstable",
         "NOMS suggestion:",
-        "Plan: not started (captured in the scribe view).",
     ):
         assert expected in text, expected
+    # The projector does not poll: its plan line says when it was read.
+    assert re.search(r"Plan at \d\d:\d\d UTC: not started \(captured in the scribe view\)\.", text)
     inputs = text[text.index("Specialist input") :]
     for code in ("lt50", "gt50", "walking_aid", "bone_targeted", "collapse lt50", "…"):
         assert code not in inputs, code
@@ -140,7 +141,7 @@ def test_the_projector_shows_each_input_in_words_and_no_plan_capture(demo_db: Da
 def test_the_plan_status_line_follows_the_plan(demo_db: Database) -> None:
     _start(demo_db)
     coordinator = _actor(demo_db, "demo.coordinator")
-    position, _ = _position(demo_db, "TB-DEMO01")
+    position, item_id = _position(demo_db, "TB-DEMO01")
     meeting = get_meeting(demo_db, coordinator, 1)
     case_id = meeting.agenda[position - 1].case_id
     plan = start_plan(demo_db, coordinator, case_id, 1)
@@ -153,9 +154,12 @@ def test_the_plan_status_line_follows_the_plan(demo_db: Database) -> None:
     )
     at = _page(demo_db, "demo.coordinator", "pages/presenter.py", meeting="1", item=str(position))
     text = _texts(at)
-    assert "Plan, version 1 (draft): no intent set" not in text
-    assert "Plan, version 1 (draft): Radiation: cEBRT 8 Gy in 1 fraction" in text
+    assert re.search(r"UTC: version 1 \(draft\): Radiation: cEBRT 8 Gy in 1 fraction", text)
     assert "Signed 0 of 1; to sign: Neurosurgeon / spine surgeon." in text
+    # The follow view reads the plan live: no time on its line.
+    present_item(demo_db, coordinator, 1, item_id)
+    follower = _page(demo_db, "demo.physio", "pages/presenter.py", meeting="1", follow="1")
+    assert "Plan: version 1 (draft): Radiation: cEBRT 8 Gy in 1 fraction" in _texts(follower)
 
 
 # ---------------------------------------------------------------------------
