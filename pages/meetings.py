@@ -30,6 +30,7 @@ from board.ui.meeting_common import (
     show_flash,
     when,
 )
+from board.ui.meeting_live import live_links, render_followers
 from board.ui.meeting_signoff import render_sign_plans
 from board.ui.text import md_escape
 
@@ -74,13 +75,9 @@ with user_errors():
         st.link_button("Join the video call", meeting.video_link, icon=":material/videocam:")
 
     run = may(actor, Action.MEETING_RUN)
+    live_links(actor, meeting)
+    render_followers(db, actor, meeting)
     b1, b2, b3, b4 = st.columns(4)
-    b1.page_link(
-        "pages/presenter.py",
-        label="Open presenter view",
-        icon=":material/present_to_all:",
-        query_params={"meeting": str(meeting.id), "item": "1"},
-    )
     if meeting.status is MeetingStatus.SCHEDULED and run:
         b2.button(
             "Start meeting",
@@ -162,7 +159,7 @@ with user_errors():
             hide_index=True,
         )
         st.caption(
-            "Capture, sign and finalize each plan in the presenter view (or on the case's "
+            "Capture, sign and finalize each plan in the scribe view (or on the case's "
             "Plan tab); sign them all at once below."
         )
         render_sign_plans(db, actor, meeting)

@@ -1,7 +1,10 @@
 """Presenter view for the shared screen: one case at a time (?meeting=ID&item=N).
 
-Large type and large buttons for a 1920x1080 projector, no sidebar, no keyboard needed
-to move through the agenda; the consensus plan is captured below the case's facts.
+The whole case fits a 1920x1080 projector; Previous/Next (or a clicker's Page Down and
+Page Up) move through the agenda, and each move is stored so that followers
+(``?meeting=ID&follow=1``, read-only, for every clinical role) see the same case. The
+plan is captured in the scribe view (``/scribe?meeting=ID``); the projector shows its
+status in a line.
 """
 
 from functools import partial
@@ -11,13 +14,23 @@ import streamlit as st
 from board.auth.permissions import Action
 from board.cases.enums import Urgency
 from board.cases.service import get_case
+from board.db.models import utcnow
 from board.meetings.enums import MeetingStatus
+from board.meetings.live import LIVE_STATUSES, live_state, present_item
 from board.meetings.service import get_meeting, list_meetings, run_timer, set_meeting_status
+from board.plans.plan_board import get_plan_board
 from board.ui import context
 from board.ui.errors import user_errors
 from board.ui.meeting_common import may, on_click, show_flash, when
-from board.ui.meeting_plan import render_plan
-from board.ui.meeting_presenter import apply_presenter_style, render_facts, render_timer
+from board.ui.meeting_live import follow_view
+from board.ui.meeting_presenter import (
+    apply_presenter_style,
+    case_title,
+    plan_status_line,
+    render_facts,
+    render_timer,
+)
+from board.ui.presenter_keys import presenter_keys
 from board.ui.text import md_escape
 
 db = context.database()
@@ -47,12 +60,17 @@ with user_errors():
             type="primary",
             icon=":material/present_to_all:",
             on_click=lambda: st.query_params.update(
-                {"meeting": str(st.session_state["present_meeting"]), "item": "1"}
+                {"meeting": str(st.session_state["present_meeting"])}
             ),
         )
         st.stop()
 
     meeting = get_meeting(db, actor, int(raw))
+    state = live_state(db, actor, meeting.id)
+    if st.query_params.get("follow") == "1":
+        follow_view(db, actor, meeting, state)
+        st.stop()
+
     run = may(actor, Action.MEETING_RUN)
     if not meeting.agenda:
         st.title(md_escape(meeting.title))
@@ -65,15 +83,21 @@ with user_errors():
         )
         st.stop()
 
-    raw_item = st.query_params.get("item", "1")
-    position = int(raw_item) if raw_item.isdigit() else 1
+    # The case in the address; without one, the case the chair presents now (a reload
+    # or a second screen picks up where the meeting is), else the first.
+    raw_item = st.query_params.get("item", "")
+    position = int(raw_item) if raw_item.isdigit() else (state.position or 1)
     position = max(1, min(position, len(meeting.agenda)))
     row = meeting.agenda[position - 1]
+    total = len(meeting.agenda)
     in_progress = meeting.status is MeetingStatus.IN_PROGRESS
+    live = meeting.status in LIVE_STATUSES
 
     def go(target: int) -> None:
-        """Show another case; its timer starts while the meeting runs (a click's callback)."""
+        """Show another case and tell the followers (a click's or a key's callback)."""
         target_row = meeting.agenda[target - 1]
+        if run and live:
+            present_item(db, actor, meeting.id, target_row.id)
         if in_progress and run:
             run_timer(db, actor, target_row.id, True)
         st.query_params["item"] = str(target)
@@ -81,39 +105,41 @@ with user_errors():
     def jump_to() -> None:
         go(int(st.session_state[f"jump_{position}"]))
 
-    title, clock_col = st.columns([5, 1], vertical_alignment="center")
+    title, clock = st.columns([6, 1], vertical_alignment="center")
     with title:
-        urgent = {
-            Urgency.URGENT: ":red[URGENT] ",
-            Urgency.WITHIN_A_WEEK: ":orange[WITHIN A WEEK] ",
-        }.get(row.urgency, "")
-        st.title(f"{urgent}{md_escape(row.pseudonym)} — case {position} of {len(meeting.agenda)}")
-        st.caption(
-            md_escape(
-                f"{meeting.title}, {when(meeting.starts_at)} | {row.triage.label} | "
-                f"case status: {row.case_status.label}"
-            )
-        )
-    with clock_col:
+        st.title(case_title(row, total))
+        facts = [f"{meeting.title}, {when(meeting.starts_at)}", row.triage.label]
+        facts.append(f"case status: {row.case_status.label}")
+        warning = meeting.quorum.warning()
+        caption = md_escape(" | ".join(facts))
+        if warning:
+            caption += " | :orange[" + md_escape(warning) + "]"
+        st.caption(caption)
+    previous = partial(go, position - 1) if position > 1 else None
+    following = partial(go, position + 1) if position < total else None
+    with clock:
         render_timer(row)
+        presenter_keys(on_next=following, on_previous=previous)
 
-    nav = st.columns([1.2, 1.2, 1.2, 1.6, 1.2])
+    nav = st.columns([1.2, 1.2, 1.2, 1.6, 1.2], vertical_alignment="center")
     nav[0].button(
         "Previous case",
         icon=":material/arrow_back:",
-        disabled=position <= 1,
+        disabled=previous is None,
         width="stretch",
         key="prev",
-        **on_click(partial(go, position - 1)),
+        help="Page Up or Left Arrow",
+        **on_click(previous or (lambda: None)),
     )
     nav[1].button(
         "Next case",
         icon=":material/arrow_forward:",
         type="primary",
-        disabled=position >= len(meeting.agenda),
+        disabled=following is None,
         width="stretch",
         key="next",
-        **on_click(partial(go, position + 1)),
+        help="Page Down or Right Arrow",
+        **on_click(following or (lambda: None)),
     )
     if in_progress and run:
         running = row.timer_started_at is not None
@@ -130,6 +156,7 @@ with user_errors():
             started = set_meeting_status(
                 db, actor, meeting.id, meeting.version, MeetingStatus.IN_PROGRESS
             )
+            present_item(db, actor, meeting.id, row.id)
             run_timer(db, actor, started.agenda[position - 1].id, True)
 
         nav[2].button(
@@ -165,20 +192,6 @@ with user_errors():
             query_params={"meeting": str(meeting.id)},
         )
 
-    warning = meeting.quorum.warning()
-    if warning:
-        st.warning(warning, icon=":material/groups:")
-
     case = get_case(db, actor, row.case_id)
-    render_facts(case, row)
-
-    st.divider()
-    render_plan(
-        db,
-        actor,
-        case,
-        prefix=f"pres_{row.case_id}",
-        meeting_id=meeting.id,
-        show_versions=False,
-        show_case_moves=False,
-    )
+    board = get_plan_board(db, actor, case.id, case=case)
+    render_facts(case, row, plan_status_line(board, as_of=utcnow()))

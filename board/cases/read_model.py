@@ -32,7 +32,7 @@ from board.assessments.scores import derivation_input
 from board.assessments.service import saved_forms
 from board.auth.roles import CONTRIBUTING_ROLES, Role
 from board.cases.enums import CaseStatus, Sex, Urgency
-from board.cases.inputs import clip, summarise_input
+from board.cases.inputs import InputField, clip, input_fields, summarise_input
 from board.cases.queries import next_meetings, open_action_counts, readiness_of
 from board.cases.readiness import Readiness
 from board.cases.redflags import PainFeature, parse_pain_features
@@ -53,11 +53,17 @@ NOT_RECORDED = "not recorded"
 
 @dataclass(frozen=True, slots=True)
 class RoleInput:
-    """One role's input in short (its latest note appended)."""
+    """One role's input: in short (its latest note appended) and field by field.
+
+    ``fields`` holds every recorded field of the role's form, labelled and in words
+    (:func:`board.cases.inputs.input_fields`); ``note`` is the role's latest note.
+    """
 
     role: Role
     submitted: bool
     summary: str
+    fields: tuple[InputField, ...] = ()
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +304,15 @@ def _role_inputs(
         summary = summarise_input(role, form.to_data()) if form is not None else "no input yet"
         if role in latest_notes:
             summary = clip(f"{summary}. Note: {latest_notes[role]}")
-        found.append(RoleInput(role, role in submitted, summary))
+        found.append(
+            RoleInput(
+                role,
+                role in submitted,
+                summary,
+                fields=input_fields(form) if form is not None else (),
+                note=latest_notes.get(role),
+            )
+        )
     return tuple(found)
 
 

@@ -532,6 +532,53 @@ class Attendance(Base):
     __table_args__ = (UniqueConstraint("meeting_id", "user_id", name="uq_attendance_meeting_user"),)
 
 
+class MeetingPresenting(Base):
+    """The case the chair presents now: one row per meeting, moved by the presenter.
+
+    A row of its own, not columns of ``meetings``: the presenter moves every few
+    minutes, and a versioned meeting row would then refuse any edit of the meeting
+    made from a form opened before the move; it also avoids a foreign-key cycle
+    between meetings and agenda items. Followers on any app server read it.
+    """
+
+    __tablename__ = "meeting_presenting"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: ``None`` once the presented case was taken off the agenda
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True
+    )
+    since: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    presented_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+class MeetingFollower(Base):
+    """Someone following a meeting live (the follow view): when they joined, last seen.
+
+    ``last_seen_at`` is refreshed by the follow view's poll; joining is audited once
+    (when the row is made, or when someone returns after the presence window), not on
+    every refresh.
+    """
+
+    __tablename__ = "meeting_followers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "user_id", name="uq_meeting_followers_meeting_user"),
+    )
+
+
 # ---------------------------------------------------------------------------
 # Plans
 # ---------------------------------------------------------------------------

@@ -242,3 +242,49 @@ class PersonOption:
     id: int
     name: str
     role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class LiveState:
+    """What a follower needs to know about a meeting now: one cheap read.
+
+    Parameters
+    ----------
+    meeting_id:
+        The meeting.
+    status:
+        The meeting's status.
+    item_id, case_id, position:
+        The agenda item the chair presents, its case and its place on the agenda;
+        ``None`` until the chair first moves (or after the case left the agenda).
+    since:
+        When the chair moved to it.
+    case_stamp:
+        The newest audit event of the presented case: it changes whenever anything
+        about the case changes (the draft plan, a signature, a dissent), so a follower
+        knows when to draw the case again.
+    """
+
+    meeting_id: int
+    status: MeetingStatus
+    item_id: int | None
+    case_id: int | None
+    position: int | None
+    since: dt.datetime | None
+    case_stamp: int | None
+
+    @property
+    def token(self) -> tuple[object, ...]:
+        """Changes when the presented case, or anything about it, changes."""
+        return (self.status, self.item_id, self.since, self.case_stamp)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowerRow:
+    """Someone following a meeting live."""
+
+    user_id: int
+    name: str
+    role: Role
+    joined_at: dt.datetime
+    last_seen_at: dt.datetime

@@ -54,6 +54,7 @@ PAGES: tuple[PageSpec, ...] = (
         "presenter",
         Action.MEETING_RUN,
     ),
+    PageSpec("pages/scribe.py", "Scribe", ":material/edit_note:", "scribe", Action.PLAN_EDIT),
     PageSpec("pages/audit.py", "Audit", ":material/policy:", "audit", Action.AUDIT_VIEW),
     PageSpec(
         "pages/admin.py", "Admin", ":material/manage_accounts:", "admin", Action.USERS_ADMINISTER

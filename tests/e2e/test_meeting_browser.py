@@ -1,10 +1,11 @@
 """A whole board meeting in a real browser (Debian chromium driven by Playwright).
 
 The coordinator opens the meeting, sets the quorum to the two roles who will sign,
-records attendance and starts the meeting; the presenter view walks two cases; the
-plan is captured live; the radiation oncologist and the chair (spine surgeon) sign in
-their own browser sessions, and the chair finalizes. Full-page screenshots of the
-presenter view at 1920x1080 are saved under ``test-output/e2e``.
+records attendance and starts the meeting; the presenter view walks the cases; the
+plan is captured live in the scribe view, which follows the presented case; the
+radiation oncologist and the chair (spine surgeon) sign in their own browser sessions,
+and the chair finalizes. Screenshots at 1920x1080 (and of the whole page) of the
+presenter and scribe views are saved under ``test-output/e2e``.
 """
 
 from __future__ import annotations
@@ -106,7 +107,10 @@ def test_whole_meeting_in_the_browser(
     expect(coordinator.get_by_text("TB-DEMO01")).to_be_visible()
     expect(coordinator.get_by_role("heading", name="Scores")).to_be_visible()
 
-    # Capture the plan live.
+    # Capture the plan live in the scribe view: it shows the case the presenter is on.
+    coordinator.goto(f"{base}/scribe?meeting=1")
+    chair_case = coordinator.get_by_text("The chair is presenting case 5 of 7: TB-DEMO01")
+    expect(chair_case).to_be_visible()
     _click(coordinator, "Start the plan")
     expect(coordinator.get_by_text("Plan started")).to_be_visible()
     coordinator.get_by_text("Palliative", exact=True).click()
@@ -140,10 +144,10 @@ def test_whole_meeting_in_the_browser(
     expect(coordinator.get_by_text("should avoid the tumour site").first).to_be_visible()
     _click(coordinator, "Acknowledge: heat therapy")
     expect(coordinator.get_by_text("Safety prompt acknowledged.")).to_be_visible()
-    _shot(coordinator, screenshot_dir, "presenter-plan-captured")
+    _shot(coordinator, screenshot_dir, "scribe-plan-captured")
 
     # Two specialists sign in their own sessions (deep links survive signing in).
-    deep_link = f"{base}/presenter?meeting=1&item=5"
+    deep_link = f"{base}/scribe?meeting=1&item=5"
     radiotherapist = _new_page(browser)
     _sign_in(radiotherapist, deep_link, "demo.radiotherapist")
     expect(radiotherapist.get_by_text("TB-DEMO01").first).to_be_visible()
@@ -157,7 +161,7 @@ def test_whole_meeting_in_the_browser(
     _click(chair, "Finalize plan")
     expect(chair.get_by_text("Plan finalized").first).to_be_visible()
     expect(chair.get_by_role("button", name="Add to plan")).to_have_count(0)
-    _, final = _shot(chair, screenshot_dir, "presenter-plan-finalized")
+    _, final = _shot(chair, screenshot_dir, "scribe-plan-finalized")
 
     for path in (first, final):
         assert path.stat().st_size > 50_000
@@ -166,7 +170,7 @@ def test_whole_meeting_in_the_browser(
         with Image.open(path) as image:
             assert image.width == 1920 and image.height >= 1080
     with Image.open(final) as image:
-        assert image.height > 1080  # the whole plan, below the case's facts
+        assert image.height > 1080  # the whole plan, below the case in short
 
     db = Database.from_url(app_server.database_url)
     try:

@@ -1,4 +1,4 @@
-"""AppTest tests of the meeting page, the presenter view and the plan screens."""
+"""AppTest tests of the meeting page, the presenter view, the scribe view and the plan screens."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from board.db.models import Attendance, Case, Meeting, Patient, PlanItem, PlanVe
 from board.followup.service import record_follow_up
 from board.followup.views import FollowUpInput
 from board.meetings.enums import AgendaTriage, MeetingStatus
+from board.meetings.live import present_item
 from board.meetings.service import (
     get_meeting,
     record_attendance,
@@ -78,10 +79,34 @@ def _presenter(db: Database, username: str, item: int) -> Any:
     return _run_ok(at)
 
 
+def _scribe(db: Database, username: str, item: int) -> Any:
+    """The scribe view of the demo meeting, pinned to agenda position ``item``."""
+    at = signed_in(db, username)
+    at.switch_page("pages/scribe.py")
+    at.query_params["meeting"] = "1"
+    at.query_params["item"] = str(item)
+    return _run_ok(at)
+
+
+def _follower(db: Database, username: str) -> Any:
+    """The follow view of the demo meeting."""
+    at = signed_in(db, username)
+    at.switch_page("pages/presenter.py")
+    at.query_params["meeting"] = "1"
+    at.query_params["follow"] = "1"
+    return _run_ok(at)
+
+
 def _position(db: Database, pseudonym: str) -> int:
     """A case's position on the demo meeting's agenda (the presenter's ``item``)."""
     agenda = get_meeting(db, _actor(db, "demo.coordinator"), 1).agenda
     return next(row.position for row in agenda if row.pseudonym == pseudonym)
+
+
+def _item_id(db: Database, pseudonym: str) -> int:
+    """A case's agenda item on the demo meeting."""
+    agenda = get_meeting(db, _actor(db, "demo.coordinator"), 1).agenda
+    return next(row.id for row in agenda if row.pseudonym == pseudonym)
 
 
 def _running_meeting(db: Database, required: tuple[Role, ...], present: tuple[str, ...]) -> None:
@@ -215,7 +240,7 @@ def test_presenter_shows_one_case_in_large_type_and_navigates(demo_db: Database)
         "ESCC 3",
         "NOMS suggestion",
         "Specialist input",
-        "Radiologist:",
+        "Radiologist",
         "Scores advise; the board decides.",
     ):
         assert expected in text, expected
@@ -246,9 +271,9 @@ def test_presenter_shows_one_case_in_large_type_and_navigates(demo_db: Database)
     )
 
 
-def test_presenter_marks_an_urgent_case_ready_with_a_reason(demo_db: Database) -> None:
+def test_scribe_marks_an_urgent_case_ready_with_a_reason(demo_db: Database) -> None:
     _running_meeting(demo_db, (Role.SPINE_SURGEON,), ())
-    at = _presenter(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO02"))
+    at = _scribe(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO02"))
     assert "still being prepared" in _texts(at)
     _button(at, "Mark ready for discussion").click()
     _run_ok(at)
@@ -269,14 +294,14 @@ def _status(db: Database, pseudonym: str) -> CaseStatus:
         return case.status
 
 
-def test_plan_is_captured_signed_and_finalized_on_the_presenter(demo_db: Database) -> None:
+def test_plan_is_captured_signed_and_finalized_in_the_scribe_view(demo_db: Database) -> None:
     _running_meeting(
         demo_db,
         (Role.SPINE_SURGEON, Role.RADIATION_ONCOLOGIST),
         ("demo.surgeon", "demo.radiotherapist"),
     )
     case_id = _case_id(demo_db, "TB-DEMO01")
-    at = _presenter(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO01"))
+    at = _scribe(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO01"))
     _button(at, "Start the plan").click()
     _run_ok(at)
     assert _status(demo_db, "TB-DEMO01") is CaseStatus.DISCUSSED
@@ -315,10 +340,10 @@ def test_plan_is_captured_signed_and_finalized_on_the_presenter(demo_db: Databas
 
     # The coordinator cannot sign; the specialists can, then the chair finalizes.
     assert not any(b.label.startswith("Sign plan") for b in at.button)
-    rt = _presenter(demo_db, "demo.radiotherapist", _position(demo_db, "TB-DEMO01"))
+    rt = _scribe(demo_db, "demo.radiotherapist", _position(demo_db, "TB-DEMO01"))
     _button(rt, "Sign plan as Radiation oncologist").click()
     _run_ok(rt)
-    chair = _presenter(demo_db, "demo.surgeon", _position(demo_db, "TB-DEMO01"))
+    chair = _scribe(demo_db, "demo.surgeon", _position(demo_db, "TB-DEMO01"))
     assert _button(chair, "Finalize plan").disabled
     _button(chair, "Sign plan as Neurosurgeon / spine surgeon").click()
     _run_ok(chair)
@@ -332,7 +357,9 @@ def test_plan_is_captured_signed_and_finalized_on_the_presenter(demo_db: Databas
     assert _status(demo_db, "TB-DEMO01") is CaseStatus.PLAN_FINALIZED
 
 
-def test_person_supplied_text_is_escaped_on_the_presenter(demo_db: Database) -> None:
+def test_person_supplied_text_is_escaped_in_the_scribe_and_follow_views(
+    demo_db: Database,
+) -> None:
     _running_meeting(demo_db, (Role.SPINE_SURGEON,), ("demo.surgeon",))
     coordinator = _actor(demo_db, "demo.coordinator")
     case_id = _case_id(demo_db, "TB-DEMO01")
@@ -342,12 +369,17 @@ def test_person_supplied_text_is_escaped_on_the_presenter(demo_db: Database) -> 
         demo_db, coordinator, plan.id, plan.version, PlanHeaderInput(PlanIntent.PALLIATIVE, hostile)
     )
     add_dissent(demo_db, _actor(demo_db, "demo.surgeon"), plan.id, hostile)
-    at = _presenter(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO01"))
-    sources = [m.value for m in at.markdown if "onerror" in m.value]
-    assert sources, "the dissent is shown"
-    for source in sources:
-        assert not re.search(r"(?<!\\)<", source) and "**bold**" not in source
-        assert hostile in plain(source)
+    present_item(demo_db, coordinator, 1, _item_id(demo_db, "TB-DEMO01"))
+    # The scribe edits the summary in a text field; the follower reads it as text.
+    for at, shown in (
+        (_scribe(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO01")), 1),
+        (_follower(demo_db, "demo.physio"), 2),
+    ):
+        sources = [m.value for m in at.markdown if "onerror" in m.value]
+        assert len(sources) == shown, "the dissent (and the follower's summary) are shown"
+        for source in sources:
+            assert not re.search(r"(?<!\\)<", source) and "**bold**" not in source
+            assert hostile in plain(source)
 
 
 # ---------------------------------------------------------------------------
@@ -480,7 +512,7 @@ def test_a_standard_regimen_fills_dose_and_fractions_in_one_choice(demo_db: Data
         (Role.SPINE_SURGEON, Role.RADIATION_ONCOLOGIST),
         ("demo.surgeon", "demo.radiotherapist"),
     )
-    at = _presenter(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO01"))
+    at = _scribe(demo_db, "demo.coordinator", _position(demo_db, "TB-DEMO01"))
     _button(at, "Start the plan").click()
     _run_ok(at)
     next(s for s in at.selectbox if s.label == "Component").set_value(PlanComponent.RADIATION)

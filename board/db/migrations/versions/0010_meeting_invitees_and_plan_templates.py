@@ -10,7 +10,7 @@ default templates are stored here as a copy of ``board.plans.starters.DEFAULT_TE
 (a migration does not import the app; a test keeps the two equal).
 
 Revision ID: 0010
-Revises: 0008 (the meeting follow-state migration 0009 is re-chained before it on merge)
+Revises: 0009
 Create Date: 2026-12-05
 """
 
@@ -24,7 +24,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
