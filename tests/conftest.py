@@ -22,7 +22,7 @@ import pytest
 from argon2 import PasswordHasher
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Engine, Table, create_engine, func, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -171,11 +171,16 @@ def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 @dataclass
 class _Scratch:
-    """A PostgreSQL database this test process empties and reuses for test after test."""
+    """A PostgreSQL database this test process empties and reuses for test after test.
+
+    ``seed`` holds the rows the migrations write (default plan templates, ...) and
+    ``sequences`` each id sequence's state, as in a fresh copy of the template.
+    """
 
     url: str
     engine: Engine
-    sequences: list[str]
+    seed: TableRows
+    sequences: list[tuple[str, int, bool]]
 
 
 @pytest.fixture(scope="session")
@@ -187,20 +192,27 @@ def _postgres_scratch(_postgres_template: str) -> Iterator[_Scratch]:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            sequences = list(
-                conn.scalars(
-                    text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+            sequences = [
+                (row.sequencename, row.value, row.is_called)
+                for row in conn.execute(
+                    text(
+                        "SELECT sequencename, coalesce(last_value, start_value) AS value, "
+                        "last_value IS NOT NULL AS is_called "
+                        "FROM pg_sequences WHERE schemaname = 'public'"
+                    )
                 )
-            )
-        yield _Scratch(url, engine, sequences)
+            ]
+        seed = table_rows(Database(engine))
+        yield _Scratch(url, engine, [(t, rows) for t, rows in seed if rows], sequences)
     finally:
         engine.dispose()
         _drop_postgres_database(server, name)
 
 
-def _empty_again(scratch: _Scratch) -> None:
-    """Make the scratch database as a fresh copy of the template is: every table empty
-    (but Alembic's version), every id sequence back at 1, nobody else connected."""
+def _empty_again(scratch: _Scratch, *, seeded: bool = True) -> None:
+    """Make the scratch database what a fresh copy of the template is: nobody else
+    connected, every table empty but for the rows the migrations write (none when not
+    ``seeded``), every id sequence where the template has it."""
     with scratch.engine.begin() as conn:
         conn.execute(
             text(
@@ -211,8 +223,13 @@ def _empty_again(scratch: _Scratch) -> None:
         conn.execute(text("SET LOCAL synchronous_commit = off"))
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
-        for sequence in scratch.sequences:
-            conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+        if seeded:
+            _insert_rows(conn, scratch.seed)
+        for sequence, value, is_called in scratch.sequences:
+            conn.execute(
+                text("SELECT setval(CAST(:s AS regclass), :v, :c)"),
+                {"s": f'"{sequence}"', "v": value, "c": is_called},
+            )
 
 
 @pytest.fixture
@@ -297,12 +314,16 @@ def table_rows(database: Database) -> TableRows:
         ]  # fmt: skip
 
 
+def _insert_rows(conn: Connection, rows: TableRows) -> None:
+    for table, data in rows:
+        if data:
+            conn.execute(table.insert(), data)
+
+
 def write_rows(database: Database, rows: TableRows) -> None:
     """Write ``rows`` (from :func:`table_rows`) into an empty migrated database."""
     with database.engine.begin() as conn:
-        for table, data in rows:
-            if data:
-                conn.execute(table.insert(), data)
+        _insert_rows(conn, rows)
         if conn.dialect.name == "postgresql":  # the id sequences continue after the rows
             for table, data in rows:
                 if data and "id" in table.c and table.c.id.autoincrement:
@@ -354,6 +375,8 @@ def demo_database(
         shutil.copyfile(template, make_url(database_url).database or "")
         database = Database.from_url(database_url)
     else:
+        # the demo's rows include those the migrations write: start from nothing
+        _empty_again(request.getfixturevalue("_postgres_scratch"), seeded=False)
         database = Database.from_url(database_url)
         write_rows(database, request.getfixturevalue("_postgres_demo_rows"))
     yield database
