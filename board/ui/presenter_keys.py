@@ -48,7 +48,12 @@ export default function (component) {
     setTriggerValue(move, Date.now());
   };
   document.addEventListener('keydown', onKey);
-  return () => document.removeEventListener('keydown', onKey);
+  // Say on the page that the keys work now (browser tests wait for it).
+  document.documentElement.setAttribute('data-tb-presenter-keys', 'on');
+  return () => {
+    document.removeEventListener('keydown', onKey);
+    document.documentElement.removeAttribute('data-tb-presenter-keys');
+  };
 }
 """
 

@@ -45,10 +45,22 @@ IMAGED = ("TB-DEMO02", "TB-DEMO16")
 #: The follower must show the chair's new case within this many seconds.
 FOLLOW_LIMIT_S = 2.0
 
+#: How tall the page is: the scroll container's content and visible heights, and where
+#: the lowest element of the page ends (px from the top of the page).
 FIT = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
-  const block = document.querySelector('[data-testid="stMainBlockContainer"]');
-  return {scroll: main.scrollHeight, client: main.clientHeight, content: block.offsetHeight};
+  const top = main.getBoundingClientRect().top - main.scrollTop;
+  const block = main.querySelector('[data-testid="stVerticalBlock"]');
+  const bottoms = [...block.children].map((e) => e.getBoundingClientRect().bottom - top);
+  return {
+    scroll: main.scrollHeight, client: main.clientHeight, content: Math.round(Math.max(...bottoms)),
+  };
+}"""
+
+#: The presenter's style sheet is in force (it hides Streamlit's header).
+STYLED = """() => {
+  const header = document.querySelector('header[data-testid="stHeader"]');
+  return !!header && getComputedStyle(header).display === 'none';
 }"""
 
 #: On the chair's page: when the last click or key press happened (ms since the epoch).
@@ -115,6 +127,13 @@ def _agendas(database_url: str) -> list[tuple[int, int, int, str]]:
     return [(m, p, sizes[m], name) for m, p, name in rows]
 
 
+def _keys_ready(page: Any) -> None:
+    """Wait until the presenter's key listener is attached (it mounts after the run)."""
+    page.wait_for_function(
+        "() => document.documentElement.getAttribute('data-tb-presenter-keys') === 'on'"
+    )
+
+
 def _heading(page: Any, text: str) -> Any:
     return page.get_by_role("heading", name=re.compile(re.escape(text)))
 
@@ -135,14 +154,15 @@ def test_the_projector_fits_every_demo_case_without_scrolling(
         page.goto(f"{base}/presenter?meeting={meeting_id}&item={position}")
         expect(_heading(page, f"{pseudonym} — case {position} of {size}")).to_be_visible()
         settle(page)
+        page.wait_for_function(STYLED)
         expect(page.get_by_role("heading", name="Specialist input")).to_be_visible()
         if pseudonym in IMAGED:
             expect(page.get_by_role("button", name="Enlarge")).to_have_count(3)
             page.wait_for_function(IMAGES_LOADED)
         fit = page.evaluate(FIT)
         measured.append(
-            f"meeting {meeting_id} case {position} {pseudonym}: content {fit['content']} px, "
-            f"scroll height {fit['scroll']} px, visible {fit['client']} px"
+            f"meeting {meeting_id} case {position} {pseudonym}: content ends at "
+            f"{fit['content']} px, scroll height {fit['scroll']} px, visible {fit['client']} px"
         )
         if fit["client"] != 1080 or fit["scroll"] > fit["client"]:
             too_tall.append(measured[-1])
@@ -172,6 +192,7 @@ def test_a_clicker_moves_the_presenter(app_server: AppServer, browser: Any) -> N
 
     def press(key: str, position: int) -> None:
         settle(page)
+        _keys_ready(page)
         before = runs(page)
         page.keyboard.press(key)
         settle_after(page, before)
@@ -237,6 +258,7 @@ def test_a_whole_live_meeting_with_chair_scribe_and_follower(
         """
         for page in (chair, scribe, follower):
             settle(page)
+        _keys_ready(chair)
         title = f"{agenda[position - 1]} — case {position} of 7"
         move()
         _heading(follower, title).wait_for()
@@ -319,6 +341,7 @@ def test_a_whole_live_meeting_with_chair_scribe_and_follower(
             assert (image.width, image.height) == (1920, 1080)
 
     # The projector still fits with the plan in its status line.
+    chair.wait_for_function(STYLED)
     fit = chair.evaluate(FIT)
     assert fit["scroll"] <= fit["client"] == 1080, fit
 

@@ -164,7 +164,7 @@ def test_whole_meeting_in_the_browser(
     _, final = _shot(chair, screenshot_dir, "scribe-plan-finalized")
 
     for path in (first, final):
-        assert path.stat().st_size > 50_000
+        assert path.stat().st_size > 30_000  # a real picture, not an empty page
         from PIL import Image
 
         with Image.open(path) as image:

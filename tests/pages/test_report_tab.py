@@ -59,7 +59,7 @@ def test_worklist_offers_the_csv_download(demo_db: Database) -> None:
     assert "Download worklist (CSV)" in labels
 
 
-def test_presenter_offers_the_stored_report_once_finalized(demo_db: Database) -> None:
+def test_scribe_view_offers_the_stored_report_once_finalized(demo_db: Database) -> None:
     from sqlalchemy import select
 
     from board.db.models import AgendaItem
@@ -71,7 +71,7 @@ def test_presenter_offers_the_stored_report_once_finalized(demo_db: Database) ->
             select(AgendaItem.meeting_id, AgendaItem.position).where(AgendaItem.case_id == case_id)
         ).one()
     at = signed_in(demo_db, "demo.surgeon")
-    at.switch_page("pages/presenter.py")
+    at.switch_page("pages/scribe.py")  # the plan area moved off the projector
     at.query_params["meeting"] = str(meeting_id)
     at.query_params["item"] = str(position)
     at.run()
