@@ -84,9 +84,10 @@ def _position(db: Database, pseudonym: str) -> int:
     return next(row.position for row in agenda if row.pseudonym == pseudonym)
 
 
-def _presenter(db: Database, username: str, pseudonym: str) -> Any:
+def _scribe(db: Database, username: str, pseudonym: str) -> Any:
+    """The scribe view (plan capture moved off the projector), pinned to ``pseudonym``."""
     at = signed_in(db, username)
-    at.switch_page("pages/presenter.py")
+    at.switch_page("pages/scribe.py")
     at.query_params["meeting"] = "1"
     at.query_params["item"] = str(_position(db, pseudonym))
     return _run_ok(at)
@@ -200,7 +201,7 @@ def test_the_noms_start_and_a_template_fill_the_plan_in_one_click_each(
     demo_db: Database,
 ) -> None:
     _running_meeting(demo_db, ("demo.surgeon", "demo.radiotherapist"))
-    at = _presenter(demo_db, "demo.coordinator", "TB-DEMO01")
+    at = _scribe(demo_db, "demo.coordinator", "TB-DEMO01")
     _button(at, "Start the plan").click()
     _run_ok(at)
     assert "Adds what NOMS suggests: Radiation: cEBRT 8 Gy in 1 fraction" in _texts(at)
