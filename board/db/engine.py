@@ -9,8 +9,10 @@ pysqlite recipe: the driver's own transaction handling is switched off and the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -19,6 +21,53 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "tumorboard_sqlite_begin"
+#: Mode of a new SQLite database file: readable and writable by its owner only. SQLite
+#: gives the -wal and -shm files it makes beside it the same mode.
+PRIVATE_FILE_MODE = 0o600
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and private to its owner (mode 0600) unless it exists.
+
+    The file is created with that mode at once (never world-readable for a moment,
+    whatever the process's umask).
+
+    Parameters
+    ----------
+    path:
+        The file to create; its folder must exist.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    try:
+        # The umask may have taken bits away, never added any; make the mode exact.
+        os.fchmod(descriptor, PRIVATE_FILE_MODE)
+    finally:
+        os.close(descriptor)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL, or ``None`` for an in-memory or URI-style database.
+
+    Parameters
+    ----------
+    url:
+        A SQLAlchemy database URL.
+
+    Returns
+    -------
+    Path | None
+        The database file (it may not exist yet); ``None`` when ``url`` names no file.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
@@ -37,7 +86,13 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         A configured engine.
     """
     parsed = make_url(url)
+    # SQL parameters (patient data) never appear in error messages or logs.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
+        path = sqlite_file(url)
+        if path is not None and path.parent.is_dir():
+            # A new database is private to its owner, like the secret key file.
+            create_private_file(path)
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         connect_args.setdefault("check_same_thread", False)
