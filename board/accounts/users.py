@@ -613,6 +613,8 @@ def reset_password(db: Database, actor: Actor, user_id: int, password: str) -> U
     ValidationError
         If the password is too short.
     """
+    # The right first: a caller without it learns nothing about the password rules.
+    require(actor, Action.USERS_ADMINISTER)
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.", field="password"
@@ -633,8 +635,29 @@ def reset_password(db: Database, actor: Actor, user_id: int, password: str) -> U
 
 
 def list_users(db: Database, actor: Actor) -> list[UserView]:
-    """All accounts, by role then name (any signed-in user may see who is on the board)."""
-    require(actor, Action.CASE_VIEW)
+    """All accounts with their single sign-on e-mails, by role then name (administrators only).
+
+    Other roles see people only through pickers that carry names and roles
+    (:func:`board.meetings.service.people`), never e-mails or inactive accounts.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who is looking.
+
+    Returns
+    -------
+    list[UserView]
+        Every account, active or not.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not administer users.
+    """
+    require(actor, Action.USERS_ADMINISTER)
     with db.read() as session:
         users = session.scalars(select(User).order_by(User.role, User.display_name)).all()
         return [user_view(u) for u in users]
