@@ -19,10 +19,10 @@ from board.analytics.service import AnalyticsPeriod, board_analytics
 from board.analytics.summary import plain_summary
 from board.auth.actor import Actor
 from board.auth.roles import Role
-from board.db.engine import Database
+from board.db.engine import Database, database_unavailable
 from board.db.migrate import upgrade_to_head
 from board.demo import load_demo
-from board.errors import BoardError
+from board.errors import BoardError, DatabaseUnavailableError
 from board.imaging.cli import run_import_dicom
 from board.reports.service import export_report
 from board.settings import Settings, load_settings
@@ -217,4 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        # The database gone or failing while a command runs (including while it is
+        # opened and migrated, before any service is called): the app's own message.
+        if args.debug or not database_unavailable(exc):
+            raise
+        print(f"error: {DatabaseUnavailableError.MESSAGE}", file=sys.stderr)
         return 1

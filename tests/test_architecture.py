@@ -173,7 +173,7 @@ VOCABULARY_MODULES = frozenset(
 #: board's packages and top-level modules, lowest first. A module may import its own
 #: package, vocabulary, and anything in a lower layer; never a higher or equal one.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("board.settings", "board.db"),
+    ("board.settings", "board.db", "board.logs"),
     ("board.scoring", "board.installation"),
     ("board.audit",),
     ("board.accounts",),

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from board.errors import DatabaseUnavailableError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "tumorboard_sqlite_begin"
@@ -68,6 +71,48 @@ def sqlite_file(url: str) -> Path | None:
     if database in ("", ":memory:") or database.startswith("file:"):
         return None
     return Path(database).expanduser()
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database could not serve the request.
+
+    A refused or lost connection, a server that went away, a lock not had in time, a
+    pool with no free connection: the database driver's ``OperationalError`` (SQLAlchemy
+    wraps it), a connection SQLAlchemy found invalidated, or a pool timeout. A bug in a
+    statement (``ProgrammingError``) or a broken rule (``IntegrityError``) is not.
+
+    Parameters
+    ----------
+    error:
+        Any exception.
+
+    Returns
+    -------
+    bool
+        ``True`` for the failures above.
+    """
+    if isinstance(error, DatabaseUnavailableError | sa_exc.OperationalError | sa_exc.TimeoutError):
+        return True
+    return isinstance(error, sa_exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+@contextmanager
+def unavailable_as_user_error() -> Iterator[None]:
+    """Turn a database failure in flight into :class:`DatabaseUnavailableError`.
+
+    Raises
+    ------
+    DatabaseUnavailableError
+        For any error :func:`database_unavailable` recognises (chained to it).
+    """
+    try:
+        yield
+    except DatabaseUnavailableError:
+        raise
+    except Exception as error:
+        if database_unavailable(error):
+            raise DatabaseUnavailableError() from error
+        raise
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
@@ -160,8 +205,13 @@ class Database:
         ------
         Session
             A session whose transaction holds the write lock on SQLite.
+
+        Raises
+        ------
+        DatabaseUnavailableError
+            When the database cannot be reached or fails in flight (rolled back).
         """
-        with self._write_sessions() as session, session.begin():
+        with unavailable_as_user_error(), self._write_sessions() as session, session.begin():
             yield session
 
     @contextmanager
@@ -172,8 +222,13 @@ class Database:
         ------
         Session
             A session for queries.
+
+        Raises
+        ------
+        DatabaseUnavailableError
+            When the database cannot be reached or fails in flight.
         """
-        with self._read_sessions() as session:
+        with unavailable_as_user_error(), self._read_sessions() as session:
             try:
                 yield session
             finally:
