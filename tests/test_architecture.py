@@ -184,7 +184,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("board.plans",),
     ("board.worklist",),
     ("board.analytics",),
-    ("board.demo", "board.web"),
+    ("board.demo", "board.web", "board.backup"),
     ("board.cli", "board.ui"),
     ("board.__main__", "board"),
 )
