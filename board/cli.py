@@ -21,10 +21,10 @@ from board.analytics.summary import plain_summary
 from board.auth.actor import Actor
 from board.auth.roles import Role
 from board.backup.service import backup_board, restore_board
-from board.db.engine import Database, database_unavailable
+from board.db.engine import Database, database_unavailable, sqlite_file
 from board.db.migrate import upgrade_to_head
 from board.demo import load_demo
-from board.errors import BoardError, DatabaseUnavailableError
+from board.errors import BoardError, DatabaseUnavailableError, ValidationError
 from board.imaging.cli import run_import_dicom
 from board.reports.service import export_report
 from board.settings import Settings, load_settings
@@ -121,6 +121,9 @@ def _cmd_export_fhir(args: argparse.Namespace) -> int:
 
 def _cmd_backup(args: argparse.Namespace) -> int:
     settings = load_settings()
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        raise ValidationError(f"There is no database at {settings.safe_database_url}.")
     db = Database.from_url(settings.database_url)
     try:
         summary = backup_board(

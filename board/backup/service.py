@@ -281,6 +281,8 @@ def read_manifest(path: Path) -> Manifest:
     ValidationError
         If the file is not a Tumor Board backup or is damaged.
     """
+    if not path.is_file():
+        raise ValidationError(f"There is no backup file '{path}'.")
     try:
         with zipfile.ZipFile(path) as archive:
             manifest = Manifest.from_json(archive.read(MANIFEST).decode("utf-8"))

@@ -275,6 +275,8 @@ def test_restore_refuses_damaged_and_foreign_files(
             restore_board(target, SYSTEM, damaged, secret_key=KEY)
         with pytest.raises(ValidationError, match="not a readable Tumor Board backup"):
             restore_board(target, SYSTEM, not_a_backup, secret_key=KEY)
+        with pytest.raises(ValidationError, match="There is no backup file"):
+            restore_board(target, SYSTEM, tmp_path / "missing.tbbackup", secret_key=KEY)
         with target.engine.connect() as connection:
             assert not connection.dialect.has_table(connection, "cases")  # untouched
     finally:
