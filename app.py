@@ -5,22 +5,41 @@ welcome screen on a first start, the sign-in form, or the pages the signed-in us
 role may use.
 
 ``streamlit run`` finds the ``st.App`` below and serves the app through it, which adds
-the two session-cookie routes (``board/web/session_routes.py``); Streamlit then runs
-this same file as the page script (``__name__ == "__main__"``).
+the session-cookie routes (``board/web/session_routes.py``), the readiness check
+``GET /api/ready`` (``board/web/health_routes.py``) and the request-id and body-size
+middleware (``board/web/middleware.py``); Streamlit then runs this same file as the page
+script (``__name__ == "__main__"``).
 """
 
 import streamlit as st
 
 if __name__ != "__main__":
-    # Imported by the ASGI server: the app with the session-cookie routes.
-    from board.ui.navigation import PAGES
-    from board.web.page_routes import page_routes
-    from board.web.session_routes import routes
+    # Imported by the ASGI server: the app with its routes (session cookie, readiness,
+    # page addresses) and middleware (request ids, request body limits).
+    from starlette.middleware import Middleware
 
+    from board import logs
+    from board.ui.navigation import PAGES
+    from board.web import health_routes, session_routes
+    from board.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+    from board.web.page_routes import page_routes
+
+    logs.configure()
+    upload_limit = int(st.get_option("server.maxUploadSize")) * 1024 * 1024
     app = st.App(
-        __file__, routes=[*routes(), *page_routes([p.url_path for p in PAGES] + ["start"])]
+        __file__,
+        routes=[
+            *session_routes.routes(),
+            *health_routes.routes(),
+            *page_routes([p.url_path for p in PAGES] + ["start"]),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(BodySizeLimitMiddleware, upload_limit_bytes=upload_limit),
+        ],
     )
 else:
+    from board import logs
     from board.installation import installation_state
     from board.ui import context
     from board.ui.errors import user_errors
@@ -28,6 +47,9 @@ else:
 
     # A bundled icon: a Material icon as page icon is fetched from a public font host.
     st.set_page_config(page_title="Tumor Board", page_icon=str(FAVICON), layout="wide")
+    # Errors of this run are logged as JSON lines under one request id (board.logs).
+    logs.configure()
+    logs.start_request()
 
     with user_errors():
         db = context.database()

@@ -12,6 +12,7 @@ import getpass
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from board.accounts.users import count_users, create_first_admin, create_user
 from board.analytics.export import analytics_json
@@ -19,10 +20,11 @@ from board.analytics.service import AnalyticsPeriod, board_analytics
 from board.analytics.summary import plain_summary
 from board.auth.actor import Actor
 from board.auth.roles import Role
-from board.db.engine import Database
+from board.backup.service import backup_board, restore_board
+from board.db.engine import Database, database_unavailable, sqlite_file
 from board.db.migrate import upgrade_to_head
 from board.demo import load_demo
-from board.errors import BoardError
+from board.errors import BoardError, DatabaseUnavailableError, ValidationError
 from board.imaging.cli import run_import_dicom
 from board.reports.service import export_report
 from board.settings import Settings, load_settings
@@ -117,6 +119,66 @@ def _cmd_export_fhir(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        raise ValidationError(f"There is no database at {settings.safe_database_url}.")
+    db = Database.from_url(settings.database_url)
+    try:
+        summary = backup_board(
+            db,
+            Actor.system("command line"),
+            Path(args.out),
+            secret_key=settings.secret_key,
+            progress=_progress if args.verbose else None,
+        )
+    finally:
+        db.dispose()
+    manifest = summary.manifest
+    print(
+        f"Backed up {manifest.total_rows:,} rows of {len(manifest.tables)} tables "
+        f"(schema {manifest.alembic_revision}, {settings.safe_database_url}) to {summary.path}: "
+        f"{summary.size_bytes / 1_000_000:.1f} MB in {summary.seconds:.1f} s."
+    )
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    db = Database.from_url(settings.database_url)
+    try:
+        summary = restore_board(
+            db,
+            Actor.system("command line"),
+            Path(args.file),
+            secret_key=settings.secret_key,
+            progress=_progress if args.verbose else None,
+        )
+    finally:
+        db.dispose()
+    manifest = summary.manifest
+    print(
+        f"Restored {manifest.total_rows:,} rows of {len(manifest.tables)} tables from the "
+        f"backup of {manifest.created_at:%Y-%m-%d %H:%M} UTC (schema "
+        f"{manifest.alembic_revision}, {manifest.source_dialect}) into "
+        f"{settings.safe_database_url}; schema now {summary.schema_revision}; "
+        f"{summary.seconds:.1f} s. Everyone signs in again."
+    )
+    if not summary.same_key:
+        print(
+            "warning: TUMORBOARD_SECRET_KEY differs from the key of the installation the "
+            "backup was made on. Set the same key before starting the app: imaging "
+            "duplicate checks and signed sessions depend on it.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _progress(table: str, rows: int) -> None:
+    print(f"  {table}: {rows:,} rows", file=sys.stderr)
+
+
 def _iso_date(text: str) -> dt.date:
     """An argparse type: a date written YYYY-MM-DD."""
     try:
@@ -193,6 +255,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--to", dest="date_to", type=_iso_date, metavar="YYYY-MM-DD", help="last day")
     p.set_defaults(func=_cmd_analytics)
+
+    p = sub.add_parser(
+        "backup",
+        help="write a consistent backup of the whole board (safe while the app runs)",
+    )
+    p.add_argument("--out", required=True, metavar="FILE", help="the backup file to write")
+    p.add_argument("--verbose", action="store_true", help="list each table as it is done")
+    p.set_defaults(func=_cmd_backup)
+
+    p = sub.add_parser(
+        "restore",
+        help="restore a backup into an empty database (then migrate it to the newest schema)",
+    )
+    p.add_argument("file", metavar="FILE", help="a file written by 'backup'")
+    p.add_argument("--verbose", action="store_true", help="list each table as it is done")
+    p.set_defaults(func=_cmd_restore)
     return parser
 
 
@@ -217,4 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        # The database gone or failing while a command runs (including while it is
+        # opened and migrated, before any service is called): the app's own message.
+        if args.debug or not database_unavailable(exc):
+            raise
+        print(f"error: {DatabaseUnavailableError.MESSAGE}", file=sys.stderr)
         return 1

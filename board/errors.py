@@ -111,5 +111,23 @@ class ConflictError(UserError):
         )
 
 
+class DatabaseUnavailableError(UserError):
+    """The database could not be reached or failed during the action; nothing was saved.
+
+    Raised for a connection that is refused or lost, a server that went away, a lock
+    that could not be had in time: the transaction was rolled back as a whole.
+
+    Parameters
+    ----------
+    message:
+        What the person is told (the default says it all).
+    """
+
+    MESSAGE = "The database is unavailable; nothing was saved. Try again."
+
+    def __init__(self, message: str = MESSAGE) -> None:
+        super().__init__(message)
+
+
 class InvalidStateError(UserError):
     """The action is not allowed in the record's current state (e.g. a finalized plan)."""

@@ -130,8 +130,11 @@ def _secret_from_file(data_dir: Path) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     key = secrets.token_urlsafe(48)
-    path.write_text(key + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    # Created private at once: never readable by others, not even for a moment.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(key + "\n")
     return key
 
 

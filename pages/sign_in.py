@@ -7,6 +7,7 @@ from board.demo import DEMO_PASSWORD, demo_users
 from board.installation import installation_state
 from board.ui import context
 from board.ui.errors import user_errors
+from board.ui.text import md_escape
 
 st.title("Sign in to Tumor Board")
 db = context.database()
@@ -32,7 +33,7 @@ if context.oidc_configured():
     st.divider()
     refusal = context.oidc_refusal()
     if refusal:
-        st.error(refusal)
+        st.error(md_escape(refusal))
 
         def _other_account() -> None:
             context.forget_oidc_refusal()

@@ -174,7 +174,7 @@ VOCABULARY_MODULES = frozenset(
 #: board's packages and top-level modules, lowest first. A module may import its own
 #: package, vocabulary, and anything in a lower layer; never a higher or equal one.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("board.settings", "board.db"),
+    ("board.settings", "board.db", "board.logs"),
     ("board.scoring", "board.installation", "board.localtime"),
     ("board.audit",),
     ("board.accounts",),
@@ -185,7 +185,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("board.plans",),
     ("board.worklist",),
     ("board.analytics",),
-    ("board.demo", "board.web"),
+    ("board.demo", "board.web", "board.backup"),
     ("board.cli", "board.ui"),
     ("board.__main__", "board"),
 )

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from board.accounts.users import UserView, user_view
+from board.accounts.users import UserView, record_sign_in_bookkeeping, user_view
 from board.audit.service import record
 from board.auth.actor import Actor
 from board.auth.roles import Role
@@ -140,7 +140,7 @@ def sign_in_with_identity(
             session.add(_failure("single sign-on: inactive account", subject, name, user))
             message, view = AWAITING_APPROVAL, None
         else:
-            user.last_sign_in_at = utcnow()
+            record_sign_in_bookkeeping(session, user.id, last_sign_in_at=utcnow())
             record(
                 session,
                 Actor(user.id, user.username, user.display_name, user.role),

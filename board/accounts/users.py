@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from board.audit.service import record
@@ -31,6 +32,9 @@ from board.wording import plural
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
+#: The accounts table itself: sign-in bookkeeping is written with Core statements on it,
+#: which the ORM's version counter does not see (see record_sign_in_bookkeeping).
+users: Table = cast(Table, User.__table__)
 
 
 @cache
@@ -291,6 +295,28 @@ def _failure_event(
     )
 
 
+def record_sign_in_bookkeeping(session: Session, user_id: int, **values: Any) -> None:
+    """Write a sign-in's bookkeeping on an account without changing its version.
+
+    The last sign-in time, the failure counter and a rehash of the same password are not
+    edits of the account: a plain (Core) ``UPDATE`` that leaves ``version`` alone, so
+    simultaneous sign-ins of one account never refuse each other (a versioned ORM
+    update failed with ``StaleDataError`` on PostgreSQL) and an administrator's open
+    edit of the account is not made stale by its owner signing in.
+
+    Parameters
+    ----------
+    session:
+        The sign-in's open write session.
+    user_id:
+        The account.
+    **values:
+        Columns of ``users`` to set (``last_sign_in_at``, ``failed_sign_ins``,
+        ``password_hash``); SQL expressions such as ``users.c.failed_sign_ins + 1`` work.
+    """
+    session.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
 def authenticate(
     db: Database,
     username: str,
@@ -379,16 +405,18 @@ def authenticate(
             session.add(_failure_event(name, None, "unknown username", now))
             raise_after = True
         elif not ok or not user.is_active:
-            user.failed_sign_ins += 1
+            record_sign_in_bookkeeping(
+                session, user.id, failed_sign_ins=users.c.failed_sign_ins + 1
+            )
             reason = "wrong password" if not ok else "inactive account"
             session.add(_failure_event(name, user, reason, now))
             raise_after = True
         else:
             actor = Actor(user.id, user.username, user.display_name, user.role)
-            user.last_sign_in_at = now
-            user.failed_sign_ins = 0
+            bookkeeping: dict[str, Any] = {"last_sign_in_at": now, "failed_sign_ins": 0}
             if _hasher.check_needs_rehash(user.password_hash or ""):
-                user.password_hash = hash_password(password)
+                bookkeeping["password_hash"] = hash_password(password)
+            record_sign_in_bookkeeping(session, user.id, **bookkeeping)
             record(session, actor, "auth.sign_in", "user", user.id)
             raise_after = False
         view = user_view(user) if user is not None else None
@@ -626,6 +654,8 @@ def reset_password(db: Database, actor: Actor, user_id: int, password: str) -> U
     ValidationError
         If the password is too short.
     """
+    # The right first: a caller without it learns nothing about the password rules.
+    require(actor, Action.USERS_ADMINISTER)
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             f"Password must be at least {MIN_PASSWORD_LENGTH} characters long.", field="password"
@@ -646,8 +676,29 @@ def reset_password(db: Database, actor: Actor, user_id: int, password: str) -> U
 
 
 def list_users(db: Database, actor: Actor) -> list[UserView]:
-    """All accounts, by role then name (any signed-in user may see who is on the board)."""
-    require(actor, Action.CASE_VIEW)
+    """All accounts with their single sign-on e-mails, by role then name (administrators only).
+
+    Other roles see people only through pickers that carry names and roles
+    (:func:`board.meetings.service.people`), never e-mails or inactive accounts.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who is looking.
+
+    Returns
+    -------
+    list[UserView]
+        Every account, active or not.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not administer users.
+    """
+    require(actor, Action.USERS_ADMINISTER)
     with db.read() as session:
         users = session.scalars(select(User).order_by(User.role, User.display_name)).all()
         return [user_view(u) for u in users]

@@ -31,6 +31,7 @@ class Action(StrEnum):
     AUDIT_VIEW = "audit.view"
     USERS_ADMINISTER = "users.administer"
     SETTINGS_ADMINISTER = "settings.administer"
+    BOARD_BACKUP = "board.backup"
 
     @property
     def label(self) -> str:
@@ -58,6 +59,7 @@ _LABELS: dict[Action, str] = {
     Action.AUDIT_VIEW: "view the audit trail",
     Action.USERS_ADMINISTER: "administer users",
     Action.SETTINGS_ADMINISTER: "change settings",
+    Action.BOARD_BACKUP: "back up or restore the whole board",
 }
 
 _ALL = frozenset(Role)
@@ -85,6 +87,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.AUDIT_VIEW: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Action.USERS_ADMINISTER: frozenset({Role.ADMIN}),
     Action.SETTINGS_ADMINISTER: frozenset({Role.ADMIN}),
+    Action.BOARD_BACKUP: frozenset({Role.ADMIN}),
 }
 
 

@@ -9,16 +9,110 @@ pysqlite recipe: the driver's own transaction handling is switched off and the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from board.errors import DatabaseUnavailableError
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "tumorboard_sqlite_begin"
+#: Mode of a new SQLite database file: readable and writable by its owner only. SQLite
+#: gives the -wal and -shm files it makes beside it the same mode.
+PRIVATE_FILE_MODE = 0o600
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and private to its owner (mode 0600) unless it exists.
+
+    The file is created with that mode at once (never world-readable for a moment,
+    whatever the process's umask).
+
+    Parameters
+    ----------
+    path:
+        The file to create; its folder must exist.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    try:
+        # The umask may have taken bits away, never added any; make the mode exact.
+        os.fchmod(descriptor, PRIVATE_FILE_MODE)
+    finally:
+        os.close(descriptor)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL, or ``None`` for an in-memory or URI-style database.
+
+    Parameters
+    ----------
+    url:
+        A SQLAlchemy database URL.
+
+    Returns
+    -------
+    Path | None
+        The database file (it may not exist yet); ``None`` when ``url`` names no file.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database could not serve the request.
+
+    A refused or lost connection, a server that went away, a lock not had in time, a
+    pool with no free connection: the database driver's ``OperationalError`` (SQLAlchemy
+    wraps it), a connection SQLAlchemy found invalidated, or a pool timeout. A bug in a
+    statement (``ProgrammingError``) or a broken rule (``IntegrityError``) is not.
+
+    Parameters
+    ----------
+    error:
+        Any exception.
+
+    Returns
+    -------
+    bool
+        ``True`` for the failures above.
+    """
+    if isinstance(error, DatabaseUnavailableError | sa_exc.OperationalError | sa_exc.TimeoutError):
+        return True
+    return isinstance(error, sa_exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+@contextmanager
+def unavailable_as_user_error() -> Iterator[None]:
+    """Turn a database failure in flight into :class:`DatabaseUnavailableError`.
+
+    Raises
+    ------
+    DatabaseUnavailableError
+        For any error :func:`database_unavailable` recognises (chained to it).
+    """
+    try:
+        yield
+    except DatabaseUnavailableError:
+        raise
+    except Exception as error:
+        if database_unavailable(error):
+            raise DatabaseUnavailableError() from error
+        raise
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
@@ -37,7 +131,13 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         A configured engine.
     """
     parsed = make_url(url)
+    # SQL parameters (patient data) never appear in error messages or logs.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
+        path = sqlite_file(url)
+        if path is not None and path.parent.is_dir():
+            # A new database is private to its owner, like the secret key file.
+            create_private_file(path)
         connect_args = kwargs.pop("connect_args", {})
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         connect_args.setdefault("check_same_thread", False)
@@ -105,8 +205,13 @@ class Database:
         ------
         Session
             A session whose transaction holds the write lock on SQLite.
+
+        Raises
+        ------
+        DatabaseUnavailableError
+            When the database cannot be reached or fails in flight (rolled back).
         """
-        with self._write_sessions() as session, session.begin():
+        with unavailable_as_user_error(), self._write_sessions() as session, session.begin():
             yield session
 
     @contextmanager
@@ -117,8 +222,13 @@ class Database:
         ------
         Session
             A session for queries.
+
+        Raises
+        ------
+        DatabaseUnavailableError
+            When the database cannot be reached or fails in flight.
         """
-        with self._read_sessions() as session:
+        with unavailable_as_user_error(), self._read_sessions() as session:
             try:
                 yield session
             finally:

@@ -100,7 +100,7 @@ def parse_all(
                     progress(len(results), total, "Reading DICOM headers")
             return results, n
         except Exception as exc:  # a broken or stuck pool must not lose the batch
-            log.warning("parallel parsing failed (%r); parsing in one process", exc)
+            log.warning("parallel parsing failed (%s); parsing in one process", type(exc).__name__)
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
         finally:

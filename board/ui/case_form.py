@@ -383,8 +383,10 @@ def edit_case_form(db: Database, actor: Actor, case: CaseReadModel) -> None:
     st.session_state.setdefault(version_key, case.version)
     if st.session_state[version_key] != case.version:
         st.warning(
-            f"This case was changed by {case.updated_by or 'another user'} since you opened "
-            "the form. Reload to start from the current version."
+            md_escape(
+                f"This case was changed by {case.updated_by or 'another user'} since you "
+                "opened the form. Reload to start from the current version."
+            )
         )
     st.button(
         "Reload",

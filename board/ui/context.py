@@ -26,6 +26,7 @@ from board.db.engine import Database
 from board.db.migrate import upgrade_to_head
 from board.errors import AuthenticationError, ConfigurationError
 from board.settings import Settings, load_settings
+from board.ui.text import md_escape
 from board.web.session_routes import END_PATH, START_PATH
 
 ACTOR_KEY = "actor"
@@ -45,7 +46,7 @@ def settings() -> Settings:
     try:
         return load_settings()
     except ConfigurationError as exc:
-        st.error(f"The app is not configured correctly: {exc}")
+        st.error(md_escape(f"The app is not configured correctly: {exc}"))
         st.stop()
         raise  # pragma: no cover - st.stop raises
 

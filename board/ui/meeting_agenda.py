@@ -246,7 +246,7 @@ def schedule_form(db: Database, actor: Actor) -> None:
     for meeting in clashes:
         st.page_link(
             "pages/meetings.py",
-            label=meeting_label(meeting),
+            label=md_escape(meeting_label(meeting)),
             query_params={"meeting": str(meeting.id)},
             icon=":material/event:",
         )

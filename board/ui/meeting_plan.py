@@ -664,7 +664,8 @@ def _dissent(db: Database, actor: Actor, plan: PlanVersionView, prefix: str) -> 
     if plan.editable and may(actor, Action.PLAN_SIGN):
         with st.form(f"{prefix}_dissent_{plan.id}", clear_on_submit=True):
             text = st.text_area(
-                f"Record your dissent ({actor.display_name})", key=f"{prefix}_dissent_text"
+                md_escape(f"Record your dissent ({actor.display_name})"),
+                key=f"{prefix}_dissent_text",
             )
             if st.form_submit_button("Record dissent", icon=":material/record_voice_over:"):
                 act(lambda: add_dissent(db, actor, plan.id, text), "Dissent recorded.")

@@ -36,7 +36,14 @@ END_PATH = "/api/session/end"
 _databases: dict[str, Database] = {}
 
 
-def _settings_and_db() -> tuple[Settings, Database]:
+def settings_and_database() -> tuple[Settings, Database]:
+    """The settings and the database of the web routes (one engine per database URL).
+
+    Returns
+    -------
+    tuple[Settings, Database]
+        The validated settings and the database they name.
+    """
     settings = load_settings()
     db = _databases.get(settings.database_url)
     if db is None:
@@ -90,7 +97,7 @@ async def start_session(request: Request) -> Response:
         return PlainTextResponse("Forbidden", status_code=403)
     form = await request.form()
     code = form.get("code")
-    settings, db = _settings_and_db()
+    settings, db = settings_and_database()
     token = exchange_handoff(db, code if isinstance(code, str) else None)
     response = Response(status_code=204 if token is not None else 400)
     response.headers["Cache-Control"] = "no-store"

@@ -12,14 +12,22 @@ from board.accounts.users import (
     authenticate,
     change_role,
     hash_password,
+    list_users,
     reset_password,
     set_active,
+    set_email,
 )
 from board.auth.actor import Actor
 from board.auth.roles import Role
 from board.db.engine import Database
 from board.db.models import AuditEvent, User
-from board.errors import AuthenticationError, InvalidStateError, NotFoundError, ValidationError
+from board.errors import (
+    AuthenticationError,
+    InvalidStateError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from tests.conftest import TEST_PASSWORD
 
 
@@ -89,3 +97,31 @@ def test_the_last_administrator_is_protected(db: Database, admin: Actor) -> None
         change_role(db, admin, admin.user_id, Role.COORDINATOR)
     with pytest.raises(NotFoundError):
         set_active(db, admin, 999_999, False)
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.ADMIN])
+def test_only_administrators_list_the_accounts_with_their_emails(
+    db: Database, admin: Actor, make_user: Callable[..., Actor], role: Role
+) -> None:
+    other = make_user(Role.RADIOLOGIST)
+    assert other.user_id is not None
+    set_email(db, admin, other.user_id, "radiologist@hospital.example")
+    looking = make_user(role)
+    with pytest.raises(PermissionDeniedError):
+        list_users(db, looking)
+    listed = {u.username: u.email for u in list_users(db, admin)}
+    assert listed[other.username] == "radiologist@hospital.example"
+
+
+def test_reset_password_refuses_a_non_administrator_before_looking_at_the_password(
+    db: Database, admin: Actor, make_user: Callable[..., Actor]
+) -> None:
+    target = make_user(Role.RADIOLOGIST)
+    coordinator = make_user(Role.COORDINATOR)
+    assert target.user_id is not None
+    # A too-short password from someone without the right: the refusal is about the
+    # right, never about the password (which tells nothing to a probing caller).
+    with pytest.raises(PermissionDeniedError):
+        reset_password(db, coordinator, target.user_id, "short")
+    with pytest.raises(ValidationError):
+        reset_password(db, admin, target.user_id, "short")

@@ -9,7 +9,9 @@ another reason, such as an unknown id, or succeeds).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from board.audit.service import AuditFilter, export_audit_csv, search_audit
 from board.auth.actor import Actor
 from board.auth.permissions import PERMISSIONS, Action, allowed, require
 from board.auth.roles import Role
+from board.backup.service import backup_board
 from board.cases.service import add_note, create_case, get_case, update_case
 from board.db.engine import Database
 from board.db.models import User
@@ -76,6 +79,12 @@ REPRESENTATIVES: dict[Action, tuple[Call, frozenset[Action]]] = {
     Action.AUDIT_VIEW: (lambda db, a: search_audit(db, a, AuditFilter()), frozenset()),
     Action.ANALYTICS_VIEW: (lambda db, a: board_analytics(db, a), frozenset()),
     Action.USERS_ADMINISTER: (lambda db, a: set_active(db, a, MISSING, False), frozenset()),
+    Action.BOARD_BACKUP: (
+        lambda db, a: backup_board(
+            db, a, Path(tempfile.mkdtemp()) / "board.tbbackup", secret_key="k" * 40
+        ),
+        frozenset(),
+    ),
 }
 
 #: Actions whose service functions live on other branches (imaging, pathology,

@@ -17,7 +17,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,10 +62,16 @@ def _free_port() -> int:
 
 @dataclass(frozen=True)
 class AppServer:
-    """A running app: its base URL and its database URL."""
+    """A running app: its base URL, its database URL and its process."""
 
     url: str
     database_url: str
+    process: subprocess.Popen[bytes] | None = None
+
+
+def demo_template() -> Path:
+    """The demo database (SQLite) this test process made once; copy it before use."""
+    return _demo_template({**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -91,6 +97,8 @@ def running_app(
     extra_args: Sequence[str] = (),
     prepare: Callable[[str], None] | None = None,
     port: int | None = None,
+    database_url: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[AppServer]:
     """The app on a free local port over a fresh demo database in ``folder``.
 
@@ -104,6 +112,11 @@ def running_app(
         Called with the database URL after the demo is loaded, before the app starts.
     port:
         The port to use (default: a free one).
+    database_url:
+        A database that already holds the board (several servers on one PostgreSQL);
+        default: a copy of the demo database in ``folder``.
+    extra_env:
+        More environment variables for the server.
 
     Yields
     ------
@@ -112,21 +125,24 @@ def running_app(
     """
     data_dir = folder / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    database_url = f"sqlite:///{data_dir / 'e2e.db'}"
+    shared_database = database_url is not None
+    database_url = database_url or f"sqlite:///{data_dir / 'e2e.db'}"
     env = {
         **os.environ,
         "TUMORBOARD_DATABASE_URL": database_url,
         "TUMORBOARD_DATA_DIR": str(data_dir),
         "TUMORBOARD_SECRET_KEY": "e2e-" + "s" * 40,
         "PYTHONPATH": str(ROOT),
+        **(extra_env or {}),
     }
     env.pop("TUMORBOARD_PAGE_SIZE", None)
-    # A copy of the demo database made once, with its write-ahead log if one was left.
-    template = _demo_template(env)
-    for suffix in ("", "-wal", "-shm"):
-        source = template.with_name(template.name + suffix)
-        if source.exists():
-            shutil.copyfile(source, data_dir / f"e2e.db{suffix}")
+    if not shared_database:
+        # A copy of the demo database made once, with its write-ahead log if one was left.
+        template = _demo_template(env)
+        for suffix in ("", "-wal", "-shm"):
+            source = template.with_name(template.name + suffix)
+            if source.exists():
+                shutil.copyfile(source, data_dir / f"e2e.db{suffix}")
     if prepare is not None:
         prepare(database_url)
     port = port or _free_port()
@@ -157,7 +173,7 @@ def running_app(
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)
-        yield AppServer(url=url, database_url=database_url)
+        yield AppServer(url=url, database_url=database_url, process=process)
     finally:
         process.terminate()
         try:
