@@ -41,6 +41,9 @@ from board.installation import installation_state
 from board.meetings.enums import MeetingStatus
 from board.plans.enums import PlanStatus
 
+#: One worker runs this module: its demo board (at the reference time) is loaded once.
+pytestmark = pytest.mark.xdist_group("demo-module")
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PACKAGE = ROOT / "board" / "demo"
 #: The demo's reference time: a Wednesday morning well before the tests run.
