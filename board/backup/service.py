@@ -303,10 +303,15 @@ def read_manifest(path: Path) -> Manifest:
         ) from exc
 
 
+#: Tables the migrations themselves fill (the default plan templates): an empty, migrated
+#: database has these rows; a restore replaces them with the backup's own.
+MIGRATION_SEEDED_TABLES = frozenset({"plan_templates"})
+
+
 def _rows_in_use(connection: Connection) -> dict[str, int]:
     found = {}
     for name in inspect(connection).get_table_names():
-        if name == VERSION_TABLE:
+        if name == VERSION_TABLE or name in MIGRATION_SEEDED_TABLES:
             continue
         query = select(func.count()).select_from(table_named(name))
         count = int(connection.execute(query).scalar() or 0)
@@ -495,6 +500,8 @@ def restore_board(
                             "cannot be inserted in order; the backup cannot be restored."
                         )
                     deferred.add(foreign_key.parent.name)
+            if entry.name in MIGRATION_SEEDED_TABLES:
+                connection.execute(target.delete())  # the migration's defaults
             _insert_table(connection, archive, entry, target, deferred, later)
             if progress is not None:
                 progress(entry.name, entry.rows)

@@ -85,6 +85,19 @@ def test_connections_cut_while_the_app_runs(
             get_case(app, admin, case.id)
     finally:
         app.dispose()
+        if backend == "postgresql":
+            # The test process reuses its scratch database: open it again.
+            server = _admin_engine(postgres_test_url() or "")
+            try:
+                with server.connect() as conn:
+                    conn.execute(
+                        text(
+                            f'ALTER DATABASE "{make_url(database_url).database}" '
+                            "ALLOW_CONNECTIONS true"
+                        )
+                    )
+            finally:
+                server.dispose()
 
 
 def test_a_write_lock_not_had_in_time(

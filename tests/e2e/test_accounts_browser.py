@@ -165,10 +165,10 @@ def test_a_stolen_cookie_stops_working_after_sign_out(
 @pytest.mark.parametrize(
     ("username", "expected"),
     [
-        ("demo.physio", {"Worklist", "Case", "Meetings", "Board analytics", "Presenter"}),
+        ("demo.physio", {"Worklist", "Case", "Meetings", "Board analytics", "Presenter", "Scribe"}),
         (
             "demo.coordinator",
-            {"Worklist", "Case", "Meetings", "Board analytics", "Presenter", "Audit"},
+            {"Worklist", "Case", "Meetings", "Board analytics", "Presenter", "Scribe", "Audit"},
         ),
         ("demo.admin", {"Worklist", "Case", "Meetings", "Board analytics", "Audit", "Admin"}),
     ],
