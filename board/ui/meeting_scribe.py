@@ -1,10 +1,17 @@
 """The scribe view: the chair's current case in short and the full plan capture.
 
 A coordinator (or the chair) captures the plan on a laptop or a second screen while the
-chair presents on the projector. The view follows the chair: it shows the case the
-chair presents (read from the database, polled twice a second) and moves on when the
-chair does. Choosing a case pins it (``?item=N``) so the scribe can finish a plan after
-the chair has moved on, or prepare one ahead; "Follow the chair" returns.
+chair presents on the projector. Opened, the view shows the case the chair presents
+(read from the database). It then stays on that case while the scribe works, even when
+the chair moves on: a case never changes under someone typing, and a click meant for
+one plan never lands on another. Each run says where the chair is now; **Show the
+chair's case** moves to it in one click, and **Case to capture** picks any case on the
+agenda (``?item=N`` opens one directly).
+
+The view does not poll the database: on this page of inputs a ``st.fragment(run_every=...)``
+poll can drop a value just typed (seen in the browser tests: Streamlit's periodic
+fragment run raced a text field committed at the same moment), so polling is left to
+the read-only follow view.
 """
 
 from __future__ import annotations
@@ -16,10 +23,9 @@ from board.cases.enums import Urgency
 from board.cases.read_model import CaseReadModel
 from board.cases.service import get_case
 from board.db.engine import Database
-from board.meetings.live import LIVE_STATUSES
+from board.meetings.live import LIVE_STATUSES, live_state
 from board.meetings.views import AgendaRow, LiveState, MeetingDetail
-from board.ui.meeting_common import when
-from board.ui.meeting_live import poll_live_state
+from board.ui.meeting_common import on_click, when
 from board.ui.meeting_plan import render_plan
 from board.ui.meeting_presenter import (
     case_title,
@@ -29,19 +35,25 @@ from board.ui.meeting_presenter import (
 )
 from board.ui.text import md_escape
 
-#: Query parameter that pins the scribe to one agenda position.
+#: Query parameter that opens the scribe on one agenda position.
 PIN = "item"
 
+#: The selector of the case to capture.
+CASE_PICKER = "scribe_case"
 
-def _pin(position: int | None) -> None:
+
+def _shown_key(meeting_id: int) -> str:
+    return f"_scribe_item_{meeting_id}"
+
+
+def _show(meeting: MeetingDetail, position: int | None) -> None:
+    """Stay on the case at ``position`` (a callback: the next run draws it)."""
     if position is None:
-        st.query_params.pop(PIN, None)
-    else:
-        st.query_params[PIN] = str(position)
-
-
-def _choose() -> None:
-    _pin(st.session_state.get("scribe_case"))
+        return
+    row = meeting.agenda[position - 1]
+    st.session_state[_shown_key(meeting.id)] = row.id
+    st.session_state[CASE_PICKER] = position
+    st.query_params[PIN] = str(position)
 
 
 def _case_summary(db: Database, actor: Actor, row: AgendaRow, total: int) -> CaseReadModel:
@@ -87,8 +99,6 @@ def scribe_view(db: Database, actor: Actor, meeting: MeetingDetail, state: LiveS
     """
     total = len(meeting.agenda)
     st.title(f"Scribe: {md_escape(meeting.title)}")
-    raw = st.query_params.get(PIN, "")
-    pinned = int(raw) if raw.isdigit() and 1 <= int(raw) <= total else None
     live = meeting.status in LIVE_STATUSES
     presented = next((r for r in meeting.agenda if r.id == state.item_id), None)
     if presented is not None:
@@ -103,56 +113,60 @@ def scribe_view(db: Database, actor: Actor, meeting: MeetingDetail, state: LiveS
         st.info("The agenda is empty: add cases on the meeting page.")
         return
 
-    position = pinned or (presented.position if presented is not None else None)
-    pick, back = st.columns([3, 1], vertical_alignment="bottom")
+    # Which case: the address, else the one this screen is on, else the chair's.
+    by_id = {r.id: r for r in meeting.agenda}
+    raw = st.query_params.get(PIN, "")
+    shown: AgendaRow | None = None
+    if raw.isdigit() and 1 <= int(raw) <= total:
+        shown = meeting.agenda[int(raw) - 1]
+    elif st.session_state.get(_shown_key(meeting.id)) in by_id:
+        shown = by_id[st.session_state[_shown_key(meeting.id)]]
+    else:
+        shown = presented
+    if shown is not None:
+        st.session_state[_shown_key(meeting.id)] = shown.id
+        st.session_state[CASE_PICKER] = shown.position
+
+    def to_chair() -> None:
+        now = live_state(db, actor, meeting.id)
+        _show(meeting, now.position)
+
+    pick, chair_button = st.columns([3, 1], vertical_alignment="bottom")
     labels = {r.position: f"{r.position}. {r.pseudonym}" for r in meeting.agenda}
     pick.selectbox(
         "Case to capture",
         list(labels),
-        index=None if position is None else position - 1,
         format_func=lambda p: labels[p],
         placeholder="Choose a case",
-        key="scribe_case",
-        on_change=_choose,
-        help="Choosing a case stays on it; Follow the chair moves with the chair again.",
+        key=CASE_PICKER,
+        on_change=lambda: _show(meeting, st.session_state.get(CASE_PICKER)),
+        help="This screen stays on the chosen case until you choose another.",
     )
-    if pinned is not None:
-        back.button(
-            "Follow the chair",
+    if live:
+        chair_button.button(
+            "Show the chair's case",
             icon=":material/sync:",
-            key="scribe_follow",
+            key="scribe_to_chair",
             width="stretch",
-            on_click=_pin,
-            args=(None,),
+            help="Move to the case the chair presents now.",
+            **on_click(to_chair),
         )
-    elif live:
-        watched = (state.status, state.item_id)
-        with back:
-            poll_live_state(
-                db,
-                actor,
-                meeting.id,
-                lambda now: (now.status, now.item_id) != watched,
-                presence=False,
-                label="Following the chair: this screen moves with the presenter.",
-            )
-    if position is None:
+    if shown is None:
         st.info(
-            "Waiting for the chair: the case they present appears here. Choose a case to "
-            "capture one now.",
+            "Waiting for the chair: press Show the chair's case once the chair presents "
+            "one, or choose a case to capture now.",
             icon=":material/hourglass_top:",
         )
         return
-    row = meeting.agenda[position - 1]
-    if pinned is not None and presented is not None and presented.id != row.id:
+    if presented is not None and presented.id != shown.id:
         st.warning(
             md_escape(
-                f"You are capturing case {row.position} ({row.pseudonym}); the chair has "
-                f"moved on to case {presented.position} ({presented.pseudonym})."
+                f"You are capturing case {shown.position} ({shown.pseudonym}); the chair is "
+                f"on case {presented.position} ({presented.pseudonym})."
             ),
             icon=":material/sync_problem:",
         )
-    case = _case_summary(db, actor, row, total)
+    case = _case_summary(db, actor, shown, total)
     st.divider()
     render_plan(
         db,

@@ -2,7 +2,7 @@
 
 The coordinator opens the meeting, sets the quorum to the two roles who will sign,
 records attendance and starts the meeting; the presenter view walks the cases; the
-plan is captured live in the scribe view, which follows the presented case; the
+plan is captured live in the scribe view, which opens on the presented case; the
 radiation oncologist and the chair (spine surgeon) sign in their own browser sessions,
 and the chair finalizes. Screenshots at 1920x1080 (and of the whole page) of the
 presenter and scribe views are saved under ``test-output/e2e``.
@@ -107,7 +107,7 @@ def test_whole_meeting_in_the_browser(
     expect(coordinator.get_by_text("TB-DEMO01")).to_be_visible()
     expect(coordinator.get_by_role("heading", name="Scores")).to_be_visible()
 
-    # Capture the plan live in the scribe view: it shows the case the presenter is on.
+    # Capture the plan live in the scribe view: it opens on the case the presenter is on.
     coordinator.goto(f"{base}/scribe?meeting=1")
     chair_case = coordinator.get_by_text("The chair is presenting case 5 of 7: TB-DEMO01")
     expect(chair_case).to_be_visible()

@@ -250,7 +250,9 @@ def test_the_scribe_page_is_for_roles_that_edit_plans() -> None:
         assert ("pages/scribe.py" in scripts) == (role is not Role.ADMIN), role
 
 
-def test_the_scribe_follows_the_chair_and_captures_the_plan(demo_db: Database) -> None:
+def test_the_scribe_opens_on_the_chairs_case_and_stays_while_capturing(
+    demo_db: Database,
+) -> None:
     _start(demo_db)
     scribe = _page(demo_db, "demo.coordinator", "pages/scribe.py", meeting="1")
     assert "The chair has not presented a case yet." in _texts(scribe)
@@ -266,23 +268,40 @@ def test_the_scribe_follows_the_chair_and_captures_the_plan(demo_db: Database) -
     _run_ok(scribe)
     next(s for s in scribe.selectbox if s.label == "Component").set_value(PlanComponent.RADIATION)
     _run_ok(scribe)
+
+    # The chair moves on while the scribe is capturing: the scribe stays on its case.
+    other, other_item = _position(demo_db, "TB-DEMO03")
+    present_item(demo_db, _actor(demo_db, "demo.surgeon"), 1, other_item)
     next(n for n in scribe.number_input if n.label == "Total dose (Gy) *").set_value(8.0)
     next(n for n in scribe.number_input if n.label == "Fractions *").set_value(1)
     _run_ok(scribe)
     _button(scribe, "Add to plan").click()
     _run_ok(scribe)
-    assert "Radiation: cEBRT 8 Gy in 1 fraction" in _texts(scribe)
+    text = _texts(scribe)
+    assert "TB-DEMO01" in plain(scribe.subheader[0].value)
+    assert "Radiation: cEBRT 8 Gy in 1 fraction" in text
+    assert f"the chair is on case {other} (TB-DEMO03)" in text
+
+    _button(scribe, "Show the chair's case").click()
+    _run_ok(scribe)
+    assert "TB-DEMO03" in plain(scribe.subheader[0].value)
+    assert "the chair is on case" not in _texts(scribe)
 
 
-def test_a_pinned_scribe_stays_on_its_case_and_can_follow_again(demo_db: Database) -> None:
+def test_a_scribe_opened_on_a_case_stays_there_until_asked(demo_db: Database) -> None:
     _start(demo_db)
     pinned, _ = _position(demo_db, "TB-DEMO02")
-    _, chair_item = _position(demo_db, "TB-DEMO01")
+    chair_position, chair_item = _position(demo_db, "TB-DEMO01")
     present_item(demo_db, _actor(demo_db, "demo.surgeon"), 1, chair_item)
     scribe = _page(demo_db, "demo.coordinator", "pages/scribe.py", meeting="1", item=str(pinned))
     assert "TB-DEMO02" in plain(scribe.subheader[0].value)
-    assert "the chair has moved on to case" in _texts(scribe)
-    _button(scribe, "Follow the chair").click()
+    assert "the chair is on case" in _texts(scribe)
+    _button(scribe, "Show the chair's case").click()
     _run_ok(scribe)
-    assert "item" not in scribe.query_params
+    assert scribe.query_params["item"] in (str(chair_position), [str(chair_position)])
     assert "TB-DEMO01" in plain(scribe.subheader[0].value)
+
+    picker = next(s for s in scribe.selectbox if s.label == "Case to capture")
+    picker.set_value(pinned)
+    _run_ok(scribe)
+    assert "TB-DEMO02" in plain(scribe.subheader[0].value)
