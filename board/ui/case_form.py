@@ -375,8 +375,9 @@ def edit_case_form(db: Database, actor: Actor, case: CaseReadModel) -> None:
 
     The version the user started from is kept in the session, so a save after someone
     else's change is refused with a message naming who changed the case and when;
-    "Reload" discards the form and starts again from the current version. The outcome
-    shows in the slot ``edit_case`` (:func:`board.ui.actions.show_outcome`).
+    "Reload" discards the form and starts again from the current version. The caller
+    shows the outcome of the slot ``edit_case`` (:func:`board.ui.actions.show_outcome`)
+    where it stays visible (outside a collapsible section).
     """
     prefix = f"ec{case.id}"
     version_key = f"{prefix}_loaded_version"
@@ -403,7 +404,6 @@ def edit_case_form(db: Database, actor: Actor, case: CaseReadModel) -> None:
             on_click=actions.run,
             args=("edit_case", partial(_save_edit, db, actor, case.id)),
         )
-    actions.show_outcome("edit_case")
 
 
 def _save_edit(db: Database, actor: Actor, case_id: int) -> str:

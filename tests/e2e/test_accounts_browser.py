@@ -96,6 +96,7 @@ def _wait_for_cookie(page: Any, present: bool = True) -> None:
 
 def _nav_links(page: Any) -> set[str]:
     nav = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"]')
+    nav.first.wait_for()
     return {t.strip().splitlines()[-1].strip() for t in nav.locator("a").all_inner_texts()}
 
 

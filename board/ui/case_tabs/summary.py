@@ -121,6 +121,7 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
         )
     actions.show_outcome("summary_note")
 
+    actions.show_outcome("edit_case")
     with st.expander("Edit case details", icon=":material/edit:"):
         edit_case_form(db, actor, case)
 
