@@ -7,7 +7,8 @@ demo board restored into it) sharing ``TUMORBOARD_SECRET_KEY`` and
 ``server.cookieSecret``, and chromium. It signs in through the proxy, edits the same
 case from both servers (the second save is refused and names who changed it), moves a
 signed-in person from one server to the other (another sticky cookie, then a stopped
-server): they stay signed in.
+server): they stay signed in. A chair presenting on one server is followed live by a
+colleague served by the other (the presented case lives in the database).
 
 Skipped with the reason when haproxy, openssl or PostgreSQL is missing, unless
 ``TUMORBOARD_REQUIRE_HAPROXY`` is set (``.ci/run`` sets it and installs haproxy).
@@ -41,7 +42,7 @@ from tests.conftest import (
     _drop_postgres_database,
     postgres_test_url,
 )
-from tests.e2e.pages import settle, sign_in
+from tests.e2e.pages import click, settle, sign_in
 from tests.e2e.servers import ROOT, AppServer, demo_template, running_app
 
 REQUIRE_VARIABLE = "TUMORBOARD_REQUIRE_HAPROXY"
@@ -51,6 +52,9 @@ SECRET_KEY = "two-servers-" + "s" * 40
 COOKIE_SECRET = "two-servers-cookie-" + "c" * 30
 START_TIMEOUT_S = 60
 CASE_PSEUDONYM = "TB-DEMO01"
+#: A follower on the other server shows the chair's new case within this many seconds
+#: (measured from the click, in the test process, so it includes the browser's own work).
+FOLLOW_LIMIT_S = 2.0
 
 
 def _haproxy() -> str | None:
@@ -345,6 +349,10 @@ def test_two_servers_behind_haproxy(cluster: Cluster, browser: Any) -> None:
     expect(refusal).to_be_visible()
     expect(surgeon.get_by_text(re.compile("Nothing was overwritten"))).to_be_visible()
 
+    # Follow mode across servers: the chair presents on one server, a colleague on the
+    # other follows; the chair's move reaches the follower through the shared database.
+    _follow_across_servers(browser, cluster, chair=surgeon, follower_server=first)
+
     # The coordinator moves to the other server: still signed in there.
     _stick_to(coordinator, cluster, second)
     assert _served_by(coordinator, case_url) == second
@@ -356,6 +364,39 @@ def test_two_servers_behind_haproxy(cluster: Cluster, browser: Any) -> None:
     assert _served_by(coordinator, case_url) == first
     expect(coordinator.get_by_text("Signed in as")).to_be_visible()
     expect(coordinator.get_by_role("textbox", name="Username")).to_have_count(0)
+
+
+def _follow_across_servers(
+    browser: Any, cluster: Cluster, chair: Any, follower_server: str
+) -> None:
+    """The chair presents meeting 1 on its server; a follower on ``follower_server``
+    sees each move within :data:`FOLLOW_LIMIT_S` seconds, without a click."""
+    from playwright.sync_api import expect
+
+    def heading(page: Any, position: int) -> Any:
+        return page.get_by_role("heading", name=re.compile(f"case {position} of 7"))
+
+    chair.goto(f"{cluster.url}/presenter?meeting=1")
+    expect(heading(chair, 1)).to_be_visible()
+    click(chair, "Start meeting")
+    expect(chair.get_by_role("button", name="Pause timer")).to_be_visible()
+
+    follower = _page_on(browser, cluster, follower_server)
+    sign_in(follower, cluster.url, "demo.physio")
+    assert _served_by(follower, f"{cluster.url}/presenter?meeting=1&follow=1") == follower_server
+    expect(follower.get_by_text("Following the chair live")).to_be_visible()
+    expect(heading(follower, 1)).to_be_visible()
+    delays: list[float] = []
+    for position in (2, 3):
+        settle(chair)
+        settle(follower)
+        moved = time.monotonic()
+        chair.get_by_role("button", name="Next case").click()
+        heading(follower, position).wait_for()
+        delays.append(time.monotonic() - moved)
+        expect(heading(chair, position)).to_be_visible()
+    print(f"follower on the other server: {', '.join(f'{d:.2f} s' for d in delays)}")
+    assert max(delays) < FOLLOW_LIMIT_S, delays
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
