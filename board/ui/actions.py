@@ -73,13 +73,17 @@ def show_outcome(slot: str, *, toast: bool = False) -> None:
         Show a confirmation as a toast (the presenter: nothing on the shared screen
         moves); errors always stand on the page.
     """
+    # One element in every run, shown or not: the elements after it keep their place,
+    # so Streamlit keeps their state (an open expander stays open after the action).
+    place = st.empty()
     outcome = st.session_state.pop(_OUTCOME_PREFIX + slot, None)
     if isinstance(outcome, BaseException):
-        show_error(outcome)
+        with place.container():
+            show_error(outcome)
     elif outcome and toast:
         st.toast(md_escape(str(outcome)), icon=":material/check_circle:")
     elif outcome:
-        st.success(md_escape(str(outcome)), icon=":material/check_circle:")
+        place.success(md_escape(str(outcome)), icon=":material/check_circle:")
 
 
 def clear_keys(*prefixes: str) -> None:
