@@ -15,6 +15,12 @@ from board.worklist.csv_export import export_worklist_csv
 from board.worklist.service import list_worklist, upcoming_meetings
 from board.worklist.views import WorklistFilter
 
+
+def _go_to_page(number: int) -> None:
+    """Paging buttons' callback: the run the click causes shows that page."""
+    st.session_state["wl_page"] = number
+
+
 db = context.database()
 actor = context.require_actor()
 page_size = context.settings().page_size
@@ -101,10 +107,18 @@ with user_errors():
         )
 
     p1, p2, p3 = st.columns([1, 2, 1])
-    if p1.button("Previous page", disabled=result.page <= 1, key="wl_prev"):
-        st.session_state["wl_page"] = result.page - 1
-        st.rerun()
+    p1.button(
+        "Previous page",
+        disabled=result.page <= 1,
+        key="wl_prev",
+        on_click=_go_to_page,
+        args=(result.page - 1,),
+    )
     p2.caption(f"Page {result.page} of {result.pages} ({plural(result.total, 'case')})")
-    if p3.button("Next page", disabled=result.page >= result.pages, key="wl_next"):
-        st.session_state["wl_page"] = result.page + 1
-        st.rerun()
+    p3.button(
+        "Next page",
+        disabled=result.page >= result.pages,
+        key="wl_next",
+        on_click=_go_to_page,
+        args=(result.page + 1,),
+    )

@@ -45,7 +45,9 @@ def _with_message(action: Callable[[], Any], success: str | None) -> str | None:
     return success
 
 
-def on_click(action: Callable[[], Any], success: str | None = None) -> dict[str, Any]:
+def on_click(
+    action: Callable[[], Any], success: str | None = None, clear: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Widget arguments that run ``action`` as the click's callback (one script run).
 
     Use as ``st.button("Sign", **on_click(lambda: sign_plan(...), "Plan signed."))``.
@@ -57,13 +59,19 @@ def on_click(action: Callable[[], Any], success: str | None = None) -> dict[str,
         The service call (no arguments; it reads any input from ``st.session_state``).
     success:
         The confirmation to show.
+    clear:
+        Key prefixes of the widgets to empty once the action succeeded (a form that
+        fails keeps what was typed).
 
     Returns
     -------
     dict[str, Any]
         ``on_click`` and ``args`` for ``st.button`` / ``st.form_submit_button``.
     """
-    return {"on_click": actions.run, "args": (_FLASH, partial(_with_message, action, success))}
+    return {
+        "on_click": actions.run,
+        "args": (_FLASH, partial(_with_message, action, success), clear),
+    }
 
 
 def on_click_message(action: Callable[[], str | None]) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from board.plans.views import (
     PlanVersionView,
 )
 from board.scoring.safety import Severity
-from board.ui.meeting_common import act, may, on_click, on_click_message, when
+from board.ui.meeting_common import may, on_click, on_click_message, when
 from board.ui.plan_components import component_picker, picked_item
 from board.ui.text import md_escape
 
@@ -305,26 +305,26 @@ def _start_panel(
             icon=":material/hourglass_top:",
         )
         if may(actor, Action.CASE_EDIT):
-            reason = st.text_input(
-                "Reason (needed while input is missing, e.g. urgent case)",
-                key=f"{prefix}_ready_reason_{board.case_id}",
+            reason_key = f"{prefix}_ready_reason_{board.case_id}"
+            st.text_input(
+                "Reason (needed while input is missing, e.g. urgent case)", key=reason_key
             )
-            if st.button(
+            st.button(
                 "Mark ready for discussion",
                 key=f"{prefix}_ready_{board.case_id}",
                 icon=":material/done_all:",
-            ):
-                act(
+                **on_click(
                     lambda: set_case_status(
                         db,
                         actor,
                         board.case_id,
                         CaseStatus.READY,
                         expected_version=board.case_version,
-                        reason=reason,
+                        reason=st.session_state.get(reason_key, ""),
                     ),
                     "Case marked ready for discussion.",
-                )
+                ),
+            )
         return
     st.info("No plan yet: the plan is captured at the board meeting.", icon=":material/groups:")
     if may(actor, Action.PLAN_EDIT) and status in (CaseStatus.READY, CaseStatus.DISCUSSED):
@@ -361,7 +361,7 @@ def _editor(
     key = f"{prefix}_{plan.id}_{plan.version}"
     intents = list(PlanIntent)
     with st.form(f"{key}_header", border=True):
-        intent = st.radio(
+        st.radio(
             "Intent",
             intents,
             index=intents.index(plan.intent) if plan.intent else None,
@@ -370,27 +370,34 @@ def _editor(
             key=f"{key}_intent",
             disabled=not editable,
         )
-        summary = st.text_area(
+        st.text_area(
             "Summary of the consensus", value=plan.summary, key=f"{key}_summary", height=90
         )
-        reason = st.text_area(
+        st.text_area(
             "Why the plan departs from the NOMS suggestion"
             + (" (required)" if board.departures else " (only if it does)"),
             value=plan.deviation_reason or "",
             key=f"{key}_reason",
             height=70,
         )
-        if st.form_submit_button("Save intent and summary", disabled=not editable):
-            act(
+        st.form_submit_button(
+            "Save intent and summary",
+            disabled=not editable,
+            **on_click(
                 lambda: update_plan_header(
                     db,
                     actor,
                     plan.id,
                     plan.version,
-                    PlanHeaderInput(intent, summary, reason),
+                    PlanHeaderInput(
+                        st.session_state.get(f"{key}_intent"),
+                        st.session_state.get(f"{key}_summary", ""),
+                        st.session_state.get(f"{key}_reason", ""),
+                    ),
                 ),
                 "Plan saved.",
-            )
+            ),
+        )
 
     st.markdown("##### Components")
     if not plan.items:
@@ -398,12 +405,15 @@ def _editor(
     for item in plan.items:
         row, button = st.columns([4, 1.2], vertical_alignment="center")
         row.markdown(md_escape(f"{item.component_label}: {item.text}"))
-        if editable and button.button(
-            "Remove", key=f"{key}_remove_{item.id}", icon=":material/delete:"
-        ):
-            act(
-                partial(remove_plan_item, db, actor, plan.id, plan.version, item.id),
-                "Component removed.",
+        if editable:
+            button.button(
+                "Remove",
+                key=f"{key}_remove_{item.id}",
+                icon=":material/delete:",
+                **on_click(
+                    partial(remove_plan_item, db, actor, plan.id, plan.version, item.id),
+                    "Component removed.",
+                ),
             )
     if editable:
         _quick_start(db, actor, board, plan, prefix)
@@ -539,12 +549,17 @@ def _amend_panel(
             st.expander("Amend the plan (creates a new version)", icon=":material/edit:"),
             st.form(f"{prefix}_amend_{plan.id}"),
         ):
-            reason = st.text_area("Reason for the amendment *", key=f"{prefix}_amend_reason")
-            if st.form_submit_button("Create amendment"):
-                act(
-                    lambda: amend_plan(db, actor, plan.id, reason, meeting_id),
+            reason_key = f"{prefix}_amend_reason"
+            st.text_area("Reason for the amendment *", key=reason_key)
+            st.form_submit_button(
+                "Create amendment",
+                **on_click(
+                    lambda: amend_plan(
+                        db, actor, plan.id, st.session_state.get(reason_key, ""), meeting_id
+                    ),
                     f"Version {plan.number + 1} created as a draft amendment.",
-                )
+                ),
+            )
     if (
         show_case_moves
         and board.case_status is CaseStatus.PLAN_FINALIZED
@@ -610,39 +625,49 @@ def _action_items(db: Database, actor: Actor, plan: PlanVersionView, prefix: str
     if not (editable and plan.editable):
         return
     keys, labels = _owner_options(db, actor)
-    with st.form(f"{prefix}_action_{plan.id}", border=True, clear_on_submit=True):
+    base = f"{prefix}_action_{plan.id}_"
+    with st.form(f"{prefix}_action_{plan.id}", border=True):
         st.markdown("Add an action item")
-        description = st.text_input("Action *", key=f"{prefix}_action_text_{plan.id}")
+        st.text_input("Action *", key=base + "text")
         c1, c2 = st.columns(2)
-        owner = c1.selectbox(
+        c1.selectbox(
             "Owner (role or person) *",
             keys,
             index=None,
             format_func=lambda k: labels[k],
             placeholder="Choose",
-            key=f"{prefix}_action_owner_{plan.id}",
+            key=base + "owner",
         )
-        due = c2.date_input(
-            "Due date *",
-            value=dt.date.today() + dt.timedelta(days=7),
-            key=f"{prefix}_action_due_{plan.id}",
-        )
-        if st.form_submit_button("Add action item", icon=":material/add_task:"):
-            owner_role = (
-                Role(owner.split(":", 1)[1]) if owner and owner.startswith("role:") else None
-            )
-            owner_user = (
-                int(owner.split(":", 1)[1]) if owner and owner.startswith("user:") else None
-            )
-            act(
-                lambda: add_action_item(
-                    db,
-                    actor,
-                    plan.id,
-                    ActionItemInput(description, due, owner_role, owner_user),
-                ),
+        c2.date_input("Due date *", value=dt.date.today() + dt.timedelta(days=7), key=base + "due")
+        st.form_submit_button(
+            "Add action item",
+            icon=":material/add_task:",
+            **on_click(
+                partial(_add_action_item, db, actor, plan.id, base),
                 "Action item added: it shows on the worklist until done.",
-            )
+                clear=(base,),
+            ),
+        )
+
+
+def _add_action_item(db: Database, actor: Actor, plan_id: int, base: str) -> None:
+    """Add the action item typed in the form (a click's callback)."""
+    owner = st.session_state.get(base + "owner")
+    kind, _, value = str(owner or "").partition(":")
+    due = st.session_state.get(base + "due")
+    if not isinstance(due, dt.date):
+        raise ValidationError("Choose the due date of the action item.", field="due_on")
+    add_action_item(
+        db,
+        actor,
+        plan_id,
+        ActionItemInput(
+            st.session_state.get(base + "text", ""),
+            due,
+            Role(value) if kind == "role" else None,
+            int(value) if kind == "user" else None,
+        ),
+    )
 
 
 def _dissent(db: Database, actor: Actor, plan: PlanVersionView, prefix: str) -> None:
@@ -662,13 +687,18 @@ def _dissent(db: Database, actor: Actor, plan: PlanVersionView, prefix: str) -> 
             )
         )
     if plan.editable and may(actor, Action.PLAN_SIGN):
-        with st.form(f"{prefix}_dissent_{plan.id}", clear_on_submit=True):
-            text = st.text_area(
-                md_escape(f"Record your dissent ({actor.display_name})"),
-                key=f"{prefix}_dissent_text",
+        with st.form(f"{prefix}_dissent_{plan.id}"):
+            text_key = f"{prefix}_dissent_text"
+            st.text_area(md_escape(f"Record your dissent ({actor.display_name})"), key=text_key)
+            st.form_submit_button(
+                "Record dissent",
+                icon=":material/record_voice_over:",
+                **on_click(
+                    lambda: add_dissent(db, actor, plan.id, st.session_state.get(text_key, "")),
+                    "Dissent recorded.",
+                    clear=(text_key,),
+                ),
             )
-            if st.form_submit_button("Record dissent", icon=":material/record_voice_over:"):
-                act(lambda: add_dissent(db, actor, plan.id, text), "Dissent recorded.")
 
 
 # ---------------------------------------------------------------------------
