@@ -124,6 +124,7 @@ def _capture(page: Any, base: str, position: int, template: str, noms: bool) -> 
     _acknowledge_prompts(page)
 
 
+@pytest.mark.timeout(600)  # six people's browsers, one after another, on two cores
 def test_templates_batch_sign_off_and_an_amendment_at_a_live_meeting(
     app_server: AppServer, browser: Any, screenshot_dir: Path
 ) -> None:
