@@ -126,6 +126,7 @@ ACTION_LABELS: Mapping[str, str] = {
     "deck.export": "Meeting slides downloaded",
     "calendar.export": "Meeting invitation (.ics) downloaded",
     "reminder.send": "Reminder e-mail sent",
+    "reminder.failed": "Reminder e-mail not accepted by the mail server (tried again later)",
     "account.reminders": "Reminder e-mails turned on or off",
     "fhir.export": "FHIR export downloaded",
     "worklist.export": "Worklist exported",
