@@ -25,6 +25,7 @@ from board.errors import (
     AuthenticationError,
     InvalidStateError,
     NotFoundError,
+    PermissionDeniedError,
     ValidationError,
 )
 from board.wording import plural
