@@ -26,6 +26,7 @@ import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
@@ -50,12 +51,13 @@ from board.db.models import (
     User,
     utcnow,
 )
+from board.errors import BoardError
 from board.followup.enums import FollowUpStatus
 from board.localtime import fmt_local
 from board.meetings.enums import MeetingStatus
 from board.outreach.enums import ReminderKind
 from board.outreach.mail import make_message, smtp_connection
-from board.settings import Settings
+from board.settings import SMTP_SCHEMES, Settings
 from board.wording import plural
 
 OPT_OUT_LINE = "You can turn these reminders off on your account page: {url}/account"
@@ -540,8 +542,9 @@ def run_notify(
     ------
     PermissionDeniedError
         If the actor may not export.
-    OSError, smtplib.SMTPException
-        If the mail server cannot be reached at all (nothing is recorded as sent).
+    MailServerError
+        If the mail server cannot be reached, refuses the login or drops the connection
+        (what was not sent is not recorded as sent: the next run sends it).
     """
     require(actor, Action.EXPORT)
     now = now or utcnow()
@@ -557,9 +560,39 @@ def run_notify(
     result = NotifyResult(settings.mail_enabled, dry_run, tuple(due), without_address=without)
     if dry_run or not settings.mail_enabled or not due:
         return result
-    assert settings.smtp_url is not None and settings.mail_from is not None
+    assert settings.smtp_url is not None
     sent: list[Reminder] = []
     failed: list[tuple[Reminder, str]] = []
+    try:
+        _send_all(db, actor, settings, due, now, sent, failed)
+    except (OSError, smtplib.SMTPException) as exc:
+        where = urlsplit(settings.smtp_url)
+        raise MailServerError(
+            f"The mail server {where.hostname}:{where.port or SMTP_SCHEMES[where.scheme]} "
+            f"(TUMORBOARD_SMTP_URL) cannot be reached or refused the connection "
+            f"({type(exc).__name__}); {plural(len(sent), 'reminder')} sent before that, "
+            "the rest will be sent on the next run."
+        ) from exc
+    return NotifyResult(
+        True, False, tuple(due), tuple(sent), tuple(failed), without_address=without
+    )
+
+
+class MailServerError(BoardError):
+    """The mail server cannot be reached or refuses the connection (or the login)."""
+
+
+def _send_all(
+    db: Database,
+    actor: Actor,
+    settings: Settings,
+    due: list[Reminder],
+    now: dt.datetime,
+    sent: list[Reminder],
+    failed: list[tuple[Reminder, str]],
+) -> None:
+    """Claim and send each reminder over one connection (``sent``/``failed`` filled in)."""
+    assert settings.smtp_url is not None and settings.mail_from is not None
     with smtp_connection(settings.smtp_url) as server:
         for reminder in due:
             claim = _claim(db, actor, reminder, now)
@@ -574,8 +607,7 @@ def run_notify(
                 reason = f"{type(exc).__name__}: the mail server did not accept the message"
                 _give_back(db, actor, claim, reminder, reason)
                 failed.append((reminder, reason))
+                if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
+                    raise  # the connection is gone: the rest waits for the next run
                 continue
             sent.append(reminder)
-    return NotifyResult(
-        True, False, tuple(due), tuple(sent), tuple(failed), without_address=without
-    )
