@@ -1,0 +1,42 @@
+"""My account: who I am, where reminders go, and reminder e-mails on or off."""
+
+import streamlit as st
+
+from board.accounts.users import my_account, set_reminders
+from board.ui import context
+from board.ui.errors import user_errors
+
+db = context.database()
+actor = context.require_actor()
+
+st.title("My account")
+
+with user_errors():
+    account = my_account(db, actor)
+    st.text(
+        f"{account.display_name}\n{account.role.label}\nUsername: {account.username}\n"
+        f"E-mail: {account.email or 'none (an administrator sets it on the Admin page)'}"
+    )
+    st.subheader("Reminder e-mails")
+    st.caption(
+        "The board e-mails you the day before a meeting when your specialty's input is "
+        "missing for a case on its agenda, and when an action item you own falls due "
+        "(coordinators also for overdue follow-ups). Messages name cases by pseudonym "
+        "and link here; they never contain a patient's name."
+    )
+    with st.form("account_reminders"):
+        wanted = st.toggle("Send me reminder e-mails", value=account.reminders_enabled)
+        save = st.form_submit_button("Save")
+    if save:
+        account = set_reminders(db, actor, wanted)
+        st.success(
+            "Reminder e-mails are on."
+            if account.reminders_enabled
+            else "Reminder e-mails are off: you will get none until you turn them on again."
+        )
+    if account.reminders_enabled and not account.email:
+        st.info(
+            "Reminders are on, but your account has no e-mail address yet: ask an "
+            "administrator to add it.",
+            icon=":material/mail:",
+        )
