@@ -137,9 +137,7 @@ class User(Versioned, Base):
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     #: the person wants reminder e-mails (``python -m board notify``); off on their account page
-    reminders_enabled: Mapped[bool] = mapped_column(
-        Boolean, default=True, server_default=true()
-    )
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
