@@ -59,7 +59,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -395,7 +395,7 @@ def email_address(value: str) -> str | None:
         The address, or ``None`` when it is not one address of the form local@domain
         (line breaks and other control characters are never accepted).
     """
-    if not value.isprintable():
+    if not value.isprintable() or len(getaddresses([value])) != 1:
         return None
     _, address = parseaddr(value)
     local, at, domain = address.rpartition("@")
