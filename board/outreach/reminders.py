@@ -607,7 +607,11 @@ def _send_all(
                 reason = f"{type(exc).__name__}: the mail server did not accept the message"
                 _give_back(db, actor, claim, reminder, reason)
                 failed.append((reminder, reason))
-                if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
+                gone = isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(
+                    exc,
+                    smtplib.SMTPException,  # (SMTPException is an OSError too)
+                )
+                if gone:
                     raise  # the connection is gone: the rest waits for the next run
                 continue
             sent.append(reminder)
