@@ -224,3 +224,14 @@ def test_a_refused_message_is_tried_again_on_the_next_run(
     second = run_notify(board.db, SYSTEM, config, now=scene.now + dt.timedelta(minutes=5))
     assert [r.recipient for r in second.sent] == [MSCC]
     assert len(mailbox.to(MSCC)) == 1
+
+
+def test_reminders_are_permission_checked(
+    scene: Scene, mailbox: Mailbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from board.auth.permissions import PERMISSIONS, Action
+
+    monkeypatch.setitem(PERMISSIONS, Action.EXPORT, frozenset())
+    with pytest.raises(PermissionDeniedError):
+        run_notify(scene.board.db, SYSTEM, settings(tmp_path, mailbox), now=scene.now)
+    assert mailbox.messages == []

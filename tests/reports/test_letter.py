@@ -164,3 +164,33 @@ def test_the_letter_is_permission_checked_and_the_format_named(
     with pytest.raises(PermissionDeniedError):
         export_letter(demo, final.coordinator, final.case_id, "docx")
     assert events(demo, "letter.export") == []
+
+
+def test_letter_texts_changed_while_finalizing_stop_the_finalize(
+    demo: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from board.plans import lifecycle
+
+    draft = plan_demo_case(demo, finalize=False)
+    admin = next(a for r, a in actors(demo).items() if r.value == "admin")
+    original = lifecycle.render_report
+    changed = LetterTexts(contact="Call the ward")
+
+    def render_then_reword(report: object, texts: object = None) -> object:
+        rendered = original(report, texts)  # type: ignore[arg-type]
+        if get_letter_texts(demo, admin) != changed:
+            set_letter_texts(demo, admin, changed, expected=LetterTexts())
+        return rendered
+
+    monkeypatch.setattr(lifecycle, "render_report", render_then_reword)
+    with demo.read() as session:
+        plan = session.get(PlanVersion, draft.plan_id)
+        assert plan is not None
+        version = plan.version
+    with pytest.raises(ConflictError):
+        finalize_plan(demo, draft.chair, draft.plan_id, version)
+    assert _stored_letter(demo, draft.plan_id) == (None, None)
+    # Again: the letter stored is written with the texts now in force.
+    finalize_plan(demo, draft.chair, draft.plan_id, version)
+    stored = export_letter(demo, admin, draft.case_id, "docx")
+    assert stored.stored and "Call the ward" in docx_text(stored.data)
