@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from board.cli import main
 from board.db.engine import Database
-from board.db.models import AgendaItem, Meeting, PlanVersion, User
+from board.db.models import AgendaItem, Case, Meeting, Patient, PlanVersion, User
 from board.meetings.calendar import meeting_uid
 from tests.meetings.helpers import events
 from tests.outreach.conftest import Mailbox, free_port
@@ -79,9 +79,15 @@ def test_deck_and_calendar(cli_db: Database, tmp_path: Path) -> None:
     assert str(event["uid"]) == meeting_uid(meeting_id, SECRET)
     with cli_db.read() as session:
         pseudonyms = list(
-            session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id))
+            session.scalars(
+                select(Patient.pseudonym)
+                .join(Case, Case.patient_id == Patient.id)
+                .join(AgendaItem, AgendaItem.case_id == Case.id)
+                .where(AgendaItem.meeting_id == meeting_id)
+                .order_by(AgendaItem.position, AgendaItem.id)
+            )
         )
-    assert pseudonyms and "Agenda (pseudonyms): TB-" in str(event["description"])
+    assert f"Agenda (pseudonyms): {', '.join(pseudonyms)}" in str(event["description"])
     assert [e.after["channel"] for e in events(cli_db, "deck.export")] == ["cli"]
     assert [e.after["channel"] for e in events(cli_db, "calendar.export")] == ["cli"]
 

@@ -12,7 +12,7 @@ from pptx import Presentation
 from sqlalchemy import select
 
 from board.db.engine import Database
-from board.db.models import AgendaItem, Meeting, User
+from board.db.models import Meeting, User
 from board.reports.letter import LetterTexts
 from board.reports.service import LetterFormat, get_letter_texts
 from board.settings import load_settings
@@ -56,14 +56,6 @@ def test_the_meetings_page_offers_slides_and_the_invitation(demo_db: Database) -
     coordinator = next(a for r, a in actors(demo_db).items() if r.value == "coordinator")
     deck = Presentation(io.BytesIO(deck_bytes(demo_db, coordinator, meeting_id)))
     assert len(deck.slides) == cases + 1
-    with demo_db.read() as session:
-        pseudonyms = [
-            p
-            for (p,) in session.execute(
-                select(AgendaItem.case_id).where(AgendaItem.meeting_id == meeting_id)
-            )
-        ]
-    assert pseudonyms
     ics = calendar_bytes(demo_db, coordinator, meeting_id, load_settings())
     (event,) = Calendar.from_ical(ics).walk("VEVENT")
     assert "Agenda (pseudonyms): TB-DEMO" in str(event["description"])
@@ -114,3 +106,29 @@ def test_the_administrator_words_the_letter_on_the_admin_page(demo_db: Database)
     assert texts.opening == "Dear Dr Referrer,\nThe board met."
     assert texts.contact == "Coordinator, extension 4242"
     assert texts.closing == LetterTexts().closing
+
+
+def test_a_cancelled_meeting_offers_the_cancellation(demo_db: Database) -> None:
+    from board.meetings.enums import MeetingStatus
+    from board.meetings.service import get_meeting, set_meeting_status
+
+    coordinator = next(a for r, a in actors(demo_db).items() if r.value == "coordinator")
+    with demo_db.read() as session:
+        meeting_id = session.scalars(
+            select(Meeting.id).where(Meeting.status == MeetingStatus.SCHEDULED).order_by(Meeting.id)
+        ).first()
+    assert meeting_id is not None
+    detail = get_meeting(demo_db, coordinator, meeting_id)
+    set_meeting_status(demo_db, coordinator, meeting_id, detail.version, MeetingStatus.CANCELLED)
+    at = signed_in(demo_db)
+    at.switch_page("pages/meetings.py")
+    at.query_params["meeting"] = str(meeting_id)
+    at.run()
+    assert not at.exception, at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Calendar cancellation (.ics)" in labels
+    ics = calendar_bytes(demo_db, coordinator, meeting_id, load_settings())
+    calendar = Calendar.from_ical(ics)
+    assert str(calendar["method"]) == "CANCEL"
+    (event,) = calendar.walk("VEVENT")
+    assert int(event["sequence"]) == 1
