@@ -235,3 +235,23 @@ def test_reminders_are_permission_checked(
     with pytest.raises(PermissionDeniedError):
         run_notify(scene.board.db, SYSTEM, settings(tmp_path, mailbox), now=scene.now)
     assert mailbox.messages == []
+
+
+def test_a_reminder_claimed_by_another_run_is_not_sent_again(scene: Scene) -> None:
+    """Two runs at once (two servers): the unique key lets only one claim a reminder."""
+    from board.outreach.reminders import Reminder, _claim
+
+    reminder = Reminder(
+        key=f"mscc:{scene.urgent_id}:{MSCC}",
+        kind=ReminderKind.MSCC_IMMEDIATE,
+        recipient=MSCC,
+        subject="s",
+        body="b",
+        case_id=scene.urgent_id,
+    )
+    first = _claim(scene.board.db, SYSTEM, reminder, scene.now)
+    assert first is not None
+    assert _claim(scene.board.db, SYSTEM, reminder, scene.now) is None
+    with scene.board.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(ReminderSent)) == 1
+    assert len(events(scene.board.db, "reminder.send")) == 1
