@@ -26,8 +26,11 @@ from board.db.migrate import upgrade_to_head
 from board.demo import load_demo
 from board.errors import BoardError, DatabaseUnavailableError, ValidationError
 from board.imaging.cli import run_import_dicom
-from board.reports.service import export_report
-from board.settings import Settings, load_settings
+from board.meetings.calendar import export_calendar
+from board.outreach.deck import export_deck
+from board.outreach.reminders import run_notify
+from board.reports.service import export_letter, export_report
+from board.settings import Settings, email_address, load_settings
 
 
 def _database(settings: Settings | None = None) -> Database:
@@ -108,6 +111,59 @@ def _cmd_report(args: argparse.Namespace) -> int:
     kind = "stored finalized" if file.stored else "freshly rendered"
     print(f"Wrote the {kind} {args.format.upper()} report to {where}.", file=sys.stderr)
     return 0
+
+
+def _cmd_letter(args: argparse.Namespace) -> int:
+    file = export_letter(
+        _database(), Actor.system("command line"), args.case_id, args.format, channel="cli"
+    )
+    where = _write_output(file.data, args.out, file.filename)
+    kind = "stored finalized" if file.stored else "draft"
+    print(f"Wrote the {kind} outcome letter ({args.format.upper()}) to {where}.", file=sys.stderr)
+    return 0
+
+
+def _cmd_deck(args: argparse.Namespace) -> int:
+    file = export_deck(_database(), Actor.system("command line"), args.meeting_id, channel="cli")
+    where = _write_output(file.data, args.out, file.filename)
+    print(f"Wrote the meeting deck ({file.slides} slides) to {where}.", file=sys.stderr)
+    return 0
+
+
+def _cmd_calendar(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    file = export_calendar(
+        _database(settings),
+        Actor.system("command line"),
+        args.meeting_id,
+        secret_key=settings.secret_key,
+        organizer=email_address(settings.mail_from) if settings.mail_from else None,
+        app_url=settings.app_url,
+        channel="cli",
+    )
+    where = _write_output(file.data, args.out, file.filename)
+    what = "cancellation" if file.method == "CANCEL" else "invitation"
+    print(
+        f"Wrote the meeting {what} (sequence {file.sequence}) to {where}.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _cmd_notify(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    result = run_notify(
+        _database(settings), Actor.system("command line"), settings, dry_run=args.dry_run
+    )
+    if args.json:
+        print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
+        for reminder in result.due if (args.dry_run or not result.mail_enabled) else result.sent:
+            print(f"{reminder.kind.label}: {reminder.recipient}: {reminder.subject}")
+        for reminder, reason in result.failed:
+            print(f"NOT SENT {reminder.recipient}: {reminder.subject} ({reason})")
+        print(result.summary())
+    return 1 if result.failed else 0
 
 
 def _cmd_export_fhir(args: argparse.Namespace) -> int:
@@ -239,6 +295,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["pdf", "html"], default="pdf")
     p.add_argument("--out", metavar="FILE", help="output file ('-' for standard output)")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("letter", help="write a case's outcome letter to the referring clinician")
+    p.add_argument("case_id", type=int, metavar="CASE_ID")
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="output file ('-' for standard output)"
+    )
+    p.add_argument("--format", choices=["docx", "pdf"], default="docx")
+    p.set_defaults(func=_cmd_letter)
+
+    p = sub.add_parser("deck", help="write a meeting's slides (PPTX): one slide per agenda case")
+    p.add_argument("meeting_id", type=int, metavar="MEETING_ID")
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="output file ('-' for standard output)"
+    )
+    p.set_defaults(func=_cmd_deck)
+
+    p = sub.add_parser(
+        "calendar", help="write a meeting's calendar invitation (.ics; a cancellation if cancelled)"
+    )
+    p.add_argument("meeting_id", type=int, metavar="MEETING_ID")
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="output file ('-' for standard output)"
+    )
+    p.set_defaults(func=_cmd_calendar)
+
+    p = sub.add_parser(
+        "notify",
+        help="send the reminder e-mails that are due (never the same one twice); run it "
+        "from cron or a systemd timer",
+    )
+    p.add_argument("--dry-run", action="store_true", help="list what is due; send nothing")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=_cmd_notify)
 
     p = sub.add_parser("export-fhir", help="write a case as a FHIR R4 Bundle (JSON)")
     p.add_argument("case_id", type=int, metavar="CASE_ID")

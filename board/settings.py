@@ -37,6 +37,19 @@ Environment variables
     The hospital's time zone, an IANA name such as ``Europe/Berlin`` (default ``UTC``).
     Times are stored in UTC; every time shown to people is in this zone, and times
     people type (a meeting's start) are read in it.
+``TUMORBOARD_SMTP_URL``
+    The mail server reminders are sent through: ``smtp://[USER:PASSWORD@]HOST[:PORT]``
+    (plain, port 25), ``smtp+starttls://...`` (STARTTLS, port 587) or ``smtps://...``
+    (TLS, port 465). Unset: no e-mail is sent (``python -m board notify`` says so).
+``TUMORBOARD_MAIL_FROM``
+    The sender address of reminders (``Tumor Board <board@hospital.example>``);
+    required when ``TUMORBOARD_SMTP_URL`` is set.
+``TUMORBOARD_APP_URL``
+    The address people open the app at (``https://tumorboard.hospital.example``): the
+    link in reminders. Required when ``TUMORBOARD_SMTP_URL`` is set.
+``TUMORBOARD_MSCC_COORDINATOR_EMAIL``
+    The address told at once when a case enters the immediate tier (suspected
+    metastatic spinal cord compression). Unset: nobody is told by e-mail.
 """
 
 from __future__ import annotations
@@ -46,6 +59,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,6 +107,14 @@ class Settings:
         Password for ``create-user`` without ``--password`` (``None``: ask for it).
     timezone:
         IANA name of the hospital's time zone; times are shown (and typed) in it.
+    smtp_url:
+        The mail server of reminders (``None``: e-mail is off).
+    mail_from:
+        The sender of reminders.
+    app_url:
+        The app's address, for the links in reminders (no trailing slash).
+    mscc_coordinator_email:
+        Who is told at once when a case enters the immediate tier (``None``: nobody).
     """
 
     database_url: str
@@ -108,6 +130,15 @@ class Settings:
     cookie_secure: bool = False
     new_password: str | None = field(default=None, repr=False)
     timezone: str = DEFAULT_TIMEZONE
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str | None = None
+    app_url: str | None = None
+    mscc_coordinator_email: str | None = None
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether reminders are sent (an SMTP server is configured)."""
+        return self.smtp_url is not None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -219,6 +250,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         )
     cookie_secure, new_password = _account_settings(env)
     timezone = _timezone_name(env)
+    smtp_url, mail_from, app_url, mscc = _mail_settings(env)
     return Settings(
         database_url=url,
         data_dir=data_dir,
@@ -233,6 +265,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cookie_secure=cookie_secure,
         new_password=new_password,
         timezone=timezone,
+        smtp_url=smtp_url,
+        mail_from=mail_from,
+        app_url=app_url,
+        mscc_coordinator_email=mscc,
     )
 
 
@@ -339,3 +375,75 @@ def _imaging_settings(
                 "TUMORBOARD_VIEWER_URL_TEMPLATE may contain only the placeholder {study_uid}."
             )
     return pacs_url, username, password, viewer
+
+
+#: The schemes of ``TUMORBOARD_SMTP_URL`` with their default ports.
+SMTP_SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+def email_address(value: str) -> str | None:
+    """The bare address of ``value`` (``Name <a@b.example>`` or ``a@b.example``).
+
+    Parameters
+    ----------
+    value:
+        An address as people write it.
+
+    Returns
+    -------
+    str | None
+        The address, or ``None`` when it is not one address of the form local@domain
+        (line breaks and other control characters are never accepted).
+    """
+    if not value.isprintable() or len(getaddresses([value])) != 1:
+        return None
+    _, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    if not at or not local or "." not in domain or any(c.isspace() for c in address):
+        return None
+    return address
+
+
+def _mail_settings(
+    env: Mapping[str, str],
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """SMTP server, sender, app address and MSCC coordinator, validated."""
+    smtp_url = (env.get("TUMORBOARD_SMTP_URL") or "").strip() or None
+    if smtp_url is not None:
+        try:
+            parts = urlsplit(smtp_url)
+            valid = parts.scheme in SMTP_SCHEMES and bool(parts.hostname)
+            valid = valid and (parts.port is None or parts.port > 0)
+        except ValueError:  # a port that is not a number from 0 to 65535
+            valid = False
+        if not valid:
+            raise ConfigurationError(
+                "TUMORBOARD_SMTP_URL must be the mail server as smtp://HOST[:PORT], "
+                "smtp+starttls://USER:PASSWORD@HOST:587 or smtps://USER:PASSWORD@HOST:465."
+            )
+    raw_from = (env.get("TUMORBOARD_MAIL_FROM") or "").strip()
+    mail_from = raw_from or None
+    if mail_from is not None and email_address(mail_from) is None:
+        raise ConfigurationError(
+            "TUMORBOARD_MAIL_FROM must be one e-mail address, for example "
+            f"'Tumor Board <board@hospital.example>'; not '{raw_from}'."
+        )
+    app_url = (env.get("TUMORBOARD_APP_URL") or "").strip().rstrip("/") or None
+    if app_url is not None and not _http_url(app_url):
+        raise ConfigurationError(
+            "TUMORBOARD_APP_URL must be the http(s) address people open the app at, for "
+            "example 'https://tumorboard.hospital.example'."
+        )
+    if smtp_url is not None and (mail_from is None or app_url is None):
+        raise ConfigurationError(
+            "TUMORBOARD_SMTP_URL is set: set TUMORBOARD_MAIL_FROM (the sender) and "
+            "TUMORBOARD_APP_URL (the link in reminders) as well."
+        )
+    raw_mscc = (env.get("TUMORBOARD_MSCC_COORDINATOR_EMAIL") or "").strip()
+    mscc = email_address(raw_mscc) if raw_mscc else None
+    if raw_mscc and mscc is None:
+        raise ConfigurationError(
+            "TUMORBOARD_MSCC_COORDINATOR_EMAIL must be one e-mail address, for example "
+            f"'mscc.coordinator@hospital.example'; not '{raw_mscc}'."
+        )
+    return smtp_url, mail_from, app_url, mscc

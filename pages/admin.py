@@ -15,6 +15,7 @@ from board.accounts.users import (
 from board.auth.roles import Role
 from board.ui import context
 from board.ui.errors import user_errors
+from board.ui.letter_texts import render_letter_texts
 from board.ui.plan_templates import render_plan_templates
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_datetime
@@ -143,3 +144,6 @@ if chosen is not None:
 
 with user_errors():
     render_plan_templates(db, actor)
+
+with user_errors():
+    render_letter_texts(db, actor)

@@ -12,7 +12,9 @@ from board.meetings.service import (
     set_meeting_status,
     update_meeting,
 )
+from board.outreach.deck import DeckFile
 from board.ui import context
+from board.ui.downloads import calendar_bytes, deck_bytes
 from board.ui.errors import user_errors
 from board.ui.meeting_agenda import (
     meeting_form,
@@ -73,6 +75,31 @@ with user_errors():
     st.markdown(md_escape(" | ".join(facts)))
     if meeting.video_link:
         st.link_button("Join the video call", meeting.video_link, icon=":material/videocam:")
+
+    if may(actor, Action.EXPORT):
+        deck_col, ics_col, _ = st.columns(3)
+        deck_col.download_button(
+            "Slides (PowerPoint)",
+            data=partial(deck_bytes, db, actor, meeting.id),
+            file_name=f"board-meeting-{meeting.id}.pptx",
+            mime=DeckFile.mime,
+            key=f"meeting_deck_{meeting.id}",
+            on_click="ignore",
+            icon=":material/slideshow:",
+            help="A title slide and one slide per case on the agenda (pseudonyms only).",
+        )
+        cancelled = meeting.status is MeetingStatus.CANCELLED
+        ics_col.download_button(
+            "Calendar cancellation (.ics)" if cancelled else "Calendar invitation (.ics)",
+            data=partial(calendar_bytes, db, actor, meeting.id, context.settings()),
+            file_name=f"board-meeting-{meeting.id}.ics",
+            mime="text/calendar",
+            key=f"meeting_ics_{meeting.id}",
+            on_click="ignore",
+            icon=":material/calendar_month:",
+            help="Import it into a calendar; after a change, the new file updates the "
+            "same calendar entry.",
+        )
 
     run = may(actor, Action.MEETING_RUN)
     live_links(actor, meeting)

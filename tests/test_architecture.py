@@ -183,7 +183,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("board.meetings",),
     ("board.followup", "board.reports"),
     ("board.plans",),
-    ("board.worklist",),
+    ("board.worklist", "board.outreach"),
     ("board.analytics",),
     ("board.demo", "board.web", "board.backup"),
     ("board.cli", "board.ui"),

@@ -25,6 +25,7 @@ from board.errors import (
     AuthenticationError,
     InvalidStateError,
     NotFoundError,
+    PermissionDeniedError,
     ValidationError,
 )
 from board.wording import plural
@@ -702,3 +703,115 @@ def list_users(db: Database, actor: Actor) -> list[UserView]:
     with db.read() as session:
         users = session.scalars(select(User).order_by(User.role, User.display_name)).all()
         return [user_view(u) for u in users]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSettings:
+    """What the account page shows a person about their own account.
+
+    Parameters
+    ----------
+    username, display_name, role:
+        Who they are.
+    email:
+        Where reminders go (set by an administrator), or ``None``.
+    reminders_enabled:
+        Whether they get reminder e-mails.
+    """
+
+    username: str
+    display_name: str
+    role: Role
+    email: str | None
+    reminders_enabled: bool
+
+
+def _own_account(session: Session, actor: Actor) -> User:
+    if actor.user_id is None:
+        raise PermissionDeniedError("Only a signed-in person has an account page.")
+    user = session.get(User, actor.user_id)
+    if user is None or not user.is_active:
+        raise NotFoundError("Your account does not exist or is inactive.")
+    return user
+
+
+def _account_settings(user: User) -> AccountSettings:
+    return AccountSettings(
+        user.username, user.display_name, user.role, user.email, user.reminders_enabled
+    )
+
+
+def my_account(db: Database, actor: Actor) -> AccountSettings:
+    """The signed-in person's own account settings.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The signed-in person.
+
+    Returns
+    -------
+    AccountSettings
+        Their account.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor is not a person (the command line's system actor).
+    NotFoundError
+        If the account no longer exists or is inactive.
+    """
+    with db.read() as session:
+        return _account_settings(_own_account(session, actor))
+
+
+def set_reminders(
+    db: Database, actor: Actor, enabled: bool, *, now: dt.datetime | None = None
+) -> AccountSettings:
+    """Turn one's own reminder e-mails on or off (audited).
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        The signed-in person (only their own account changes).
+    enabled:
+        ``False`` stops every reminder to them; ``True`` turns reminders on again.
+    now:
+        The time of the change; now when ``None``.
+
+    Returns
+    -------
+    AccountSettings
+        Their account after the change.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor is not a person.
+    NotFoundError
+        If the account no longer exists or is inactive.
+    """
+    now = now or utcnow()
+    with db.write() as session:
+        user = _own_account(session, actor)
+        if user.reminders_enabled != enabled:
+            before = user.reminders_enabled
+            user.reminders_enabled = enabled
+            user.updated_by_id = actor.user_id
+            user.updated_at = now
+            session.flush()
+            record(
+                session,
+                actor,
+                "account.reminders",
+                "user",
+                user.id,
+                before={"reminders_enabled": before},
+                after={"reminders_enabled": enabled},
+                at=now,
+            )
+        return _account_settings(user)

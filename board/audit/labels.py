@@ -121,6 +121,13 @@ ACTION_LABELS: Mapping[str, str] = {
     "follow_up.done": "Follow-up done",
     # exports
     "report.export": "Board report downloaded",
+    "letter.export": "Outcome letter downloaded",
+    "letter.texts": "Outcome letter texts changed",
+    "deck.export": "Meeting slides downloaded",
+    "calendar.export": "Meeting invitation (.ics) downloaded",
+    "reminder.send": "Reminder e-mail sent",
+    "reminder.failed": "Reminder e-mail not accepted by the mail server (tried again later)",
+    "account.reminders": "Reminder e-mails turned on or off",
     "fhir.export": "FHIR export downloaded",
     "worklist.export": "Worklist exported",
     "analytics.export": "Board analytics exported",

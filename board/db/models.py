@@ -38,6 +38,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
@@ -135,6 +136,8 @@ class User(Versioned, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    #: the person wants reminder e-mails (``python -m board notify``); off on their account page
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -458,6 +461,9 @@ class Meeting(Versioned, Base):
         enum_column(MeetingStatus), default=MeetingStatus.SCHEDULED, index=True
     )
     required_roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: the calendar invitation's SEQUENCE: raised when the meeting is moved, its place,
+    #: link or title change, or it is cancelled (the .ics keeps the same UID)
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -617,6 +623,9 @@ class PlanVersion(Versioned, Base):
     )
     report_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     report_html: Mapped[str | None] = mapped_column(Text)
+    #: the outcome letter to the referring clinician, stored at finalization like the report
+    letter_docx: Mapped[bytes | None] = mapped_column(LargeBinary)
+    letter_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: the patient's state when the plan was finalized (see board.followup.baseline):
     #: pain and opioid dose (the baseline of the pain response after radiation),
     #: performance and neurological status, and the revised Tokuhashi total and band
@@ -824,6 +833,37 @@ class UserSession(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     user_agent: Mapped[str | None] = mapped_column(String(255))
+
+
+# ---------------------------------------------------------------------------
+# Reminders
+# ---------------------------------------------------------------------------
+
+
+class ReminderSent(Base):
+    """One reminder e-mail sent (or being sent): the never-twice log of ``notify``.
+
+    ``key`` names the reminder (kind, subject, recipient, and the date it is about);
+    it is unique, so the same reminder can never be claimed, and so sent, twice.
+    Append-only.
+    """
+
+    __tablename__ = "reminders_sent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    )
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # ---------------------------------------------------------------------------

@@ -262,6 +262,10 @@ def _set_invitees(session: Session, meeting_id: int, user_ids: list[int]) -> Non
     session.flush()
 
 
+#: What a calendar invitation shows of a meeting: a change raises its SEQUENCE.
+CALENDAR_FIELDS = frozenset({"starts_at", "title", "location", "video_link"})
+
+
 def _meeting_snapshot(meeting: Meeting, invitee_ids: list[int]) -> dict[str, Any]:
     return {
         "starts_at": meeting.starts_at,
@@ -739,6 +743,9 @@ def update_meeting(
         for key, value in values.items():
             setattr(meeting, key, value)
         changed_before, changed_after = diff(before, _meeting_snapshot(meeting, invitee_ids))
+        if CALENDAR_FIELDS & set(changed_after):
+            # Calendars replace the invitation they hold when its SEQUENCE goes up.
+            meeting.calendar_sequence = (meeting.calendar_sequence or 0) + 1
         if changed_after:
             _set_invitees(session, meeting.id, invitee_ids)
             _touch_meeting(actor, meeting, now)
@@ -799,6 +806,8 @@ def set_meeting_status(
         if target is MeetingStatus.CLOSED:
             _pause_all(session, actor, meeting.id, now)
         meeting.status = target
+        if target is MeetingStatus.CANCELLED:
+            meeting.calendar_sequence = (meeting.calendar_sequence or 0) + 1
         _touch_meeting(actor, meeting, now)
         session.flush()
         record(

@@ -79,6 +79,7 @@ from board.plans.versions import (
 )
 from board.plans.views import PlanToSign, PlanVersionView, SignOutcome
 from board.reports.builder import load_report
+from board.reports.letter import letter_texts
 from board.reports.service import RenderedReport, render_report, store_finalized_report
 
 
@@ -256,7 +257,8 @@ def _report_as_finalized(
         )
         _mark_finalized(plan, case, departures, actor, now)
         report = load_report(session, plan.case_id, plan_id=plan.id, generated_at=now, case=case)
-    return render_report(report)
+        texts = letter_texts(session)
+    return render_report(report, texts)
 
 
 def finalize_plan(
@@ -269,13 +271,13 @@ def finalize_plan(
 ) -> PlanVersionView:
     """Finalize a signed draft: it becomes read-only and the case moves on.
 
-    The report that is stored with the plan is built and rendered first, from a read
-    snapshot, outside the write transaction (rendering the PDF takes far longer than the
-    writes, and on SQLite every other writer waits while one holds the write lock). The
-    write transaction then checks the plan again, finalizes it, and stores the rendered
-    report only if the report it would build now is the same; if anything in it changed
-    in between (a note, a result, a signature), nothing is written and a conflict asks
-    the user to try again.
+    The report (and the outcome letter) stored with the plan is built and rendered
+    first, from a read snapshot, outside the write transaction (rendering the PDF takes
+    far longer than the writes, and on SQLite every other writer waits while one holds
+    the write lock). The write transaction then checks the plan again, finalizes it, and
+    stores the rendered files only if the report it would build now is the same; if
+    anything in it changed in between (a note, a result, a signature), nothing is
+    written and a conflict asks the user to try again.
 
     Parameters
     ----------

@@ -18,11 +18,20 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
-from board.db.models import PlanVersion
+from board.db.models import AppSetting, PlanVersion, utcnow
 from board.errors import ConflictError, ValidationError
 from board.plans.enums import PlanStatus
 from board.reports.builder import load_report, select_plan
 from board.reports.html import render_html
+from board.reports.letter import (
+    LETTER_TEXTS_KEY,
+    MAX_LETTER_TEXT,
+    LetterTexts,
+    build_letter,
+    letter_texts,
+    render_letter_docx,
+    render_letter_pdf,
+)
 from board.reports.model import BoardReport
 from board.reports.pdf import render_pdf
 
@@ -238,27 +247,47 @@ class RenderedReport:
         The PDF file.
     html:
         The HTML page.
+    texts:
+        The letter texts the outcome letter was written with.
+    letter_docx, letter_pdf:
+        The outcome letter to the referring clinician.
     """
 
     report: BoardReport
     pdf: bytes
     html: str
+    texts: LetterTexts
+    letter_docx: bytes
+    letter_pdf: bytes
 
 
-def render_report(report: BoardReport) -> RenderedReport:
-    """Render a report model as PDF and HTML (no database: run it outside transactions).
+def render_report(report: BoardReport, texts: LetterTexts | None = None) -> RenderedReport:
+    """Render a report model as PDF and HTML, and its outcome letter as DOCX and PDF
+    (no database: run it outside transactions).
 
     Parameters
     ----------
     report:
         The model.
+    texts:
+        The letter texts (read with :func:`~board.reports.letter.letter_texts`); the
+        defaults when ``None``.
 
     Returns
     -------
     RenderedReport
-        The model and both files.
+        The model, both report files and both letter files.
     """
-    return RenderedReport(report, render_pdf(report), render_html(report))
+    texts = texts or LetterTexts()
+    letter = build_letter(report, texts)
+    return RenderedReport(
+        report,
+        render_pdf(report),
+        render_html(report),
+        texts,
+        render_letter_docx(letter),
+        render_letter_pdf(letter),
+    )
 
 
 def store_finalized_report(
@@ -294,10 +323,220 @@ def store_finalized_report(
         case changed after it was rendered); the caller's transaction is rolled back.
     """
     report = load_report(session, plan.case_id, plan_id=plan.id, generated_at=at, case=case)
+    texts = letter_texts(session)
     if rendered is None:
-        rendered = render_report(report)
-    elif rendered.report != report:
+        rendered = render_report(report, texts)
+    elif rendered.report != report or rendered.texts != texts:
         raise ConflictError(f"Case {report.header.pseudonym}")
     plan.report_pdf = rendered.pdf
     plan.report_html = rendered.html
+    plan.letter_docx = rendered.letter_docx
+    plan.letter_pdf = rendered.letter_pdf
     session.flush()
+
+
+class LetterFormat(StrEnum):
+    """The formats of the outcome letter."""
+
+    DOCX = "docx"
+    PDF = "pdf"
+
+    @property
+    def mime(self) -> str:
+        """The MIME type of the format."""
+        if self is LetterFormat.PDF:
+            return "application/pdf"
+        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def export_letter(
+    db: Database,
+    actor: Actor,
+    case_id: int,
+    fmt: LetterFormat | str = LetterFormat.DOCX,
+    *,
+    channel: str = "app",
+) -> ReportFile:
+    """The outcome letter to the referring clinician, as a file.
+
+    A finalized (or superseded) plan version's letter is the one stored when it was
+    finalized; otherwise the letter is written now and marked DRAFT.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who downloads (needs the export permission).
+    case_id:
+        The case.
+    fmt:
+        ``docx`` or ``pdf``.
+    channel:
+        Where it was asked for (``app``, ``cli``), for the audit trail.
+
+    Returns
+    -------
+    ReportFile
+        The file; one ``letter.export`` audit event is written.
+
+    Raises
+    ------
+    ValidationError
+        If the format is unknown.
+    NotFoundError
+        If there is no such case.
+    PermissionDeniedError
+        If the actor may not export.
+    """
+    require(actor, Action.EXPORT)
+    try:
+        fmt = LetterFormat(fmt)
+    except ValueError as exc:
+        raise ValidationError(
+            f"Unknown letter format {fmt!r}: expected docx or pdf.", field="format"
+        ) from exc
+    with db.read() as session:
+        plan = select_plan(session, case_id)
+        stored: bytes | None = None
+        if plan is not None and plan.status is not PlanStatus.DRAFT:
+            found = plan.letter_pdf if fmt is LetterFormat.PDF else plan.letter_docx
+            stored = bytes(found) if found else None
+        plan_id = plan.id if plan is not None else None
+        report = load_report(session, case_id, plan_id=plan_id)
+        texts = letter_texts(session)
+    if stored is not None:
+        data = stored
+    else:
+        letter = build_letter(report, texts)
+        data = render_letter_pdf(letter) if fmt is LetterFormat.PDF else render_letter_docx(letter)
+    with db.write() as session:
+        record(
+            session,
+            actor,
+            "letter.export",
+            "plan_version" if plan_id is not None else "case",
+            plan_id if plan_id is not None else case_id,
+            case_id=case_id,
+            after={
+                "format": fmt.value,
+                "channel": channel,
+                "stored": stored is not None,
+                "draft": report.header.draft,
+                "bytes": len(data),
+            },
+        )
+    head = report.header
+    version = f"-plan-v{head.plan_number}" if head.plan_number is not None else ""
+    draft = "-DRAFT" if head.draft else ""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in head.pseudonym)
+    return ReportFile(
+        f"outcome-letter-{safe}{version}{draft}.{fmt.value}", fmt.mime, data, stored is not None
+    )
+
+
+def get_letter_texts(db: Database, actor: Actor) -> LetterTexts:
+    """The letter's opening, closing and contact text, for the administrator's form.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who looks (needs the right to change settings).
+
+    Returns
+    -------
+    LetterTexts
+        The texts in force.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not change settings.
+    """
+    require(actor, Action.SETTINGS_ADMINISTER)
+    with db.read() as session:
+        return letter_texts(session)
+
+
+def set_letter_texts(
+    db: Database,
+    actor: Actor,
+    texts: LetterTexts,
+    *,
+    expected: LetterTexts,
+    now: dt.datetime | None = None,
+) -> LetterTexts:
+    """Change the letter's opening, closing and contact text (audited).
+
+    Letters of plans finalized before keep the text they were stored with.
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        An administrator.
+    texts:
+        The new texts; each 1 to 2,000 characters.
+    expected:
+        The texts the administrator saw: if someone changed them since, nothing is saved.
+    now:
+        The time of the change; now when ``None``.
+
+    Returns
+    -------
+    LetterTexts
+        The texts now in force.
+
+    Raises
+    ------
+    PermissionDeniedError
+        If the actor may not change settings.
+    ValidationError
+        If a text is empty or too long.
+    ConflictError
+        If the texts changed since ``expected`` was read.
+    """
+    require(actor, Action.SETTINGS_ADMINISTER)
+    now = now or utcnow()
+    cleaned = LetterTexts(
+        opening=texts.opening.strip(), closing=texts.closing.strip(), contact=texts.contact.strip()
+    )
+    for name, value in cleaned.as_json().items():
+        if not value:
+            raise ValidationError(
+                f"The letter's {name} text is empty: write a few words.", field=name
+            )
+        if len(value) > MAX_LETTER_TEXT:
+            raise ValidationError(
+                f"The letter's {name} text is {len(value):,} characters long: at most "
+                f"{MAX_LETTER_TEXT:,} are allowed.",
+                field=name,
+            )
+    with db.write() as session:
+        current = letter_texts(session)
+        if current != expected:
+            raise ConflictError("The letter texts")
+        if current == cleaned:
+            return current
+        setting = session.get(AppSetting, LETTER_TEXTS_KEY)
+        if setting is None:
+            session.add(AppSetting(key=LETTER_TEXTS_KEY, value=cleaned.as_json(), updated_at=now))
+        else:
+            setting.value = cleaned.as_json()
+            setting.updated_at = now
+        before, after = current.as_json(), cleaned.as_json()
+        changed = [k for k in before if before[k] != after[k]]
+        record(
+            session,
+            actor,
+            "letter.texts",
+            "app_setting",
+            LETTER_TEXTS_KEY,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+            at=now,
+        )
+        return cleaned

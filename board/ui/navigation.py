@@ -59,6 +59,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "pages/admin.py", "Admin", ":material/manage_accounts:", "admin", Action.USERS_ADMINISTER
     ),
+    # Everyone's own account (reminder e-mails on or off).
+    PageSpec("pages/account.py", "My account", ":material/person:", "account", Action.CASE_VIEW),
 )
 
 

@@ -166,12 +166,35 @@ def test_a_stolen_cookie_stops_working_after_sign_out(
 @pytest.mark.parametrize(
     ("username", "expected"),
     [
-        ("demo.physio", {"Worklist", "Case", "Meetings", "Board analytics", "Presenter", "Scribe"}),
+        (
+            "demo.physio",
+            {
+                "Worklist",
+                "Case",
+                "Meetings",
+                "Board analytics",
+                "Presenter",
+                "Scribe",
+                "My account",
+            },
+        ),
         (
             "demo.coordinator",
-            {"Worklist", "Case", "Meetings", "Board analytics", "Presenter", "Scribe", "Audit"},
+            {
+                "Worklist",
+                "Case",
+                "Meetings",
+                "Board analytics",
+                "Presenter",
+                "Scribe",
+                "Audit",
+                "My account",
+            },
         ),
-        ("demo.admin", {"Worklist", "Case", "Meetings", "Board analytics", "Audit", "Admin"}),
+        (
+            "demo.admin",
+            {"Worklist", "Case", "Meetings", "Board analytics", "Audit", "Admin", "My account"},
+        ),
     ],
 )
 def test_each_role_sees_only_its_pages(

@@ -109,8 +109,8 @@ def test_a_change_while_the_report_renders_fails_cleanly_and_a_retry_includes_it
     original = lifecycle.render_report
     changes: list[bool] = []
 
-    def render_then_change(report: object) -> RenderedReport:
-        rendered = original(report)  # type: ignore[arg-type]
+    def render_then_change(report: object, texts: object = None) -> RenderedReport:
+        rendered = original(report, texts)  # type: ignore[arg-type]
         if not changes:  # someone else writes while the first report is being rendered
             change(board, plan.case_id, plan.id)
             changes.append(True)

@@ -13,8 +13,8 @@ from board.auth.permissions import Action, allowed
 from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.reports.model import SECTION_TITLES, BoardReport, when
-from board.reports.service import ReportFormat, get_report
-from board.ui.downloads import fhir_bytes, report_bytes
+from board.reports.service import LetterFormat, ReportFormat, get_report
+from board.ui.downloads import fhir_bytes, letter_bytes, report_bytes
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
 from board.wording import plural
@@ -220,8 +220,29 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
             key="report_fhir",
             on_click="ignore",
         )
+        docx_col, letter_pdf_col, _ = st.columns(3)
+        letter = f"outcome-letter-{report.header.pseudonym}"
+        docx_col.download_button(
+            "Outcome letter (Word)",
+            data=lambda: letter_bytes(db, actor, case.id, LetterFormat.DOCX),
+            file_name=f"{letter}.docx",
+            mime=LetterFormat.DOCX.mime,
+            key="letter_docx",
+            on_click="ignore",
+            icon=":material/mail:",
+        )
+        letter_pdf_col.download_button(
+            "Outcome letter (PDF)",
+            data=lambda: letter_bytes(db, actor, case.id, LetterFormat.PDF),
+            file_name=f"{letter}.pdf",
+            mime=LetterFormat.PDF.mime,
+            key="letter_pdf",
+            on_click="ignore",
+            icon=":material/mail:",
+        )
         st.caption(
-            "Files are built when you click; a finalized plan's report is the one stored "
-            "at finalization. Downloads are recorded in the case history."
+            "Files are built when you click; a finalized plan's report and outcome letter "
+            "(to the referring clinician) are the ones stored at finalization. Downloads "
+            "are recorded in the case history."
         )
     _preview(report)
