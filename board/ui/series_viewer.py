@@ -232,7 +232,7 @@ def _show_series(
     if rendered.slice_ref.instance_number is not None:
         where += f" (image {rendered.slice_ref.instance_number}"
         where += f", frame {rendered.slice_ref.frame + 1})" if rendered.slice_ref.frame else ")"
-    st.image(rendered.png, width=min(image_width, max(rendered.width, 256)))
+    st.image(rendered.png, width=image_width)
     st.caption(md_escape(f"{where} | window: {rendered.window}"))
     attached = _attached_series(study, series.series_uid)
     if not allowed(actor.role, Action.IMAGING_ATTACH):
