@@ -255,7 +255,7 @@ class FrameCache:
     def __contains__(self, key: object) -> bool:
         return key in self._frames
 
-    def keys(self) -> Iterator[CacheKey]:
+    def held_keys(self) -> Iterator[CacheKey]:
         """The keys held, least recently used first."""
         return iter(list(self._frames))
 

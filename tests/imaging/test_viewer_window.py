@@ -197,7 +197,7 @@ def test_cache_never_holds_more_than_its_bound(bound: int, puts: list[tuple[int,
     for name, size in puts:
         key = ("1.2", "1.2.3", f"1.2.3.{name}", 0)
         kept = cache.put(key, _frame(size))
-        held = [cache.get(k) for k in cache.keys()]
+        held = [cache.get(k) for k in cache.held_keys()]
         assert cache.bytes_used == sum(f.nbytes for f in held if f is not None)
         assert cache.bytes_used <= bound
         # What fits is kept (the newest frame is never the one dropped) ...
@@ -217,11 +217,11 @@ def test_cache_drops_the_least_recently_used_first(sizes: list[int]) -> None:
         cache.put(key, _frame(size))
         order.append(key)
         if index % 3 == 2:  # viewing an older frame makes it recent again
-            first = next(cache.keys())
+            first = next(cache.held_keys())
             cache.get(first)
             order.remove(first)
             order.append(first)
-    held = list(cache.keys())
+    held = list(cache.held_keys())
     # The frames held are the most recently used ones, in the same order.
     assert held == order[len(order) - len(held) :]
     assert sum(sizes[int(k[2].rsplit(".", 1)[1])] for k in held) == cache.bytes_used <= bound
