@@ -104,3 +104,56 @@ def test_slider_move_settles_within_one_and_a_half_filter_changes(
     move_slice(radiologist, "ArrowRight")
     assert image.get_attribute("src") != source
     assert radiologist.get_by_role("button", name="Use this slice as the key image").is_visible()
+
+
+def test_presenter_keys_move_slices_and_cases_apart(
+    viewer_app: tuple[AppServer, int], browser: Any
+) -> None:
+    from board.auth.actor import Actor
+    from board.auth.roles import Role
+    from board.db.engine import Database
+    from board.meetings.service import add_to_agenda
+
+    server, case_id = viewer_app
+    db = Database.from_url(server.database_url)
+    try:
+        coordinator = Actor(None, "e2e", "E2E", Role.COORDINATOR)
+        meeting = add_to_agenda(db, coordinator, 1, case_id)
+    finally:
+        db.engine.dispose()
+    position = next(r.position for r in meeting.agenda if r.case_id == case_id)
+    page = new_page(browser)
+    sign_in(page, server.url, "demo.surgeon")
+    page.goto(f"{server.url}/presenter?meeting={meeting.id}&item={position}")
+    settle(page)
+    before = runs(page)
+    page.get_by_role("button", name="Scroll images").click()
+    settle_after(page, before)
+    page.get_by_role("slider").first.wait_for()
+    page.wait_for_function(
+        "() => document.documentElement.getAttribute('data-tb-viewer-keys') === 'on'"
+    )
+    start = slice_number(page)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    for key, expected in (
+        ("ArrowDown", start + 1),
+        ("ArrowDown", start + 2),
+        ("ArrowUp", start + 1),
+    ):
+        settle(page)
+        before = runs(page)
+        page.keyboard.press(key)
+        settle_after(page, before)
+        page.wait_for_function(
+            "(n) => [...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]"
+            ".some((e) => e.innerText.startsWith(`Slice ${n} of`))",
+            arg=expected,
+        )
+        assert slice_number(page) == expected
+    # The case keys still move the case: Page Up goes to the previous case.
+    assert f"item={position}" in page.url
+    settle(page)
+    before = runs(page)
+    page.keyboard.press("PageUp")
+    settle_after(page, before)
+    page.wait_for_url(f"**item={position - 1}**")
