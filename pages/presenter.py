@@ -99,6 +99,7 @@ with user_errors():
     def go(target: int) -> None:
         """Show another case and tell the followers (a click's or a key's callback)."""
         target_row = meeting.agenda[target - 1]
+        st.session_state["pres_viewer_open"] = False  # a new case opens on its facts
         if run and live:
             present_item(db, actor, meeting.id, target_row.id)
         if in_progress and run:

@@ -13,6 +13,7 @@ from pydicom import dcmread
 
 from board.errors import ValidationError
 from board.imaging.synth import synth_series
+from board.imaging.thumbnail import Thumbnail, ThumbnailRefused, make_thumbnail
 from board.imaging.viewer import (
     CT_PRESETS,
     Frame,
@@ -175,6 +176,16 @@ def test_render_frame_makes_a_png_with_square_pixels() -> None:
     png, width, height, _ = render_frame(frame, WindowPreset.AUTO)
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.size == (20, 20) == (width, height)
+
+
+def test_key_image_of_a_chosen_frame_and_of_a_frame_that_is_not_there() -> None:
+    data = synth_series("MR", 1, rows=16, columns=16, frames=3)[0]
+    chosen = make_thumbnail(data, frame=0)
+    middle = make_thumbnail(data)
+    assert isinstance(chosen, Thumbnail) and isinstance(middle, Thumbnail)
+    assert (chosen.frame_index, middle.frame_index) == (0, 1)
+    missing = make_thumbnail(data, frame=3)
+    assert isinstance(missing, ThumbnailRefused) and "no frame 4" in missing.reason
 
 
 # -- the cache bound ------------------------------------------------------------------
