@@ -214,8 +214,9 @@ with user_errors():
             list_studies(db, actor, row.case_id),
             session_client(settings),
             key=f"pres_viewer_{row.case_id}",
-            image_width=760,
+            image_width=880,
             clicker_keys=True,
+            beside=True,
         )
     else:
         case = get_case(db, actor, row.case_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
 import streamlit as st
 
@@ -115,6 +116,7 @@ def series_viewer(
     key: str,
     image_width: int = 512,
     clicker_keys: bool = False,
+    beside: bool = False,
 ) -> None:
     """Scroll a series of the case's studies, live from the PACS.
 
@@ -134,6 +136,9 @@ def series_viewer(
         Width of the slice on screen, in pixels.
     clicker_keys:
         Down Arrow / Up Arrow move one slice (the presenter).
+    beside:
+        Controls in a narrow column left of the image (the projector: the whole viewer
+        fits a 1920x1080 screen); otherwise above it.
     """
     actions.refresh_whole_page()
     if client is None:
@@ -149,7 +154,11 @@ def series_viewer(
         )
         return
     session = viewer_session()
-    with user_errors():
+    if beside:
+        left, right = st.columns([1, 2], gap="medium")
+    else:
+        left, right = st.container(), st.container()
+    with left, user_errors():
         by_id = {s.id: s for s in viewable}
         study_id = st.selectbox(
             "Study",
@@ -180,7 +189,17 @@ def series_viewer(
             key=f"{key}_series_{study.id}",
         )
         series = by_uid.get(series_uid) or found[0]
-        _show_series(db, actor, client, session, study, series, key, image_width, clicker_keys)
+        _show_series(
+            db,
+            actor,
+            client,
+            session,
+            study,
+            series,
+            key,
+            (image_width, right, beside),
+            clicker_keys,
+        )
 
 
 def _show_series(
@@ -191,9 +210,12 @@ def _show_series(
     study: StudyView,
     series: PacsSeries,
     key: str,
-    image_width: int,
+    image: tuple[int, Any, bool],
     clicker_keys: bool,
 ) -> None:
+    """The slider, window and key-image button (in the current container) and the slice
+    (``image``: its width, the container it goes in, and whether that is beside)."""
+    image_width, image_area, beside = image
     assert study.study_uid is not None
     slices = session.slices(client, study.study_uid, series.series_uid)
     if not slices:
@@ -201,7 +223,11 @@ def _show_series(
         return
     total = len(slices)
     presets = presets_for(series.modality)
-    controls = st.columns([3, 2], vertical_alignment="bottom")
+    controls = (
+        (st.container(), st.container())
+        if beside
+        else st.columns([3, 2], vertical_alignment="bottom")
+    )
     slider_key = f"{key}_slice_{series.series_uid}"
     if slider_key not in st.session_state:
         st.session_state[slider_key] = total // 2 + 1
@@ -232,7 +258,8 @@ def _show_series(
     if rendered.slice_ref.instance_number is not None:
         where += f" (image {rendered.slice_ref.instance_number}"
         where += f", frame {rendered.slice_ref.frame + 1})" if rendered.slice_ref.frame else ")"
-    st.image(rendered.png, width=image_width)
+    with image_area:
+        st.image(rendered.png, width=image_width)
     st.caption(md_escape(f"{where} | window: {rendered.window}"))
     attached = _attached_series(study, series.series_uid)
     if not allowed(actor.role, Action.IMAGING_ATTACH):
