@@ -3,9 +3,10 @@
 
 Orthanc with the DICOMweb plugin holds a 24-slice CT series (256 x 256); the app runs
 with it as its PACS; a coordinator's tab switches the worklist filter and a
-radiologist's tab moves the viewer's slider on the case's Imaging tab, interleaved,
-times each after a warm-up (seven rounds; the medians are compared). Both are timed from the input to the settled page (the run
-the input caused has finished, nothing is stale, and the new state is on the page).
+radiologist's tab moves the viewer's slider on the case's Imaging tab, interleaved, seven
+times each after a warm-up, and the medians are compared. Both are timed from the input
+to the settled page (the run the input caused has finished, nothing is stale, and the
+new state is on the page).
 """
 
 from __future__ import annotations
