@@ -58,6 +58,7 @@ __all__ = [
     "WindowPreset",
     "apply_window",
     "decode_frames",
+    "frame_count",
     "list_pacs_series",
     "list_slices",
     "pacs_call",
@@ -531,24 +532,49 @@ def _aspect(ds: Dataset) -> float:
     return 1.0
 
 
-def decode_frames(ds: Dataset) -> list[Frame]:
-    """Decode every frame of an instance: modality LUT applied, ready to window.
+def frame_count(ds: Dataset) -> int:
+    """How many frames an instance holds (1 for a single-frame image).
+
+    Parameters
+    ----------
+    ds:
+        The instance.
+
+    Returns
+    -------
+    int
+        Number of Frames, at least 1.
+    """
+    try:
+        return max(int(ds.get("NumberOfFrames") or 1), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def decode_frames(ds: Dataset, indices: Sequence[int] | None = None) -> list[Frame]:
+    """Decode frames of an instance: modality LUT applied, ready to window.
+
+    Frames are decoded one at a time, so a long multi-frame instance never has all its
+    frames decoded at once unless asked.
 
     Parameters
     ----------
     ds:
         The instance with its pixel data (as retrieved over WADO-RS).
+    indices:
+        Which frames (0-based), in the order wanted; default: every frame.
 
     Returns
     -------
     list[Frame]
-        One per frame, in order.
+        One per index, in the order asked.
 
     Raises
     ------
     ValidationError
-        When the instance has no image, an unsupported layout, is too large, or its
-        pixel data cannot be decoded here (the message says which).
+        When the instance has no image, an unsupported layout, is too large, a frame
+        asked is not there, or its pixel data cannot be decoded here (the message says
+        which).
     """
     if "PixelData" not in ds:
         raise ValidationError("This image has no pixel data (a report, plan or list).")
@@ -558,11 +584,35 @@ def decode_frames(ds: Dataset) -> list[Frame]:
         raise ValidationError("This image does not state its size.")
     if rows * columns * samples > MAX_FRAME_PIXELS:
         raise ValidationError("This image is too large to show here (over 4096 x 4096).")
+    frames = frame_count(ds)
+    wanted = list(range(frames)) if indices is None else list(indices)
+    if any(not 0 <= index < frames for index in wanted):
+        raise ValidationError(f"This image has {frames} frames; a frame asked is not there.")
     photometric = str(ds.get("PhotometricInterpretation", "")).strip().upper()
+    colour = samples == 3
+    invert = photometric == "MONOCHROME1"
+    if str(ds.get("PresentationLUTShape", "")).strip().upper() == "INVERSE":
+        invert = not invert
+    aspect = _aspect(ds)
+    decoded: list[Frame] = []
+    for index in wanted:
+        array = _pixels(ds, index if frames > 1 else None)
+        if array.ndim != (3 if colour else 2):
+            raise ValidationError("This image has a layout the viewer cannot show.")
+        if colour:
+            decoded.append(Frame(np.ascontiguousarray(array).astype(np.uint8), False, aspect))
+        else:
+            grey = np.asarray(apply_modality_lut(array, ds), dtype=np.float32)
+            decoded.append(Frame(np.ascontiguousarray(grey), invert, aspect))
+    return decoded
+
+
+def _pixels(ds: Dataset, index: int | None) -> np.ndarray:
+    """One frame's stored values (``index`` ``None``: the only frame)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            array = pixel_array(ds)
+            return pixel_array(ds) if index is None else pixel_array(ds, index=index)
     except (NotImplementedError, RuntimeError) as exc:
         syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
         name = getattr(syntax, "name", "its transfer syntax")
@@ -571,26 +621,6 @@ def decode_frames(ds: Dataset) -> list[Frame]:
         ) from exc
     except (ValueError, KeyError, AttributeError, TypeError, IndexError, EOFError, OSError) as exc:
         raise ValidationError("This image's pixel data is damaged or incomplete.") from exc
-    frames = max(int(ds.get("NumberOfFrames") or 1), 1)
-    colour = samples == 3
-    if frames == 1:
-        array = array[np.newaxis, ...]
-    expected = 4 if colour else 3
-    if array.ndim != expected:
-        raise ValidationError("This image has a layout the viewer cannot show.")
-    invert = photometric == "MONOCHROME1"
-    if str(ds.get("PresentationLUTShape", "")).strip().upper() == "INVERSE":
-        invert = not invert
-    aspect = _aspect(ds)
-    decoded: list[Frame] = []
-    for frame in array:
-        if colour:
-            values = np.ascontiguousarray(frame).astype(np.uint8)
-            decoded.append(Frame(values, False, aspect))
-        else:
-            grey = np.asarray(apply_modality_lut(frame, ds), dtype=np.float32)
-            decoded.append(Frame(np.ascontiguousarray(grey), invert, aspect))
-    return decoded
 
 
 def window_frame(frame: Frame, preset: WindowPreset) -> tuple[np.ndarray, str]:
@@ -805,14 +835,29 @@ class ViewerSession:
             series_uid,
             slice_ref.sop_uid,
         )
-        frames = decode_frames(ds)
-        if not 0 <= slice_ref.frame < len(frames):
+        total = frame_count(ds)
+        if not 0 <= slice_ref.frame < total:
             raise ValidationError("The PACS sent fewer frames than it listed for this image.")
-        for index, decoded in enumerate(frames):
-            if index != slice_ref.frame:
-                self.frames.put((study_uid, series_uid, slice_ref.sop_uid, index), decoded)
-        self.frames.put(key, frames[slice_ref.frame])  # the one on screen is the newest
-        return frames[slice_ref.frame], False
+        # The frame asked, then its neighbours (the next slices scrolled to) while they
+        # take at most half the cache: a multi-frame instance is retrieved once.
+        (shown,) = decode_frames(ds, [slice_ref.frame])
+        budget = self.frames.max_bytes // 2 - shown.nbytes
+        for index in _neighbours(slice_ref.frame, total):
+            if budget < shown.nbytes:
+                break
+            (decoded,) = decode_frames(ds, [index])
+            self.frames.put((study_uid, series_uid, slice_ref.sop_uid, index), decoded)
+            budget -= decoded.nbytes
+        self.frames.put(key, shown)  # the one on screen is the most recently used
+        return shown, False
+
+
+def _neighbours(index: int, total: int) -> Iterator[int]:
+    """Frame indices around ``index``, nearest first (after, then before)."""
+    for step in range(1, total):
+        for candidate in (index + step, index - step):
+            if 0 <= candidate < total:
+                yield candidate
 
 
 def render_slice(

@@ -196,6 +196,20 @@ def test_multiframe_instances_are_retrieved_once_and_scrolled_by_frame(
     assert len(local) == 3
 
 
+def test_neighbouring_frames_are_decoded_only_within_half_the_cache(client: PacsClient) -> None:
+    # 3 frames of 32 x 32 float32 (4 KiB each) per instance; half of this cache is 6 KiB:
+    # the frame shown is decoded, its neighbours are not.
+    session = ViewerSession(max_bytes=3 * 4096)
+    (series,) = [s for s in session.series(client, STUDY) if s.series_uid == MF_SERIES]
+    slices = session.slices(client, STUDY, MF_SERIES)
+    shown = [
+        render_slice(session, client, series, slices, index, WindowPreset.AUTO).from_cache
+        for index in range(6)
+    ]
+    assert shown == [False] * 6
+    assert session.frames.bytes_used <= 3 * 4096
+
+
 def test_an_unreachable_pacs_is_a_clear_error(pacs: Pacs) -> None:
     wrong = PacsClient(pacs.server.dicomweb, pacs.server.username, "wrong")
     with pytest.raises(PacsError, match="HTTP 401"):
