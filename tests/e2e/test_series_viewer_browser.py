@@ -30,6 +30,8 @@ from tests.e2e.viewer_pacs import (
 )
 from tests.imaging.orthanc import OrthancServer, orthanc_or_skip, running_orthanc
 
+pytestmark = [pytest.mark.browser, pytest.mark.orthanc, pytest.mark.slow]
+
 ROUNDS = 7
 RATIO = 1.5
 FILTER = "follow-up due this week or overdue"

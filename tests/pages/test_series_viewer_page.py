@@ -33,6 +33,8 @@ from tests.imaging.orthanc import OrthancServer, orthanc_or_skip, running_orthan
 from .conftest import SECRET_KEY
 from .helpers import open_case, plain, signed_in
 
+pytestmark = [pytest.mark.orthanc, pytest.mark.slow]
+
 PATIENT = "TB-PAGE-VIEW-1"
 STUDY = "1.2.826.0.1.3680043.8.498.710001"
 SERIES = "1.2.826.0.1.3680043.8.498.710001.1"
