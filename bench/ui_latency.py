@@ -18,7 +18,11 @@ Actions, interleaved (each round does every action on both boards), median of
 - ``save draft``: the oncologist's assessment "Save draft" on the Assessments tab;
 - ``finalize``: the chair finalizes a signed plan on the case's Plan tab (one prepared
   plan per round and board);
-- ``presenter next/previous``: the presenter moves to the next, then the previous case.
+- ``presenter next/previous``: the presenter moves to the next, then the previous case;
+- ``slice move``: the series viewer's slider moved one slice (keyboard) on the Imaging tab
+  of a case whose 24-slice CT (256 x 256) is in a local Orthanc with the DICOMweb
+  plugin, the app's PACS (not measured when Orthanc is not installed). Target: within
+  1.5x the filter change.
 
 Prints each action's median in milliseconds and its ratio to ``filter`` on the same
 board. Usage::
@@ -51,6 +55,13 @@ from board.db.models import Case, Patient  # noqa: E402
 from tests.e2e.pages import RUN_COUNTER, SETTLED, TIMEOUT_MS, runs  # noqa: E402
 from tests.e2e.pages import sign_in as browser_sign_in  # noqa: E402
 from tests.e2e.servers import AppServer, running_app  # noqa: E402
+from tests.e2e.viewer_pacs import (  # noqa: E402
+    attach_viewer_case,
+    move_slice,
+    pacs_environment,
+    store_ct_series,
+)
+from tests.imaging.orthanc import OrthancServer, missing_reason, running_orthanc  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -72,6 +83,7 @@ ACTIONS = (
     "save draft",
     "finalize",
     "presenter next/previous",
+    "slice move",
 )
 
 
@@ -189,8 +201,15 @@ def _signed_plans(db: Database, count: int) -> list[int]:
     return ready
 
 
-def _prepare(n_cases: int, plans: int, finalize_ids: list[int]) -> Callable[[str], None]:
-    """Before the server starts: add synthetic cases and signed plans awaiting the chair."""
+def _prepare(
+    n_cases: int,
+    plans: int,
+    finalize_ids: list[int],
+    pacs: OrthancServer | None,
+    viewer_ids: list[int],
+) -> Callable[[str], None]:
+    """Before the server starts: add synthetic cases and signed plans awaiting the chair,
+    and a case with the viewer's CT attached from the PACS (its id into ``viewer_ids``)."""
 
     def prepare(database_url: str) -> None:
         db = Database.from_url(database_url)
@@ -202,15 +221,24 @@ def _prepare(n_cases: int, plans: int, finalize_ids: list[int]) -> Callable[[str
             finalize_ids.extend(_signed_plans(db, plans))
         finally:
             db.engine.dispose()
+        if pacs is not None:
+            viewer_ids.append(attach_viewer_case(database_url, pacs))
 
     return prepare
 
 
 @contextmanager
-def _board(folder: Path, n_cases: int, plans: int) -> Iterator[tuple[AppServer, list[int]]]:
+def _board(
+    folder: Path, n_cases: int, plans: int, pacs: OrthancServer | None
+) -> Iterator[tuple[AppServer, list[int], int | None]]:
     finalize_ids: list[int] = []
-    with running_app(folder, prepare=_prepare(n_cases, plans, finalize_ids)) as server:
-        yield server, finalize_ids
+    viewer_ids: list[int] = []
+    with running_app(
+        folder,
+        prepare=_prepare(n_cases, plans, finalize_ids, pacs, viewer_ids),
+        extra_env=pacs_environment(pacs) if pacs is not None else None,
+    ) as server:
+        yield server, finalize_ids, (viewer_ids[0] if viewer_ids else None)
 
 
 def _settle_after(page: Any, before: int) -> None:
@@ -237,16 +265,23 @@ def _timed_goto(page: Any, url: str, ready: Callable[[], Any]) -> float:
 
 
 class BoardSession:
-    """Three signed-in browser tabs on one board: coordinator, oncologist, chair."""
+    """Signed-in browser tabs on one board: coordinator, oncologist, chair, radiologist."""
 
-    def __init__(self, browser: Any, server: AppServer, finalize_ids: list[int]) -> None:
+    def __init__(
+        self,
+        browser: Any,
+        server: AppServer,
+        finalize_ids: list[int],
+        viewer_case: int | None = None,
+    ) -> None:
         self.url = server.url
         db = Database.from_url(server.database_url)
         self.cases = _case_ids(db)
         db.engine.dispose()
+        self.viewer_case = viewer_case
         self.finalize_ids = list(finalize_ids)
         self.pages: dict[str, Any] = {}
-        for name in ("demo.coordinator", "demo.oncologist", "demo.surgeon"):
+        for name in ("demo.coordinator", "demo.oncologist", "demo.surgeon", "demo.radiologist"):
             context = browser.new_context(viewport=VIEWPORT)
             context.add_init_script(RUN_COUNTER)
             page = context.new_page()
@@ -265,6 +300,11 @@ class BoardSession:
         surgeon = self.pages["demo.surgeon"]
         surgeon.goto(f"{self.url}/presenter?meeting=1&item=1")
         surgeon.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+        self.slice_forward = True
+        if self.viewer_case is not None:
+            radiologist = self.pages["demo.radiologist"]
+            radiologist.goto(f"{self.url}/case?case={self.viewer_case}&tab=Imaging")
+            radiologist.get_by_role("slider").first.wait_for()
 
     def measure(self, action: str) -> float:
         """One timed run of ``action`` (milliseconds)."""
@@ -317,6 +357,12 @@ class BoardSession:
             self.presenter_item = 2 if self.presenter_item == 1 else 1
             surgeon.get_by_text(f"case {self.presenter_item} of").first.wait_for()
             return took
+        if action == "slice move":
+            if self.viewer_case is None:
+                return float("nan")
+            key = "ArrowRight" if self.slice_forward else "ArrowLeft"
+            self.slice_forward = not self.slice_forward
+            return move_slice(self.pages["demo.radiologist"], key)
         raise ValueError(action)
 
 
@@ -330,18 +376,25 @@ def main() -> int:
 
     samples: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="tb-ui-bench-") as tmp, ExitStack() as stack:
+        pacs: OrthancServer | None = None
+        absent = missing_reason()
+        if absent is None:
+            pacs = stack.enter_context(running_orthanc(Path(tmp) / "orthanc"))
+            store_ct_series(pacs)
+        else:
+            print(f"slice move not measured: {absent}", file=sys.stderr)
         boards = {
-            "demo": stack.enter_context(_board(Path(tmp) / "demo", 0, repeats + 1)),
+            "demo": stack.enter_context(_board(Path(tmp) / "demo", 0, repeats + 1, pacs)),
             f"{args.cases} cases": stack.enter_context(
-                _board(Path(tmp) / "big", args.cases, repeats + 1)
+                _board(Path(tmp) / "big", args.cases, repeats + 1, pacs)
             ),
         }
         playwright = stack.enter_context(sync_playwright())
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         stack.callback(browser.close)
         sessions = {
-            name: BoardSession(browser, server, finalize_ids)
-            for name, (server, finalize_ids) in boards.items()
+            name: BoardSession(browser, server, finalize_ids, viewer_case)
+            for name, (server, finalize_ids, viewer_case) in boards.items()
         }
         # One warm-up round, not counted: first loads compile and cache.
         for session in sessions.values():

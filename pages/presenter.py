@@ -4,7 +4,8 @@ The whole case fits a 1920x1080 projector; Previous/Next (or a clicker's Page Do
 Page Up) move through the agenda, and each move is stored so that followers
 (``?meeting=ID&follow=1``, read-only, for every clinical role) see the same case. The
 plan is captured in the scribe view (``/scribe?meeting=ID``); the projector shows its
-status in a line.
+status in a line. "Scroll images" puts the series viewer (live from the PACS) in the
+facts' place; Down Arrow and Up Arrow then move one slice.
 """
 
 from functools import partial
@@ -15,6 +16,7 @@ from board.auth.permissions import Action
 from board.cases.enums import Urgency
 from board.cases.service import get_case
 from board.db.models import utcnow
+from board.imaging.listing import list_studies
 from board.meetings.enums import MeetingStatus
 from board.meetings.live import LIVE_STATUSES, live_state, present_item
 from board.meetings.service import get_meeting, list_meetings, run_timer, set_meeting_status
@@ -31,6 +33,7 @@ from board.ui.meeting_presenter import (
     render_timer,
 )
 from board.ui.presenter_keys import presenter_keys
+from board.ui.series_viewer import series_viewer, session_client
 from board.ui.text import md_escape
 
 db = context.database()
@@ -96,6 +99,7 @@ with user_errors():
     def go(target: int) -> None:
         """Show another case and tell the followers (a click's or a key's callback)."""
         target_row = meeting.agenda[target - 1]
+        st.session_state["pres_viewer_open"] = False  # a new case opens on its facts
         if run and live:
             present_item(db, actor, meeting.id, target_row.id)
         if in_progress and run:
@@ -121,7 +125,7 @@ with user_errors():
         render_timer(row)
         presenter_keys(on_next=following, on_previous=previous)
 
-    nav = st.columns([1.2, 1.2, 1.2, 1.6, 1.2], vertical_alignment="center")
+    nav = st.columns([1.2, 1.2, 1.2, 1.6, 1.2, 1.2], vertical_alignment="center")
     nav[0].button(
         "Previous case",
         icon=":material/arrow_back:",
@@ -184,7 +188,17 @@ with user_errors():
         on_change=on_click(jump_to)["on_click"],
         args=on_click(jump_to)["args"],
     )
-    with nav[4]:
+    # The series viewer takes the facts' place on the screen (Down/Up Arrow: slices).
+    images = bool(st.session_state.get("pres_viewer_open"))
+    nav[4].button(
+        "Back to the case" if images else "Scroll images",
+        icon=":material/article:" if images else ":material/photo_library:",
+        width="stretch",
+        key="pres_viewer_toggle",
+        help="Scroll a series from the PACS; Down Arrow and Up Arrow move one slice",
+        on_click=lambda: st.session_state.update(pres_viewer_open=not images),
+    )
+    with nav[5]:
         st.page_link(
             "pages/meetings.py",
             label="Back to the meeting",
@@ -192,6 +206,19 @@ with user_errors():
             query_params={"meeting": str(meeting.id)},
         )
 
-    case = get_case(db, actor, row.case_id)
-    board = get_plan_board(db, actor, case.id, case=case)
-    render_facts(case, row, plan_status_line(board, as_of=utcnow()))
+    if images:
+        settings = context.settings()
+        series_viewer(
+            db,
+            actor,
+            list_studies(db, actor, row.case_id),
+            session_client(settings),
+            key=f"pres_viewer_{row.case_id}",
+            image_width=880,
+            clicker_keys=True,
+            beside=True,
+        )
+    else:
+        case = get_case(db, actor, row.case_id)
+        board = get_plan_board(db, actor, case.id, case=case)
+        render_facts(case, row, plan_status_line(board, as_of=utcnow()))

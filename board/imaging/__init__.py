@@ -17,10 +17,14 @@ The services that read and write the database, each checking the actor's permiss
 transaction; headers parsed by the process pool of :mod:`board.imaging.pool`),
 :mod:`board.imaging.pacs_attach` (search the PACS and attach its studies through the
 same write), :mod:`board.imaging.manual` (a study entered by hand),
-:mod:`board.imaging.correction` (a study's date, modality and body region corrected)
-and :mod:`board.imaging.listing` (a case's studies); :mod:`board.imaging.links` derives
-the key for the patient hashes, makes the patient key (also used by the cases package
-to find possible duplicates) and builds viewer links.
+:mod:`board.imaging.correction` (a study's date, modality and body region corrected),
+:mod:`board.imaging.listing` (a case's studies), :mod:`board.imaging.key_image` (a slice
+chosen in the series viewer made a series' key image) and :mod:`board.imaging.pacs_send`
+(uploaded files sent to the PACS, STOW-RS); :mod:`board.imaging.viewer` lists a study's
+series and slices in the PACS, fetches, windows and caches frames (memory only);
+:mod:`board.imaging.links` derives the key for the patient hashes, makes the patient
+key (also used by the cases package to find possible duplicates) and builds viewer
+links.
 
 Vocabularies are in :mod:`board.imaging.enums`, text normalisation (body region, MR
 sequence) in :mod:`board.imaging.normalise`, synthetic test data in

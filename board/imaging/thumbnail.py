@@ -168,7 +168,11 @@ def refusal_reason(
 
 
 def make_thumbnail(
-    data: bytes, max_size: int = 256, *, max_pixels: int = DEFAULT_MAX_PIXELS
+    data: bytes,
+    max_size: int = 256,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    frame: int | None = None,
 ) -> Thumbnail | ThumbnailRefused:
     """Render a PNG thumbnail of one DICOM instance.
 
@@ -180,6 +184,9 @@ def make_thumbnail(
         Longest side of the thumbnail in pixels (images are never enlarged).
     max_pixels:
         Frames larger than this (rows x columns x samples) are refused.
+    frame:
+        The frame (0-based) of a multi-frame instance to use, as chosen in the series
+        viewer; default: the middle one.
 
     Returns
     -------
@@ -191,7 +198,7 @@ def make_thumbnail(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _render(data, max_size, max_pixels)
+            return _render(data, max_size, max_pixels, frame)
     except InvalidDicomError:
         return ThumbnailRefused("no thumbnail: not a DICOM file")
     except MemoryError:
@@ -204,7 +211,9 @@ def make_thumbnail(
 # -- rendering --------------------------------------------------------------------------
 
 
-def _render(data: bytes, max_size: int, max_pixels: int) -> Thumbnail | ThumbnailRefused:
+def _render(
+    data: bytes, max_size: int, max_pixels: int, frame: int | None = None
+) -> Thumbnail | ThumbnailRefused:
     ds = dcmread(io.BytesIO(data))
     reason = refusal_reason(
         burned_in_annotation=str(ds.get("BurnedInAnnotation", "")).strip().upper() == "YES",
@@ -226,7 +235,9 @@ def _render(data: bytes, max_size: int, max_pixels: int) -> Thumbnail | Thumbnai
     if refused is not None:
         return refused
     frames = max(int(ds.get("NumberOfFrames") or 1), 1)
-    index = frames // 2
+    index = frames // 2 if frame is None else frame
+    if not 0 <= index < frames:
+        return ThumbnailRefused(f"no thumbnail: the image has no frame {index + 1}")
     try:
         arr = pixel_array(ds, index=index) if frames > 1 else pixel_array(ds)
     except (NotImplementedError, RuntimeError):

@@ -68,6 +68,7 @@ button[data-testid^="stBaseButton"] p { font-size: 1.3rem !important; font-weigh
 }
 .st-key-pres_images button[data-testid^="stBaseButton"] p { font-size: 1.05rem !important; }
 .st-key-pres_keys { display: none; }
+[class*="st-key-pres_viewer_"][class*="_keys"] { display: none; }
 </style>
 """
 

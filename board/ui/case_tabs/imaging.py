@@ -25,9 +25,11 @@ from board.imaging.listing import list_studies
 from board.imaging.manual import add_manual_study
 from board.imaging.pacs import PacsClient, PacsSearch, PacsStudy, describe_modalities
 from board.imaging.pacs_attach import attach_pacs_studies, search_pacs
+from board.imaging.pacs_send import PacsSendReport, send_uploads_to_pacs
 from board.imaging.views import ImportReport, ManualStudyInput, StudyView
 from board.ui import actions, context
 from board.ui.errors import user_errors
+from board.ui.series_viewer import series_viewer, session_client, viewer_session
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_date, fmt_datetime
 from board.wording import plural, plural_of
@@ -58,14 +60,14 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """
     settings = context.settings()
     key = derive_key(settings.secret_key)
+    client = session_client(settings)
     if allowed(actor.role, Action.IMAGING_ATTACH):
         upload = st.expander("Upload DICOM files", expanded=True, icon=":material/upload:")
         pacs_tab = st.expander("Search the hospital PACS", icon=":material/search:")
         manual = st.expander("Enter a study by hand", icon=":material/edit_note:")
         with upload, user_errors():
-            _upload(db, actor, case, key)
+            _upload(db, actor, case, key, client)
         with pacs_tab, user_errors():
-            client = PacsClient.from_settings(settings)
             if client is None:
                 st.info(
                     "No PACS is configured. An administrator can set TUMORBOARD_PACS_URL "
@@ -99,6 +101,8 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
         hide_index=True,
         key=f"imaging_studies_{case.id}",
     )
+    st.subheader("Series viewer")
+    series_viewer(db, actor, studies, client, key=f"viewer_{case.id}")
     correct = allowed(actor.role, Action.IMAGING_ATTACH)
     for study in studies:
         _study(study, (db, actor) if correct else None)
@@ -127,7 +131,9 @@ def _report_key(case_id: int) -> str:
     return f"imaging_report_{case_id}"
 
 
-def _upload(db: Database, actor: Actor, case: CaseReadModel, key: bytes) -> None:
+def _upload(
+    db: Database, actor: Actor, case: CaseReadModel, key: bytes, client: PacsClient | None
+) -> None:
     files = st.file_uploader(
         "DICOM files or zip archives (files without an extension are fine)",
         accept_multiple_files=True,
@@ -152,6 +158,44 @@ def _upload(db: Database, actor: Actor, case: CaseReadModel, key: bytes) -> None
                 progress=_progress_bar(),
             )
             st.session_state[_report_key(case.id)] = ("upload", report)
+    _send_to_pacs(db, actor, case, client, files)
+
+
+def _send_to_pacs(
+    db: Database, actor: Actor, case: CaseReadModel, client: PacsClient | None, files: Any
+) -> None:
+    """STOW-RS of the chosen files (those attached to the case) to the configured PACS."""
+    if client is None:
+        st.caption(
+            "With a PACS configured (TUMORBOARD_PACS_URL), imported files can also be sent "
+            "to it here, so that their series can be scrolled in the viewer."
+        )
+        return
+    st.caption(
+        "The board keeps no DICOM files, only their details and a key image per series. "
+        "To scroll these images in the series viewer, send them to the PACS after the "
+        "import; only files attached to this case are sent."
+    )
+    result_key = f"imaging_sent_{case.id}"
+    if st.button(
+        "Send to the PACS",
+        key=f"imaging_send_pacs_{case.id}",
+        disabled=not files,
+        icon=":material/cloud_upload:",
+    ):
+        with st.spinner("Sending to the PACS"):
+            sent = send_uploads_to_pacs(
+                db, actor, case.id, client, [(f.name, f.getvalue()) for f in files or []]
+            )
+        for study_uid in sent.studies:
+            viewer_session().forget(study_uid)
+        st.session_state[result_key] = sent
+    report: PacsSendReport | None = st.session_state.get(result_key)
+    if report is not None:
+        if report.sent:
+            st.success(md_escape(report.message), icon=":material/cloud_done:")
+        else:
+            st.warning(md_escape(report.message), icon=":material/info:")
 
 
 def _override_form(case_id: int, report: ImportReport, kind: str) -> str | None:
