@@ -10,7 +10,7 @@ pysqlite recipe: the driver's own transaction handling is switched off and the
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -233,6 +233,18 @@ class Database:
                 yield session
             finally:
                 session.rollback()
+
+    def on_write(self, event_name: str, listener: Callable[..., Any]) -> None:
+        """Listen to a session event of every write transaction of this database.
+
+        Parameters
+        ----------
+        event_name:
+            A SQLAlchemy session event, e.g. ``"after_flush"`` or ``"after_commit"``.
+        listener:
+            Called as SQLAlchemy calls that event's listeners.
+        """
+        event.listen(self._write_sessions, event_name, listener)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -517,6 +517,7 @@ def run_notify(
     *,
     dry_run: bool = False,
     now: dt.datetime | None = None,
+    kinds: frozenset[ReminderKind] | None = None,
 ) -> NotifyResult:
     """Send every reminder that is due and was not sent before.
 
@@ -532,6 +533,9 @@ def run_notify(
         List what is due; send and record nothing.
     now:
         The time of the run; now when ``None``.
+    kinds:
+        Only these kinds of reminder (all when ``None``): the immediate-tier alert
+        sends :attr:`ReminderKind.MSCC_IMMEDIATE` alone, at once.
 
     Returns
     -------
@@ -557,6 +561,8 @@ def run_notify(
             app_url=app_url,
             mscc_address=settings.mscc_coordinator_email,
         )
+    if kinds is not None:
+        due = [r for r in due if r.kind in kinds]
     result = NotifyResult(settings.mail_enabled, dry_run, tuple(due), without_address=without)
     if dry_run or not settings.mail_enabled or not due:
         return result

@@ -25,6 +25,7 @@ from board.auth.actor import Actor
 from board.db.engine import Database
 from board.db.migrate import upgrade_to_head
 from board.errors import AuthenticationError, ConfigurationError
+from board.outreach.alerts import watch_immediate_tier
 from board.settings import Settings, load_settings
 from board.ui.text import md_escape
 from board.web.session_routes import END_PATH, START_PATH
@@ -52,15 +53,18 @@ def settings() -> Settings:
 
 
 @st.cache_resource(show_spinner="Opening the database...")
-def _database(url: str) -> Database:
+def _database(url: str, _settings: Settings) -> Database:
     db = Database.from_url(url)
     upgrade_to_head(db.engine)
+    # A case entering the immediate tier is mailed to the MSCC coordinator at once.
+    watch_immediate_tier(db, _settings)
     return db
 
 
 def database() -> Database:
     """The installation's database, migrated to the newest schema on first use."""
-    return _database(settings().database_url)
+    current = settings()
+    return _database(current.database_url, current)
 
 
 def _cookie_value() -> str | None:
