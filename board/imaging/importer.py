@@ -10,7 +10,8 @@ The pipeline of an import (the slow parts run before the write transaction opens
     reader (files, folders, zips, uploads) -> parse (header only; several processes when
     the batch is large, :mod:`board.imaging.pool`) -> group into study > series (new SOP
     instances only) -> patient check -> one thumbnail per new series (pixels of its
-    middle image decoded once) -> one transaction: studies, series, instances, audit
+    middle image decoded once; checked for burned-in text with OCR and blacked out,
+    :mod:`board.imaging.burned_in`) -> one transaction: studies, series, instances, audit
     events
 
 Thumbnails are kept as PNG bytes in the database (``imaging_series.thumbnail_png``):
@@ -30,6 +31,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,7 @@ from board.auth.permissions import Action, require
 from board.db.engine import Database
 from board.db.models import Case, ImagingInstance, ImagingSeries, ImagingStudy, Patient
 from board.errors import NotFoundError, ValidationError
+from board.imaging.burned_in import check_key_image
 from board.imaging.common import MAX_DESCRIPTION_LENGTH, Skipped, clean_text
 from board.imaging.enums import ImportStatus, Modality, StudySource
 from board.imaging.grouping import SeriesSummary, StudySummary, group_instances
@@ -61,6 +64,9 @@ from board.imaging.views import FileResult, IdentityConflict, ImportReport
 __all__ = ["MAX_REASON_LENGTH", "import_paths", "import_sources", "import_uploads"]
 
 MAX_REASON_LENGTH = 2_000
+#: Key images made and checked for burned-in text at the same time (OCR runs in its
+#: own process, so threads are enough).
+KEY_IMAGE_THREADS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,11 +444,7 @@ def finish_import(
         assert db is not None and actor is not None and case_id is not None
         if progress:
             progress(total, total, "Making key images")
-        thumbnails = {
-            series.series_instance_uid: thumbnailer(series)
-            for study in studies
-            for series in study.series
-        }
+        thumbnails = _key_images(studies, thumbnailer)
         if progress:
             progress(total, total, "Saving")
         try:
@@ -481,6 +483,24 @@ def finish_import(
     raise ValidationError(  # pragma: no cover - two concurrent imports twice in a row
         "The case's imaging changed twice while importing; nothing was saved. Try again."
     )
+
+
+def _key_images(
+    studies: Sequence[StudySummary],
+    thumbnailer: Callable[[SeriesSummary], tuple[bytes | None, str | None]],
+) -> dict[str, tuple[bytes | None, str | None]]:
+    """Every new series' key image, checked for burned-in text (two at a time)."""
+
+    def checked(series: SeriesSummary) -> tuple[bytes | None, str | None]:
+        return check_key_image(*thumbnailer(series))
+
+    series = [s for study in studies for s in study.series]
+    if len(series) < 2:
+        return {s.series_instance_uid: checked(s) for s in series}
+    with ThreadPoolExecutor(max_workers=KEY_IMAGE_THREADS) as pool:
+        return dict(
+            zip([s.series_instance_uid for s in series], pool.map(checked, series), strict=True)
+        )
 
 
 class _Changed(Exception):

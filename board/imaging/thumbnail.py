@@ -36,6 +36,7 @@ from pydicom.pixels import (
 )
 from pydicom.uid import UID
 
+from board.imaging.burned_in import install_key_image_guard
 from board.imaging.parse import SECONDARY_CAPTURE_SOP_CLASSES
 
 __all__ = [
@@ -48,6 +49,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# Whatever stores a thumbnail made here as a key image gets it checked for burned-in
+# text (board.imaging.burned_in), even a code path that forgets to check it itself.
+install_key_image_guard()
 
 #: Largest frame (rows x columns x samples) decoded for a thumbnail.
 DEFAULT_MAX_PIXELS = 64 * 1024 * 1024
