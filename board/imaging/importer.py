@@ -118,11 +118,14 @@ def _describe(study: StudySummary) -> str:
 
 
 def _identity_conflicts(
-    studies: Sequence[StudySummary], identity: CaseIdentity
+    studies: Sequence[StudySummary], identity: CaseIdentity, *, require_patient_id: bool = False
 ) -> list[IdentityConflict]:
-    """Studies of the batch whose patient differs from the case's patient."""
+    """Studies of the batch whose patient differs from the case's patient (or, with
+    ``require_patient_id``, cannot be checked because they have no Patient ID)."""
     reference = set(identity.patient_keys)
+    against = "that of the imaging already attached to this case"
     if not reference:
+        against = "that of the largest study in these files"
         # No study yet: the batch's largest study names the patient.
         keyed = [s for s in studies if len(s.patient_keys) == 1]
         if keyed:
@@ -134,12 +137,13 @@ def _identity_conflicts(
         if len(study.patient_keys) > 1:
             reason = "the files of this study name more than one patient (different Patient IDs)"
         elif study.patient_keys and reference and not study.patient_keys <= reference:
-            reason = (
-                "the study's Patient ID differs from that of the imaging already attached "
-                "to this case (a different patient?)"
-            )
+            reason = f"the study's Patient ID differs from {against} (a different patient?)"
         elif identity.hospital_key and id_keys and identity.hospital_key not in id_keys:
             reason = "the study's Patient ID differs from the case's hospital number"
+        elif require_patient_id and not study.patient_keys and not id_keys:
+            reason = (
+                "the study has no Patient ID, so it cannot be checked that it is this patient's"
+            )
         if reason:
             conflicts.append(IdentityConflict(study.study_instance_uid, _describe(study), reason))
     return conflicts
@@ -418,12 +422,19 @@ def finish_import(
     source: StudySource,
     started: float,
     workers_used: int,
+    require_patient_id: bool = False,
 ) -> ImportReport:
-    """Group, check the patient, make key images and write (shared by files and PACS)."""
+    """Group, check the patient, make key images and write (shared by files and PACS).
+
+    With ``require_patient_id`` (PACS attach) a study without Patient ID is refused
+    like one of a different patient, unless a reason is given.
+    """
     total = len(parsed)
     for attempt in range(2):
         grouping = group_instances(parsed, known_sop_instance_uids=identity.known_sop_uids)
-        conflicts = _identity_conflicts(grouping.studies, identity)
+        conflicts = _identity_conflicts(
+            grouping.studies, identity, require_patient_id=require_patient_id
+        )
         refused = {c.study_uid: c for c in conflicts}
         overridden: set[str] = set()
         if reason is not None:

@@ -366,6 +366,9 @@ def _iter_zip(
         return
     try:
         infos = [info for info in archive.infolist() if not info.is_dir()]
+        if not infos:
+            yield Skipped(display, "empty zip archive (no files in it)")
+            return
         if len(infos) > budget.members_left:
             yield Skipped(display, _too_many(len(infos), limits))
             return

@@ -205,9 +205,7 @@ def test_file_import_stores_only_key_images_without_text(
         uploads += [(f"s{number}-{i}.dcm", data) for i, data in enumerate(files)]
     started = time.perf_counter()
     report = import_uploads(db, radiologist, case.id, uploads, key=KEY)
-    print(
-        f"import of 3 series (OCR of 3 key images): {time.perf_counter() - started:.2f} s"
-    )
+    print(f"import of 3 series (OCR of 3 key images): {time.perf_counter() - started:.2f} s")
     assert report.series_added == 3
     stored = _stored(db, case.id)
     assert len(stored) == 3
