@@ -55,6 +55,7 @@ from board.imaging.reader import (
     DEFAULT_LIMITS,
     ReadLimits,
     SourceFile,
+    close_archives,
     iter_sources,
     iter_uploads,
 )
@@ -382,14 +383,43 @@ def import_sources(
     else:
         identity = CaseIdentity(frozenset(), None, frozenset())
 
-    items = list(sources)
-    if progress:
-        progress(0, len(items), "Reading DICOM headers")
-    parsed, workers_used = parse_all(items, key=key, progress=progress, workers=workers)
-    by_uid: dict[str, SourceFile] = {}
-    for item, result in zip(items, parsed, strict=True):
-        if isinstance(item, SourceFile) and isinstance(result, ParsedInstance):
-            by_uid.setdefault(result.sop_instance_uid, item)
+    try:
+        items = list(sources)
+        if progress:
+            progress(0, len(items), "Reading DICOM headers")
+        parsed, workers_used = parse_all(items, key=key, progress=progress, workers=workers)
+        by_uid: dict[str, SourceFile] = {}
+        for item, result in zip(items, parsed, strict=True):
+            if isinstance(item, SourceFile) and isinstance(result, ParsedInstance):
+                by_uid.setdefault(result.sop_instance_uid, item)
+        return _finish_files(
+            db,
+            actor,
+            case_id,
+            identity,
+            parsed,
+            by_uid,
+            key=key,
+            dry_run=dry_run,
+            reason=reason,
+            progress=progress,
+            source=source,
+            started=started,
+            workers_used=workers_used,
+        )
+    finally:
+        close_archives()
+
+
+def _finish_files(
+    db: Database | None,
+    actor: Actor | None,
+    case_id: int | None,
+    identity: CaseIdentity,
+    parsed: Sequence[ParsedInstance | Skipped],
+    by_uid: dict[str, SourceFile],
+    **options: Any,
+) -> ImportReport:
     return finish_import(
         db,
         actor,
@@ -397,13 +427,7 @@ def import_sources(
         identity,
         parsed,
         lambda series: _thumbnail_for(series, by_uid),
-        key=key,
-        dry_run=dry_run,
-        reason=reason,
-        progress=progress,
-        source=source,
-        started=started,
-        workers_used=workers_used,
+        **options,
     )
 
 
