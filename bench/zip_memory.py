@@ -7,7 +7,10 @@ Run from the project root::
 Builds, on disk, the zips the limits of :class:`board.imaging.reader.ReadLimits` must
 hold to at most 400 MB of memory:
 
-- ``zeros``: 1,200 members of one mebibyte of zeros, deflated (a 1.3 MB zip bomb);
+- ``zeros``: 1,200 members of one mebibyte of zeros, deflated (a 1.3 MB zip bomb), and
+  the same with members one byte shorter (which the former ratio check skipped);
+- ``near``: 1,200 members of one mebibyte compressed about 170:1 (just under the
+  ratio limit, so every member is read: streamed one at a time);
 - ``legit``: a legitimate study of 512x512 CT slices, stored (about ``--legit-mb``);
 - ``upload``: the same kind of study at 190 MB (below the app's upload limit);
 - ``largest``: one multi-frame MR member just under the 128 MiB member limit.
@@ -63,12 +66,20 @@ def _reset_peak() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def build_zeros(path: Path, members: int = 1200) -> None:
-    """``members`` members of one mebibyte of zeros, deflated."""
-    zeros = b"\x00" * MIB
+def build_zeros(path: Path, members: int = 1200, size: int = MIB) -> None:
+    """``members`` members of ``size`` bytes of zeros (one mebibyte), deflated."""
+    zeros = b"\x00" * size
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for index in range(members):
             archive.writestr(f"zeros/{index:05d}.dcm", zeros)
+
+
+def build_near_limit(path: Path, members: int = 1200) -> None:
+    """``members`` members of one mebibyte compressed about 170:1 (under the ratio limit)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index in range(members):
+            data = os.urandom(5000) + b"\x00" * (MIB - 5000)
+            archive.writestr(f"near/{index:05d}.dcm", data)
 
 
 def build_study(path: Path, megabytes: int) -> int:
@@ -195,6 +206,12 @@ def main() -> None:
         zeros = folder / "zeros.zip"
         build_zeros(zeros)
         cases.append(("1,200 x 1 MiB of zeros", zeros, ("cli", "app")))
+        under = folder / "zeros-under.zip"
+        build_zeros(under, size=MIB - 1)  # the size the former ratio check skipped
+        cases.append(("1,200 x (1 MiB - 1 B) of zeros", under, ("cli", "app")))
+        near = folder / "near.zip"
+        build_near_limit(near)
+        cases.append(("1,200 x 1 MiB at about 170:1", near, ("cli", "app")))
         upload = folder / "upload.zip"
         build_study(upload, 190)
         cases.append(("190 MB study (upload size)", upload, ("cli", "app")))
