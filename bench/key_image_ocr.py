@@ -21,8 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -31,6 +30,7 @@ from board.imaging.burned_in import find_text_regions, redact_burned_in_text
 from board.imaging.synth import synth_series
 from board.imaging.thumbnail import Thumbnail, make_thumbnail
 
+ROOT = Path(__file__).resolve().parent.parent
 FONT = ROOT / "board" / "reports" / "fonts" / "DejaVuSans.ttf"
 SIZE = 512
 KINDS = {
