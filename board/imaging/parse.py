@@ -96,6 +96,7 @@ _MODALITY_CODE = re.compile(r"^[A-Z0-9_ ]{1,16}$")
 _DATE = re.compile(r"^(\d{4})\.?(\d{2})\.?(\d{2})$")
 _TIME = re.compile(r"^(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?(?:\.(\d{1,6}))?$")
 _PIXEL_ELEMENTS = (0x0008, 0x0009, 0x0010)
+_PREAMBLE_AND_MARKER = 132
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 #: Deflated transfer syntaxes: the data is inflated into another buffer, so where the
 #: reading of the original stream stopped says nothing.
@@ -386,6 +387,12 @@ def parse_dicom_head(
             return _extract(ds, display_name, key)
     except _Skip as skip:
         return Skipped(display_name, skip.reason)
+    except InvalidDicomError:
+        # Not DICOM from its first bytes on: the rest need not be read (unless they are
+        # all blank, which only the whole file can tell).
+        if len(head) >= _PREAMBLE_AND_MARKER and head.strip(b"\x00 \t\r\n"):
+            return Skipped(display_name, _not_dicom_reason(head))
+        return None
     except Exception:  # any doubt: the whole file decides
         return None
 
