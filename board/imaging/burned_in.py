@@ -55,11 +55,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Seconds the whole check of one image may take (at most ``3 * MAX_ROUNDS`` OCR
+#: Seconds the whole check of one image may take (at most ``3 * (MAX_ROUNDS + 1)`` OCR
 #: passes); an image not checked in time gets no key image.
 OCR_TIMEOUT_SECONDS = 20.0
-#: Rounds of "find text, black it out": text still found after the last one means no
-#: key image.
+#: Rounds of "find text, black it out"; the image is checked once more after the last
+#: one, and text still found then means no key image.
 MAX_ROUNDS = 3
 #: Tesseract word confidence (0-100) from which a word counts as text.
 OCR_MIN_CONFIDENCE = 30
@@ -230,7 +230,8 @@ def redact_burned_in_text(
 ) -> RedactionResult:
     """Check a key image for burned-in text and black out every text region found.
 
-    The image is checked again after each blackout, up to :data:`MAX_ROUNDS` times.
+    The image is checked again after each blackout (at most :data:`MAX_ROUNDS`
+    blackouts, then a last check).
     It fails closed: when the check cannot run (Tesseract missing), does not finish in
     ``timeout``, the image cannot be read, or text is still found after the last
     round, no key image is kept and the note says why.
@@ -258,10 +259,17 @@ def redact_burned_in_text(
     regions: list[TextRegion] = []
     deadline = time.monotonic() + timeout
     try:
-        for _round in range(MAX_ROUNDS):
+        for done in range(MAX_ROUNDS + 1):
             found = find_text_regions(image, timeout=deadline - time.monotonic())
             if not found:
                 break
+            if done == MAX_ROUNDS:
+                return _refused(
+                    "text was found in the image and could not be removed, so it may show "
+                    "patient details",
+                    started,
+                    regions,
+                )
             regions.extend(found)
             draw = ImageDraw.Draw(image)
             fill: Any = (0, 0, 0) if image.mode == "RGB" else 0
@@ -275,13 +283,6 @@ def redact_burned_in_text(
                     ),
                     fill=fill,
                 )
-        else:
-            return _refused(
-                "text was found in the image and could not be removed, so it may show "
-                "patient details",
-                started,
-                regions,
-            )
     except RuntimeError as exc:
         log.warning("burned-in text check failed: %s", exc)
         if "not installed" in str(exc):
@@ -296,11 +297,7 @@ def redact_burned_in_text(
     image.save(out, format="PNG", compress_level=3)
     redacted = out.getvalue()
     _remember(redacted)
-    count = len(regions)
-    note = (
-        f"key image: text burned into the image was blacked out ({count} "
-        f"{'region' if count == 1 else 'regions'})"
-    )
+    note = "text burned into the image was blacked out"
     return RedactionResult(redacted, note, tuple(regions), time.perf_counter() - started)
 
 
