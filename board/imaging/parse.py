@@ -881,16 +881,46 @@ _PLACE_KEYWORDS = (
 )
 
 
+_PATIENT_ID_KEYWORDS = ("PatientID", "AccessionNumber", "PatientBirthDate", "OtherPatientIDs")
+_WORD_TAGS = tuple(
+    int(tag_for_keyword(k) or 0)
+    for k in (
+        "SpecificCharacterSet",
+        "PatientName",
+        *_PATIENT_ID_KEYWORDS,
+        *_STAFF_NAME_KEYWORDS,
+        *_PLACE_KEYWORDS,
+    )
+)
+_WORDS_CACHE: dict[tuple[object, ...], tuple[str, ...]] = {}
+_WORDS_CACHE_SIZE = 256
+
+
 def _identifier_words(ds: Dataset) -> tuple[str, ...]:
     """Words of the patient's name, IDs, accession number and birth date, and of the
-    names of staff, institution, department and station read from the same file."""
+    names of staff, institution, department and station read from the same file.
+
+    The instances of a series carry the same values: the words are computed once per
+    distinct set of raw values (a small per-process cache).
+    """
+    raw: list[object] = []
+    for tag in _WORD_TAGS:
+        elem = ds.get_item(tag)
+        value = None if elem is None else elem.value
+        raw.append(bytes(value) if isinstance(value, bytes | bytearray) else repr(value))
+    key = tuple(raw)
+    words = _WORDS_CACHE.get(key)
+    if words is None:
+        if len(_WORDS_CACHE) >= _WORDS_CACHE_SIZE:
+            _WORDS_CACHE.clear()
+        words = _WORDS_CACHE[key] = _compute_identifier_words(ds)
+    return words
+
+
+def _compute_identifier_words(ds: Dataset) -> tuple[str, ...]:
     return identifier_words(
         patient_names=[_text(ds, "PatientName", 200)],
-        identifiers=[
-            value
-            for keyword in ("PatientID", "AccessionNumber", "PatientBirthDate", "OtherPatientIDs")
-            for value in _strings(ds, keyword)
-        ],
+        identifiers=[value for keyword in _PATIENT_ID_KEYWORDS for value in _strings(ds, keyword)],
         staff_names=[value for keyword in _STAFF_NAME_KEYWORDS for value in _strings(ds, keyword)],
         places=[value for keyword in _PLACE_KEYWORDS for value in _strings(ds, keyword)],
     )
