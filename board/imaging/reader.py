@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -412,25 +413,31 @@ def _iter_zip(
 _OPEN_ARCHIVES: dict[tuple[int, Path], zipfile.ZipFile] = {}
 
 
+_ARCHIVES_LOCK = threading.Lock()
+
+
 def _open_archive(path: Path) -> zipfile.ZipFile:
-    """The zip archive at ``path``, opened once per process (workers open their own)."""
+    """The zip archive at ``path``, opened once per process (workers open their own:
+    a file opened before a fork shares its read position with the parent)."""
     key = (os.getpid(), path)
-    archive = _OPEN_ARCHIVES.get(key)
-    if archive is None:
-        try:
-            archive = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error) as exc:
-            raise MemberReadError("the archive could no longer be read") from exc
-        for other in [k for k in _OPEN_ARCHIVES if k[0] != key[0]]:
-            _OPEN_ARCHIVES.pop(other)  # inherited from the parent: not ours to close
-        _OPEN_ARCHIVES[key] = archive
-    return archive
+    with _ARCHIVES_LOCK:
+        archive = _OPEN_ARCHIVES.get(key)
+        if archive is None:
+            try:
+                archive = zipfile.ZipFile(path)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error) as exc:
+                raise MemberReadError("the archive could no longer be read") from exc
+            for other in [k for k in _OPEN_ARCHIVES if k[0] != key[0]]:
+                _OPEN_ARCHIVES.pop(other)  # inherited from the parent: not ours to close
+            _OPEN_ARCHIVES[key] = archive
+        return archive
 
 
 def close_archives() -> None:
     """Close the zip archives on disk that this process opened to read members."""
-    for key in [k for k in _OPEN_ARCHIVES if k[0] == os.getpid()]:
-        _OPEN_ARCHIVES.pop(key).close()
+    with _ARCHIVES_LOCK:
+        for key in [k for k in _OPEN_ARCHIVES if k[0] == os.getpid()]:
+            _OPEN_ARCHIVES.pop(key).close()
 
 
 def _read_member(
