@@ -524,18 +524,20 @@ def _key_images(
     studies: Sequence[StudySummary],
     thumbnailer: Callable[[SeriesSummary], tuple[bytes | None, str | None]],
 ) -> dict[str, tuple[bytes | None, str | None]]:
-    """Every new series' key image, checked for burned-in text (two at a time)."""
+    """Every new series' key image, checked for burned-in text.
 
-    def checked(series: SeriesSummary) -> tuple[bytes | None, str | None]:
-        return check_key_image(*thumbnailer(series))
-
+    The key images are made one after the other (one image file in memory at a time,
+    one PACS request at a time); the OCR checks, each in its own Tesseract process,
+    run :data:`KEY_IMAGE_THREADS` at a time.
+    """
     series = [s for study in studies for s in study.series]
-    if len(series) < 2:
-        return {s.series_instance_uid: checked(s) for s in series}
-    with ThreadPoolExecutor(max_workers=KEY_IMAGE_THREADS) as pool:
-        return dict(
-            zip([s.series_instance_uid for s in series], pool.map(checked, series), strict=True)
-        )
+    made = [thumbnailer(s) for s in series]
+    if len(made) < 2:
+        checked = [check_key_image(*pair) for pair in made]
+    else:
+        with ThreadPoolExecutor(max_workers=KEY_IMAGE_THREADS) as pool:
+            checked = list(pool.map(lambda pair: check_key_image(*pair), made))
+    return {s.series_instance_uid: pair for s, pair in zip(series, checked, strict=True)}
 
 
 class _Changed(Exception):
