@@ -11,6 +11,8 @@ never an exception)::
         -> Grouping(outcomes per file, studies > series)
     make_thumbnail(bytes_of(series.middle_instance))   board.imaging.thumbnail
         -> Thumbnail(png_bytes) | ThumbnailRefused(reason)
+    redact_burned_in_text(png_bytes)                    board.imaging.burned_in
+        -> RedactionResult(png_bytes | None, note): OCR, text blacked out
 
 The services that read and write the database, each checking the actor's permission:
 :mod:`board.imaging.importer` (files, folders, zips and uploads into a case, in one

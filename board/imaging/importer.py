@@ -10,7 +10,8 @@ The pipeline of an import (the slow parts run before the write transaction opens
     reader (files, folders, zips, uploads) -> parse (header only; several processes when
     the batch is large, :mod:`board.imaging.pool`) -> group into study > series (new SOP
     instances only) -> patient check -> one thumbnail per new series (pixels of its
-    middle image decoded once) -> one transaction: studies, series, instances, audit
+    middle image decoded once; checked for burned-in text with OCR and blacked out,
+    :mod:`board.imaging.burned_in`) -> one transaction: studies, series, instances, audit
     events
 
 Thumbnails are kept as PNG bytes in the database (``imaging_series.thumbnail_png``):
@@ -30,6 +31,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,7 @@ from board.auth.permissions import Action, require
 from board.db.engine import Database
 from board.db.models import Case, ImagingInstance, ImagingSeries, ImagingStudy, Patient
 from board.errors import NotFoundError, ValidationError
+from board.imaging.burned_in import check_key_image
 from board.imaging.common import MAX_DESCRIPTION_LENGTH, Skipped, clean_text
 from board.imaging.enums import ImportStatus, Modality, StudySource
 from board.imaging.grouping import SeriesSummary, StudySummary, group_instances
@@ -52,6 +55,7 @@ from board.imaging.reader import (
     DEFAULT_LIMITS,
     ReadLimits,
     SourceFile,
+    close_archives,
     iter_sources,
     iter_uploads,
 )
@@ -61,6 +65,9 @@ from board.imaging.views import FileResult, IdentityConflict, ImportReport
 __all__ = ["MAX_REASON_LENGTH", "import_paths", "import_sources", "import_uploads"]
 
 MAX_REASON_LENGTH = 2_000
+#: Key images made and checked for burned-in text at the same time (OCR runs in its
+#: own process, so threads are enough).
+KEY_IMAGE_THREADS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +119,14 @@ def _describe(study: StudySummary) -> str:
 
 
 def _identity_conflicts(
-    studies: Sequence[StudySummary], identity: CaseIdentity
+    studies: Sequence[StudySummary], identity: CaseIdentity, *, require_patient_id: bool = False
 ) -> list[IdentityConflict]:
-    """Studies of the batch whose patient differs from the case's patient."""
+    """Studies of the batch whose patient differs from the case's patient (or, with
+    ``require_patient_id``, cannot be checked because they have no Patient ID)."""
     reference = set(identity.patient_keys)
+    against = "that of the imaging already attached to this case"
     if not reference:
+        against = "that of the largest study in these files"
         # No study yet: the batch's largest study names the patient.
         keyed = [s for s in studies if len(s.patient_keys) == 1]
         if keyed:
@@ -128,12 +138,13 @@ def _identity_conflicts(
         if len(study.patient_keys) > 1:
             reason = "the files of this study name more than one patient (different Patient IDs)"
         elif study.patient_keys and reference and not study.patient_keys <= reference:
-            reason = (
-                "the study's Patient ID differs from that of the imaging already attached "
-                "to this case (a different patient?)"
-            )
+            reason = f"the study's Patient ID differs from {against} (a different patient?)"
         elif identity.hospital_key and id_keys and identity.hospital_key not in id_keys:
             reason = "the study's Patient ID differs from the case's hospital number"
+        elif require_patient_id and not study.patient_keys and not id_keys:
+            reason = (
+                "the study has no Patient ID, so it cannot be checked that it is this patient's"
+            )
         if reason:
             conflicts.append(IdentityConflict(study.study_instance_uid, _describe(study), reason))
     return conflicts
@@ -372,14 +383,43 @@ def import_sources(
     else:
         identity = CaseIdentity(frozenset(), None, frozenset())
 
-    items = list(sources)
-    if progress:
-        progress(0, len(items), "Reading DICOM headers")
-    parsed, workers_used = parse_all(items, key=key, progress=progress, workers=workers)
-    by_uid: dict[str, SourceFile] = {}
-    for item, result in zip(items, parsed, strict=True):
-        if isinstance(item, SourceFile) and isinstance(result, ParsedInstance):
-            by_uid.setdefault(result.sop_instance_uid, item)
+    try:
+        items = list(sources)
+        if progress:
+            progress(0, len(items), "Reading DICOM headers")
+        parsed, workers_used = parse_all(items, key=key, progress=progress, workers=workers)
+        by_uid: dict[str, SourceFile] = {}
+        for item, result in zip(items, parsed, strict=True):
+            if isinstance(item, SourceFile) and isinstance(result, ParsedInstance):
+                by_uid.setdefault(result.sop_instance_uid, item)
+        return _finish_files(
+            db,
+            actor,
+            case_id,
+            identity,
+            parsed,
+            by_uid,
+            key=key,
+            dry_run=dry_run,
+            reason=reason,
+            progress=progress,
+            source=source,
+            started=started,
+            workers_used=workers_used,
+        )
+    finally:
+        close_archives()
+
+
+def _finish_files(
+    db: Database | None,
+    actor: Actor | None,
+    case_id: int | None,
+    identity: CaseIdentity,
+    parsed: Sequence[ParsedInstance | Skipped],
+    by_uid: dict[str, SourceFile],
+    **options: Any,
+) -> ImportReport:
     return finish_import(
         db,
         actor,
@@ -387,13 +427,7 @@ def import_sources(
         identity,
         parsed,
         lambda series: _thumbnail_for(series, by_uid),
-        key=key,
-        dry_run=dry_run,
-        reason=reason,
-        progress=progress,
-        source=source,
-        started=started,
-        workers_used=workers_used,
+        **options,
     )
 
 
@@ -412,12 +446,19 @@ def finish_import(
     source: StudySource,
     started: float,
     workers_used: int,
+    require_patient_id: bool = False,
 ) -> ImportReport:
-    """Group, check the patient, make key images and write (shared by files and PACS)."""
+    """Group, check the patient, make key images and write (shared by files and PACS).
+
+    With ``require_patient_id`` (PACS attach) a study without Patient ID is refused
+    like one of a different patient, unless a reason is given.
+    """
     total = len(parsed)
     for attempt in range(2):
         grouping = group_instances(parsed, known_sop_instance_uids=identity.known_sop_uids)
-        conflicts = _identity_conflicts(grouping.studies, identity)
+        conflicts = _identity_conflicts(
+            grouping.studies, identity, require_patient_id=require_patient_id
+        )
         refused = {c.study_uid: c for c in conflicts}
         overridden: set[str] = set()
         if reason is not None:
@@ -438,11 +479,7 @@ def finish_import(
         assert db is not None and actor is not None and case_id is not None
         if progress:
             progress(total, total, "Making key images")
-        thumbnails = {
-            series.series_instance_uid: thumbnailer(series)
-            for study in studies
-            for series in study.series
-        }
+        thumbnails = _key_images(studies, thumbnailer)
         if progress:
             progress(total, total, "Saving")
         try:
@@ -481,6 +518,26 @@ def finish_import(
     raise ValidationError(  # pragma: no cover - two concurrent imports twice in a row
         "The case's imaging changed twice while importing; nothing was saved. Try again."
     )
+
+
+def _key_images(
+    studies: Sequence[StudySummary],
+    thumbnailer: Callable[[SeriesSummary], tuple[bytes | None, str | None]],
+) -> dict[str, tuple[bytes | None, str | None]]:
+    """Every new series' key image, checked for burned-in text.
+
+    The key images are made one after the other (one image file in memory at a time,
+    one PACS request at a time); the OCR checks, each in its own Tesseract process,
+    run :data:`KEY_IMAGE_THREADS` at a time.
+    """
+    series = [s for study in studies for s in study.series]
+    made = [thumbnailer(s) for s in series]
+    if len(made) < 2:
+        checked = [check_key_image(*pair) for pair in made]
+    else:
+        with ThreadPoolExecutor(max_workers=KEY_IMAGE_THREADS) as pool:
+            checked = list(pool.map(lambda pair: check_key_image(*pair), made))
+    return {s.series_instance_uid: pair for s, pair in zip(series, checked, strict=True)}
 
 
 class _Changed(Exception):

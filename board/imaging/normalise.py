@@ -1,4 +1,5 @@
-"""Normalise free-text DICOM headers: body region and MR sequence weighting.
+"""Normalise free-text DICOM headers: body region, MR sequence weighting, and the
+names and identifiers scrubbed from descriptions.
 
 Both functions work on plain strings and numbers, so the same rules serve files
 (:mod:`board.imaging.parse`), PACS metadata (DICOMweb JSON) and manual entry.
@@ -14,7 +15,14 @@ from collections.abc import Iterable
 
 from board.imaging.enums import BodyRegion, SequenceHint
 
-__all__ = ["combine_regions", "normalise_body_region", "sequence_hint"]
+__all__ = [
+    "GENERIC_WORDS",
+    "combine_regions",
+    "identifier_words",
+    "normalise_body_region",
+    "scrub_identifiers",
+    "sequence_hint",
+]
 
 _UMLAUTS = str.maketrans({"Ä": "AE", "Ö": "OE", "Ü": "UE", "ß": "SS"})
 _SEPARATORS = re.compile(r"[^A-Z0-9+*]+")
@@ -271,3 +279,161 @@ def _hint_from_timing(
         if repetition_time >= 2000 and echo_time < 40:
             return SequenceHint.PD
     return None
+
+
+# -- names and identifiers in free text -------------------------------------------------
+
+#: Words kept in descriptions even when a staff name, institution or station contains
+#: them: anatomy, modality and sequence words, and the generic words of place names.
+GENERIC_WORDS = frozenset(
+    [
+        "ABDOMEN",
+        "AND",
+        "ANGIO",
+        "AX",
+        "AXIAL",
+        "BODY",
+        "BONE",
+        "BRAIN",
+        "CARDIAC",
+        "CENTER",
+        "CENTRE",
+        "CERVICAL",
+        "CHEST",
+        "CLINIC",
+        "CLINICS",
+        "COR",
+        "CORONAL",
+        "CT",
+        "DE",
+        "DEL",
+        "DEPARTMENT",
+        "DEPT",
+        "DER",
+        "DES",
+        "DIAGNOSTIC",
+        "DR",
+        "DU",
+        "DWI",
+        "FLAIR",
+        "FOR",
+        "GENERAL",
+        "HEAD",
+        "HOSPITAL",
+        "HOSPITALS",
+        "IMAGING",
+        "INSTITUTE",
+        "KLINIK",
+        "KLINIKUM",
+        "LUMBAR",
+        "MD",
+        "MEDICAL",
+        "MR",
+        "MRI",
+        "NECK",
+        "NUCLEAR",
+        "OF",
+        "ORTHOPAEDIC",
+        "ORTHOPEDIC",
+        "PELVIS",
+        "PET",
+        "PROF",
+        "RADIOLOGY",
+        "REGIONAL",
+        "SAG",
+        "SAGITTAL",
+        "SAINT",
+        "SCAN",
+        "SPINE",
+        "ST",
+        "STIR",
+        "T1",
+        "T2",
+        "THE",
+        "THORACIC",
+        "THORAX",
+        "UNIVERSITY",
+        "UNIVERSITAETS",
+        "UNIVERSITY",
+        "WHOLE",
+        "WITH",
+    ]
+)
+
+_NAME_SPLIT = re.compile(r"[\^=\s,;]+")
+
+
+def identifier_words(
+    *,
+    patient_names: Iterable[str] = (),
+    identifiers: Iterable[str] = (),
+    staff_names: Iterable[str] = (),
+    places: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """The words and phrases to remove from free text, upper-cased, longest first.
+
+    Parameters
+    ----------
+    patient_names:
+        Patient names (DICOM PN, ``Family^Given``): every part of two or more
+        characters.
+    identifiers:
+        Patient ID, accession number, birth date and the like: whole values of three
+        or more characters.
+    staff_names:
+        Referring, performing, reading and requesting physicians, operators: every
+        part of two or more characters except the words of :data:`GENERIC_WORDS`
+        (``Dr``, ``MD``).
+    places:
+        Institution, department and station names: the whole name, and each of its
+        words of three or more characters except :data:`GENERIC_WORDS` (so
+        ``Moulinsart Spine Hospital`` removes ``Moulinsart`` but keeps ``SPINE`` in
+        ``MRI SPINE``).
+
+    Returns
+    -------
+    tuple[str, ...]
+        For :func:`scrub_identifiers`.
+    """
+    words: set[str] = set()
+    for name in patient_names:
+        words.update(p.upper() for p in _NAME_SPLIT.split(name) if len(p) >= 2)
+    for value in identifiers:
+        if len(value.strip()) >= 3:
+            words.add(value.strip().upper())
+    for name in staff_names:
+        parts = (p.upper() for p in _NAME_SPLIT.split(name))
+        words.update(p for p in parts if len(p) >= 2 and p not in GENERIC_WORDS)
+    for place in places:
+        whole = " ".join(place.split()).upper()
+        if len(whole) >= 3 and whole not in GENERIC_WORDS:
+            words.add(whole)
+        parts = (p.upper() for p in _NAME_SPLIT.split(place))
+        words.update(p for p in parts if len(p) >= 3 and p not in GENERIC_WORDS)
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
+def scrub_identifiers(text: str, words: Iterable[str]) -> str:
+    """Replace every whole-word occurrence of ``words`` in ``text`` by ``***``.
+
+    Parameters
+    ----------
+    text:
+        A description.
+    words:
+        From :func:`identifier_words` (matched case-insensitively, longest first).
+
+    Returns
+    -------
+    str
+        The text with the words replaced.
+    """
+    found = [w for w in words if w and w in text.upper()]
+    if not text or not found:  # the usual case: nothing to remove
+        return text
+    found.sort(key=len, reverse=True)
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(w) for w in found) + r")(?![A-Za-z0-9])",
+        re.IGNORECASE,
+    )
+    return pattern.sub("***", text)

@@ -4,7 +4,10 @@ Built on the ``dicomweb-client`` library with a ``requests`` session (basic auth
 credentials are configured). What comes back is reduced at once to what the board
 keeps: the metadata of every instance goes through the same de-identifying parser as
 uploaded files (:func:`board.imaging.parse.parse_dicom`), and search results carry only
-UIDs, dates, descriptions, counts and keyed hashes, never the patient's name.
+UIDs, dates, descriptions, counts and keyed hashes, never the patient's name; their
+descriptions are cleaned of the patient's and the staff's names, the institution and the
+station (:func:`scrub_search_result`) before they are shown. A patient ID or accession
+number made only of wildcards is refused: it would list every patient's studies.
 
 Orthanc note: Orthanc does not decode percent-encoded query values, while
 ``dicomweb-client`` percent-encodes ``*``, ``?`` and ``^``; a wildcard search
@@ -31,6 +34,7 @@ from pydicom.uid import ExplicitVRLittleEndian
 from board.errors import UserError, ValidationError
 from board.imaging.common import Skipped, clean_text
 from board.imaging.enums import Modality
+from board.imaging.normalise import identifier_words, scrub_identifiers
 from board.imaging.parse import (
     ParsedInstance,
     is_valid_uid,
@@ -45,6 +49,7 @@ __all__ = [
     "PacsStudy",
     "describe_modalities",
     "metadata_to_instance",
+    "scrub_search_result",
 ]
 
 log = logging.getLogger(__name__)
@@ -61,6 +66,21 @@ _STUDY_FIELDS = (
     "00201206",  # NumberOfStudyRelatedSeries
     "00201208",  # NumberOfStudyRelatedInstances
 )
+#: Asked for only to scrub the names they hold from the description; never kept.
+_NAME_FIELDS = (
+    "00100010",  # PatientName
+    "00100030",  # PatientBirthDate
+    "00080090",  # ReferringPhysicianName
+    "00081060",  # NameOfPhysiciansReadingStudy
+    "00081048",  # PhysiciansOfRecord
+    "00081050",  # PerformingPhysicianName
+    "00081070",  # OperatorsName
+    "00080080",  # InstitutionName
+    "00081040",  # InstitutionalDepartmentName
+    "00081010",  # StationName
+)
+_STAFF_FIELDS = ("00080090", "00081060", "00081048", "00081050", "00081070")
+_PLACE_FIELDS = ("00080080", "00081040", "00081010")
 _WILDCARDS = ("*", "?")
 _PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
 MAX_RESULTS = 200
@@ -103,8 +123,8 @@ class PacsSearch:
         Raises
         ------
         ValidationError
-            When neither a hospital number nor an accession number is given, or the
-            date range is reversed.
+            When neither a hospital number nor an accession number is given, either
+            is only wildcards (``*``, ``?*``), or the date range is reversed.
         """
         patient = clean_text(self.patient_id, 64)
         accession = clean_text(self.accession_number, 16)
@@ -113,6 +133,16 @@ class PacsSearch:
                 "Enter the hospital number or the accession number to search the PACS.",
                 field="patient_id",
             )
+        for value, what, field in (
+            (patient, "hospital number", "patient_id"),
+            (accession, "accession number", "accession_number"),
+        ):
+            if value and not any(ch.isalnum() for ch in value):
+                raise ValidationError(
+                    f"The {what} cannot be only wildcards (* or ?): that would list every "
+                    f"patient's studies. Enter the {what} with at least one letter or digit.",
+                    field=field,
+                )
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValidationError("The 'from' date is after the 'to' date.", field="date_from")
         filters: dict[str, str] = {}
@@ -224,7 +254,47 @@ def metadata_to_instance(
     except Exception as exc:  # any malformed answer is one skipped instance, not a crash
         log.info("unusable PACS metadata (%s)", type(exc).__name__)
         return Skipped(display_name, "the PACS returned metadata that could not be read")
-    return parse_dicom(buffer.getvalue(), display_name, key=key)
+    return parse_dicom(buffer.getvalue(), display_name, key=key, header_only=True)
+
+
+def _person_names(item: Mapping[str, Any], tag: str) -> list[str]:
+    """The names of a PN attribute of DICOM JSON (``{"Alphabetic": ...}`` or plain)."""
+    names: list[str] = []
+    for value in _all(item, tag):
+        if isinstance(value, Mapping):
+            names += [str(v) for v in value.values() if v]
+        elif value:
+            names.append(str(value))
+    return names
+
+
+def scrub_search_result(item: Mapping[str, Any]) -> str:
+    """The study description of one QIDO-RS result, cleaned of every name it may hold.
+
+    The patient's name, ID, birth date and accession number, and the names of the
+    physicians, operators, institution, department and station that the PACS returned
+    with the study, are replaced by ``***`` (as for files,
+    :func:`board.imaging.normalise.scrub_identifiers`).
+
+    Parameters
+    ----------
+    item:
+        One study of the QIDO-RS answer (DICOM JSON).
+
+    Returns
+    -------
+    str
+        The cleaned description (at most 200 characters).
+    """
+    words = identifier_words(
+        patient_names=_person_names(item, "00100010"),
+        identifiers=[
+            str(v) for tag in ("00100020", "00080050", "00100030") for v in _all(item, tag) if v
+        ],
+        staff_names=[name for tag in _STAFF_FIELDS for name in _person_names(item, tag)],
+        places=[str(v) for tag in _PLACE_FIELDS for v in _all(item, tag) if v],
+    )
+    return scrub_identifiers(clean_text(_first(item, "00081030"), 200), words)
 
 
 class PacsClient:
@@ -324,7 +394,7 @@ class PacsClient:
                 "search for studies",
                 self.client.search_for_studies,
                 search_filters=filters,
-                fields=list(_STUDY_FIELDS),
+                fields=[*_STUDY_FIELDS, *_NAME_FIELDS],
                 limit=limit,
             )
         studies: list[PacsStudy] = []
@@ -338,7 +408,7 @@ class PacsClient:
                 PacsStudy(
                     study_uid=uid,
                     study_date=_date(_first(item, "00080020")),
-                    description=clean_text(_first(item, "00081030"), 200),
+                    description=scrub_search_result(item),
                     modalities=tuple(
                         clean_text(m, 16) for m in _all(item, "00080061") if clean_text(m, 16)
                     ),
@@ -354,7 +424,7 @@ class PacsClient:
     def _raw_search(self, filters: Mapping[str, str], limit: int) -> list[dict[str, Any]]:
         """QIDO-RS with the query string built here (wildcards left unencoded)."""
         parts = [f"{name}={quote(value, safe='*?^-')}" for name, value in filters.items()]
-        parts += [f"includefield={tag}" for tag in _STUDY_FIELDS]
+        parts += [f"includefield={tag}" for tag in (*_STUDY_FIELDS, *_NAME_FIELDS)]
         parts.append(f"limit={limit}")
         response = self.session.get(
             f"{self.url}/studies?{'&'.join(parts)}",

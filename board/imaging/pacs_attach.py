@@ -75,7 +75,9 @@ def attach_pacs_studies(
     """Attach PACS studies to a case: series from WADO-RS metadata, rendered key images.
 
     The same rules as for files apply (de-identification, patient check, idempotency,
-    one transaction); each instance gets a result line.
+    one transaction, key images checked for burned-in text); each instance gets a
+    result line. A study without Patient ID is refused like one of a different
+    patient: it is attached only with ``override_reason``.
 
     Parameters
     ----------
@@ -153,4 +155,5 @@ def attach_pacs_studies(
         source=StudySource.PACS,
         started=started,
         workers_used=1,
+        require_patient_id=True,
     )

@@ -14,8 +14,10 @@ are never copied. The patient is represented by :attr:`ParsedInstance.patient_ke
 a keyed HMAC-SHA256 of Patient ID + Issuer of Patient ID, and the accession number by
 another keyed hash. Study and series descriptions are kept (the Annex E "clean
 descriptors" option): they are cleaned of control characters and any word of the
-patient's name, IDs, accession number or birth date found in them is replaced by
-``***``.
+patient's name, IDs, accession number or birth date, and of the names of the
+referring, performing, reading and requesting physicians, the operators, the
+institution, its department and the station read from the same file, found in them is
+replaced by ``***`` (:func:`board.imaging.normalise.scrub_identifiers`).
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ from pydicom.multival import MultiValue
 from board.imaging.common import DICOMDIR_REASON, Skipped, clean_text
 from board.imaging.enums import BodyRegion, Modality, SequenceHint
 from board.imaging.links import MIN_KEY_BYTES, check_key, patient_key_for
-from board.imaging.normalise import normalise_body_region, sequence_hint
+from board.imaging.normalise import (
+    identifier_words,
+    normalise_body_region,
+    scrub_identifiers,
+    sequence_hint,
+)
 from board.imaging.reader import SourceFile, is_zip_bytes
 
 __all__ = [
@@ -89,6 +96,11 @@ _MODALITY_CODE = re.compile(r"^[A-Z0-9_ ]{1,16}$")
 _DATE = re.compile(r"^(\d{4})\.?(\d{2})\.?(\d{2})$")
 _TIME = re.compile(r"^(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?(?:\.(\d{1,6}))?$")
 _PIXEL_ELEMENTS = (0x0008, 0x0009, 0x0010)
+_PREAMBLE_AND_MARKER = 132
+_PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+#: Deflated transfer syntaxes: the data is inflated into another buffer, so where the
+#: reading of the original stream stopped says nothing.
+_DEFLATED = frozenset({"1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.8.1"})
 _LONG_LENGTH_VRS = {b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN", b"SQ", b"UT", b"UC", b"UR"}
 _UNDEFINED = 0xFFFFFFFF
 
@@ -193,9 +205,10 @@ class ParsedInstance:
 class _Skip(Exception):
     """Internal: stop parsing with a reason for the user."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, missing: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.missing = missing
 
 
 # -- public functions -------------------------------------------------------------------
@@ -245,7 +258,12 @@ def is_valid_uid(value: str) -> bool:
 
 
 def parse_dicom(
-    data: bytes, display_name: str, *, key: bytes, stop_before_pixels: bool = True
+    data: bytes,
+    display_name: str,
+    *,
+    key: bytes,
+    stop_before_pixels: bool = True,
+    header_only: bool = False,
 ) -> ParsedInstance | Skipped:
     """Parse one DICOM file held in memory.
 
@@ -261,6 +279,9 @@ def parse_dicom(
     stop_before_pixels:
         Read the header only (default). Pixel data is checked for truncation from
         its declared length without being read.
+    header_only:
+        The data is a header without its pixel data on purpose (metadata from the
+        PACS): a file that ends before its image is then not reported as truncated.
 
     Returns
     -------
@@ -286,7 +307,20 @@ def parse_dicom(
                 raise _Skip("truncated or damaged DICOM file (the image data is incomplete)")
             if _dataset_truncated(ds):
                 raise _Skip("truncated or damaged DICOM file (it ends in the middle of a value)")
-            return _extract(ds, display_name, key)
+            at_end = (
+                not header_only
+                and stream.tell() >= len(data)
+                and _meta_uid(getattr(ds, "file_meta", None), 0x00020010) not in _DEFLATED
+            )
+            try:
+                instance = _extract(ds, display_name, key)
+            except _Skip as skip:
+                cut = _ends_early(ds, at_end, skip.missing)
+                raise _Skip(cut or skip.reason) from None
+            cut = _ends_early(ds, at_end, None)
+            if cut:
+                raise _Skip(cut)
+            return instance
     except _Skip as skip:
         return Skipped(display_name, skip.reason)
     except InvalidDicomError:
@@ -353,6 +387,12 @@ def parse_dicom_head(
             return _extract(ds, display_name, key)
     except _Skip as skip:
         return Skipped(display_name, skip.reason)
+    except InvalidDicomError:
+        # Not DICOM from its first bytes on: the rest need not be read (unless they are
+        # all blank, which only the whole file can tell).
+        if len(head) >= _PREAMBLE_AND_MARKER and head.strip(b"\x00 \t\r\n"):
+            return Skipped(display_name, _not_dicom_reason(head))
+        return None
     except Exception:  # any doubt: the whole file decides
         return None
 
@@ -442,8 +482,10 @@ def _check_key(key: bytes) -> None:
 
 def _not_dicom_reason(data: bytes) -> str:
     head = data[:8]
-    if not data.strip(b"\x00 \t\r\n"):
-        return "empty file"
+    if not data.strip(b"\x00"):
+        return "not a DICOM file (it holds only zero bytes)"
+    if not data.strip(b" \t\r\n"):
+        return "not a DICOM file (it holds only blank space)"
     if head.startswith(b"\x1f\x8b"):
         return "gzip-compressed file, not DICOM: unpack it, or put the files in a zip archive"
     if head.startswith(b"%PDF"):
@@ -493,6 +535,31 @@ def _pixel_data_truncated(
     return start + length > (len(data) if total_size is None else total_size)
 
 
+def _ends_early(ds: Dataset, at_end: bool, missing: str | None) -> str | None:
+    """The reason for a file that ends inside its header, or ``None``.
+
+    pydicom stops without an error when a file ends between two elements. Such a file
+    is recognised when reading went on to the end of the data and either a required
+    attribute is missing while every element read comes before it (elements are
+    stored in tag order), or the header describes an image (Rows, Columns) whose
+    pixel data never comes. (A file cut between its last required attribute and Rows
+    cannot be told from a header-only file, which some exports hold: it is accepted
+    as an instance without image.)
+    """
+    if not at_end or any(keyword in ds for keyword in _PIXEL_KEYWORDS):
+        return None
+    keys = list(ds.keys())
+    last = int(keys[-1]) if keys else 0
+    if missing is not None:
+        tag = tag_for_keyword(missing)
+        if tag is not None and last < tag:
+            return f"truncated DICOM file (it ends before the {missing} it needs)"
+        return None
+    if "Rows" in ds and "Columns" in ds:
+        return "truncated DICOM file (it ends before the image data)"
+    return None
+
+
 def _dataset_truncated(ds: Dataset) -> bool:
     """Whether the last element read (deepest, last in file order) is cut short.
 
@@ -524,7 +591,7 @@ def _extract(ds: Dataset, display_name: str, key: bytes) -> ParsedInstance:
     for keyword in REQUIRED_ATTRIBUTES:
         text = _text(ds, keyword, 256)
         if not text:
-            raise _Skip(f"missing required attribute {keyword}")
+            raise _Skip(f"missing required attribute {keyword}", missing=keyword)
         if keyword.endswith("UID") and not is_valid_uid(text):
             raise _Skip(f"invalid {keyword} (expected digits and dots, at most 64 characters)")
         uids[keyword] = text
@@ -798,28 +865,66 @@ def _radiopharmaceutical(ds: Dataset) -> str:
     return name
 
 
+_STAFF_NAME_KEYWORDS = (
+    "ReferringPhysicianName",
+    "PerformingPhysicianName",
+    "OperatorsName",
+    "NameOfPhysiciansReadingStudy",
+    "PhysiciansOfRecord",
+    "RequestingPhysician",
+)
+_PLACE_KEYWORDS = (
+    "InstitutionName",
+    "InstitutionalDepartmentName",
+    "StationName",
+    "PerformedStationName",
+)
+
+
+_PATIENT_ID_KEYWORDS = ("PatientID", "AccessionNumber", "PatientBirthDate", "OtherPatientIDs")
+_WORD_TAGS = tuple(
+    int(tag_for_keyword(k) or 0)
+    for k in (
+        "SpecificCharacterSet",
+        "PatientName",
+        *_PATIENT_ID_KEYWORDS,
+        *_STAFF_NAME_KEYWORDS,
+        *_PLACE_KEYWORDS,
+    )
+)
+_WORDS_CACHE: dict[tuple[object, ...], tuple[str, ...]] = {}
+_WORDS_CACHE_SIZE = 256
+
+
 def _identifier_words(ds: Dataset) -> tuple[str, ...]:
-    """Words of the patient's name, IDs, accession number and birth date, upper-cased."""
-    words: set[str] = set()
-    name = _text(ds, "PatientName", 200)
-    for part in re.split(r"[\^=\s,]+", name):
-        if len(part) >= 2:
-            words.add(part.upper())
-    for keyword in ("PatientID", "AccessionNumber", "PatientBirthDate", "OtherPatientIDs"):
-        for value in _strings(ds, keyword):
-            if len(value) >= 3:
-                words.add(value.upper())
-    return tuple(sorted(words, key=len, reverse=True))
+    """Words of the patient's name, IDs, accession number and birth date, and of the
+    names of staff, institution, department and station read from the same file.
+
+    The instances of a series carry the same values: the words are computed once per
+    distinct set of raw values (a small per-process cache).
+    """
+    raw: list[object] = []
+    for tag in _WORD_TAGS:
+        elem = ds.get_item(tag)
+        value = None if elem is None else elem.value
+        raw.append(bytes(value) if isinstance(value, bytes | bytearray) else repr(value))
+    key = tuple(raw)
+    words = _WORDS_CACHE.get(key)
+    if words is None:
+        if len(_WORDS_CACHE) >= _WORDS_CACHE_SIZE:
+            _WORDS_CACHE.clear()
+        words = _WORDS_CACHE[key] = _compute_identifier_words(ds)
+    return words
+
+
+def _compute_identifier_words(ds: Dataset) -> tuple[str, ...]:
+    return identifier_words(
+        patient_names=[_text(ds, "PatientName", 200)],
+        identifiers=[value for keyword in _PATIENT_ID_KEYWORDS for value in _strings(ds, keyword)],
+        staff_names=[value for keyword in _STAFF_NAME_KEYWORDS for value in _strings(ds, keyword)],
+        places=[value for keyword in _PLACE_KEYWORDS for value in _strings(ds, keyword)],
+    )
 
 
 def _scrub(text: str, words: tuple[str, ...]) -> str:
-    if not text or not words:
-        return text
-    upper = text.upper()
-    if not any(word in upper for word in words):  # the usual case: nothing to remove
-        return text
-    pattern = re.compile(
-        r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(w) for w in words) + r")(?![A-Za-z0-9])",
-        re.IGNORECASE,
-    )
-    return pattern.sub("***", text)
+    return scrub_identifiers(text, words)

@@ -8,8 +8,13 @@ items it parses are inherited through the fork, not sent through a pipe.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
@@ -17,7 +22,13 @@ from board.imaging.common import Skipped
 from board.imaging.parse import ParsedInstance, parse_source
 from board.imaging.reader import SourceFile
 
-__all__ = ["CHUNK_TIMEOUT_SECONDS", "PARALLEL_MIN_FILES", "ProgressCallback", "parse_all"]
+__all__ = [
+    "CHUNK_TIMEOUT_SECONDS",
+    "PARALLEL_MIN_FILES",
+    "WATCHDOG_SECONDS",
+    "ProgressCallback",
+    "parse_all",
+]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +43,44 @@ CHUNK_TIMEOUT_SECONDS = 120.0
 
 _FORK_ITEMS: list[SourceFile | Skipped] = []
 _FORK_KEY: bytes = b""
+
+
+#: prctl option: the signal the kernel sends this process when its parent dies.
+_PR_SET_PDEATHSIG = 1
+#: How often a worker checks that its parent is still alive (seconds).
+WATCHDOG_SECONDS = 0.5
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Worker initialiser: end this worker as soon as the process that forked it ends.
+
+    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``
+    through ctypes); everywhere a watchdog thread checks the parent's process id every
+    :data:`WATCHDOG_SECONDS` and exits when the worker has been handed to another
+    parent. So a killed import (``kill -9``) never leaves workers behind holding its
+    output open.
+
+    Parameters
+    ----------
+    parent_pid:
+        The process id of the importing process.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no libc symbol: the watchdog still works
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(WATCHDOG_SECONDS)
+        if os.getppid() != parent_pid:
+            os._exit(1)
 
 
 def _parse_chunk(start: int, end: int) -> list[ParsedInstance | Skipped]:
@@ -87,7 +136,12 @@ def parse_all(
         import multiprocessing
 
         _FORK_ITEMS, _FORK_KEY = list(items), key
-        pool = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(
+            n,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
         try:
             results: list[ParsedInstance | Skipped] = []
             futures = [

@@ -4,7 +4,10 @@ Nothing here understands DICOM: it only finds the byte streams worth parsing and
 refuses, with a reason, the ones that must not be read. Archives are read in memory
 (``zipfile.ZipFile(f).open(info)``) and never extracted to disk, so member names such
 as ``../../x`` cannot write anywhere; they are refused anyway because a real export
-never has them.
+never has them. Members are streamed: listing an archive reads only its directory and
+the first bytes of each member, and each member is read when it is parsed (by the
+worker process that parses it), one at a time, under the limits of :class:`ReadLimits`
+(count, size and compression ratio of every member).
 
 Every generator here yields :class:`SourceFile` (bytes to parse) or
 :class:`~board.imaging.common.Skipped` (with the reason) and never raises for bad
@@ -16,6 +19,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -30,6 +34,7 @@ __all__ = [
     "MemberReadError",
     "ReadLimits",
     "SourceFile",
+    "close_archives",
     "is_zip_bytes",
     "iter_sources",
     "iter_uploads",
@@ -44,29 +49,32 @@ _MIB = 1024 * 1024
 class ReadLimits:
     """Caps that keep a hostile or accidental input from exhausting memory or time.
 
+    Archive members are read one at a time, when they are parsed (never all at once),
+    so memory depends on the largest member, not on the archive: within these limits
+    no import takes more than 400 MB (``bench/zip_memory.py``).
+
     Parameters
     ----------
     max_file_bytes:
-        Largest single file or archive member that is read into memory.
+        Largest single file on disk (or upload) that is read into memory.
+    max_member_bytes:
+        Largest archive member that is read (uncompressed).
     max_archive_members:
         Most files one archive (nested archives included) may list.
     max_archive_total_bytes:
         Most bytes one archive (nested archives included) may expand to.
     max_compression_ratio:
-        Highest uncompressed/compressed ratio accepted for a member of at least
-        ``ratio_check_min_bytes`` (deflate bombs reach about 1000:1).
-    ratio_check_min_bytes:
-        Members smaller than this are not ratio-checked (a blank image compresses
-        very well and is harmless).
+        Highest uncompressed/compressed ratio accepted for every member, whatever its
+        size (deflate bombs reach about 1000:1; DICOM images rarely exceed 20:1).
     max_nesting:
         How many levels of zip-inside-zip are opened (1: a zip inside the upload).
     """
 
     max_file_bytes: int = 512 * _MIB
+    max_member_bytes: int = 128 * _MIB
     max_archive_members: int = 50_000
     max_archive_total_bytes: int = 4 * 1024 * _MIB
     max_compression_ratio: float = 200.0
-    ratio_check_min_bytes: int = 1 * _MIB
     max_nesting: int = 1
 
 
@@ -109,6 +117,9 @@ class SourceFile:
     archive, member:
         For an archive member read lazily (``iter_uploads(..., lazy=True)``): the
         open archive and the member, read when :meth:`read_bytes` is called.
+    archive_path:
+        For a member of a zip archive on disk: the archive, opened by each process
+        that reads the member (forked workers must not share one open file).
     """
 
     display_name: str
@@ -117,6 +128,7 @@ class SourceFile:
     size: int | None = None
     archive: zipfile.ZipFile | None = field(default=None, repr=False, compare=False)
     member: zipfile.ZipInfo | None = field(default=None, repr=False, compare=False)
+    archive_path: Path | None = None
 
     def read_bytes(self) -> bytes:
         """Return the content.
@@ -134,6 +146,8 @@ class SourceFile:
         """
         if self.data is not None:
             return self.data
+        if self.member is not None and self.archive_path is not None:
+            return _read_member(_open_archive(self.archive_path), self.member)
         if self.archive is not None and self.member is not None:
             return _read_member(self.archive, self.member)
         if self.path is None:
@@ -160,6 +174,8 @@ class SourceFile:
         """
         if self.data is not None:
             return self.data[:size]
+        if self.member is not None and self.archive_path is not None:
+            return _read_member(_open_archive(self.archive_path), self.member, size)
         if self.archive is not None and self.member is not None:
             return _read_member(self.archive, self.member, size)
         if self.path is None:
@@ -311,7 +327,7 @@ def _iter_file(
         head = handle.read(4)
         if is_zip_bytes(head):
             handle.seek(0)
-            yield from _iter_zip(handle, display, limits, 0, _Budget(limits))
+            yield from _iter_zip(handle, display, limits, 0, _Budget(limits), True, path)
             return
     if size > limits.max_file_bytes:
         yield Skipped(display, _too_large(size, limits))
@@ -340,11 +356,14 @@ def _too_large(size: int, limits: ReadLimits) -> str:
 class _Budget:
     """Members and bytes still allowed for one top-level archive (nested ones share it)."""
 
-    __slots__ = ("bytes_left", "members_left")
+    __slots__ = ("bytes_left", "members_left", "nested_bytes_left")
 
     def __init__(self, limits: ReadLimits) -> None:
         self.members_left = limits.max_archive_members
         self.bytes_left = limits.max_archive_total_bytes
+        # Inner archives are held in memory while their members are read: all of them
+        # together may take no more than one member.
+        self.nested_bytes_left = limits.max_member_bytes
 
 
 def _iter_zip(
@@ -354,6 +373,7 @@ def _iter_zip(
     depth: int,
     budget: _Budget,
     lazy: bool = False,
+    path: Path | None = None,
 ) -> Iterator[SourceFile | Skipped]:
     declared = _declared_entry_count(handle)
     if declared is not None and declared > budget.members_left:
@@ -366,6 +386,9 @@ def _iter_zip(
         return
     try:
         infos = [info for info in archive.infolist() if not info.is_dir()]
+        if not infos:
+            yield Skipped(display, "empty zip archive (no files in it)")
+            return
         if len(infos) > budget.members_left:
             yield Skipped(display, _too_many(len(infos), limits))
             return
@@ -381,10 +404,40 @@ def _iter_zip(
         budget.members_left -= len(infos)
         budget.bytes_left -= total
         for info in infos:
-            yield from _iter_member(archive, info, display, limits, depth, budget, lazy)
+            yield from _iter_member(archive, info, display, limits, depth, budget, lazy, path)
     finally:
-        if not lazy:  # lazily read members still need the archive open
+        if not lazy or path is not None:  # lazy members of an upload need it open
             archive.close()
+
+
+_OPEN_ARCHIVES: dict[tuple[int, Path], zipfile.ZipFile] = {}
+
+
+_ARCHIVES_LOCK = threading.Lock()
+
+
+def _open_archive(path: Path) -> zipfile.ZipFile:
+    """The zip archive at ``path``, opened once per process (workers open their own:
+    a file opened before a fork shares its read position with the parent)."""
+    key = (os.getpid(), path)
+    with _ARCHIVES_LOCK:
+        archive = _OPEN_ARCHIVES.get(key)
+        if archive is None:
+            try:
+                archive = zipfile.ZipFile(path)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, struct.error) as exc:
+                raise MemberReadError("the archive could no longer be read") from exc
+            for other in [k for k in _OPEN_ARCHIVES if k[0] != key[0]]:
+                _OPEN_ARCHIVES.pop(other)  # inherited from the parent: not ours to close
+            _OPEN_ARCHIVES[key] = archive
+        return archive
+
+
+def close_archives() -> None:
+    """Close the zip archives on disk that this process opened to read members."""
+    with _ARCHIVES_LOCK:
+        for key in [k for k in _OPEN_ARCHIVES if k[0] == os.getpid()]:
+            _OPEN_ARCHIVES.pop(key).close()
 
 
 def _read_member(
@@ -413,6 +466,7 @@ def _iter_member(
     depth: int,
     budget: _Budget,
     lazy: bool = False,
+    path: Path | None = None,
 ) -> Iterator[SourceFile | Skipped]:
     member_name = clean_text(info.filename, 255) or "(unnamed)"
     name = f"{display}{_SEP}{member_name}"
@@ -434,7 +488,15 @@ def _iter_member(
                 "zip archive nested more than one level deep; not opened "
                 "(unpack it and upload the inner archive)",
             )
+        elif len(data) > budget.nested_bytes_left:
+            yield Skipped(
+                name,
+                f"zip archives inside this archive add up to more than "
+                f"{format_bytes(limits.max_member_bytes)}; not opened (unpack it and "
+                "import the inner archives)",
+            )
         else:
+            budget.nested_bytes_left -= len(data)
             yield from _iter_zip(io.BytesIO(data), name, limits, depth + 1, budget, lazy)
         return
     base = PurePosixPath(info.filename.replace("\\", "/")).name
@@ -442,6 +504,8 @@ def _iter_member(
         yield Skipped(name, DICOMDIR_REASON)
     elif base.startswith("._") or info.filename.startswith("__MACOSX/"):
         yield Skipped(name, "macOS metadata file, not an image")
+    elif lazy and path is not None:
+        yield SourceFile(name, size=info.file_size, member=info, archive_path=path)
     elif lazy:
         yield SourceFile(name, size=info.file_size, archive=archive, member=info)
     else:
@@ -461,18 +525,17 @@ def _member_refusal(info: zipfile.ZipInfo, limits: ReadLimits) -> str | None:
         return "unsafe file name in the archive (absolute path or '..'); not read"
     if info.flag_bits & 0x1:
         return "password-protected file in the archive; not read"
-    if info.file_size > limits.max_file_bytes:
+    if info.file_size > limits.max_member_bytes:
         return (
             f"file in the archive is {format_bytes(info.file_size)}, more than the limit of "
-            f"{format_bytes(limits.max_file_bytes)} per file; not read"
+            f"{format_bytes(limits.max_member_bytes)} per file in an archive; not read"
         )
-    if info.file_size >= limits.ratio_check_min_bytes:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if ratio > limits.max_compression_ratio:
-            return (
-                f"file in the archive is compressed {ratio:.0f}:1, more than the limit of "
-                f"{limits.max_compression_ratio:.0f}:1 (possibly a zip bomb); not read"
-            )
+    ratio = info.file_size / max(info.compress_size, 1)
+    if ratio > limits.max_compression_ratio:
+        return (
+            f"file in the archive is compressed {ratio:.0f}:1, more than the limit of "
+            f"{limits.max_compression_ratio:.0f}:1 (possibly a zip bomb); not read"
+        )
     return None
 
 

@@ -36,10 +36,12 @@ from pydicom.pixels import (
 )
 from pydicom.uid import UID
 
+from board.imaging.burned_in import install_key_image_guard
 from board.imaging.parse import SECONDARY_CAPTURE_SOP_CLASSES
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "STREAM_FRAME_BYTES",
     "Thumbnail",
     "ThumbnailRefused",
     "make_thumbnail",
@@ -49,8 +51,17 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# Whatever stores a thumbnail made here as a key image gets it checked for burned-in
+# text (board.imaging.burned_in), even a code path that forgets to check it itself.
+install_key_image_guard()
+
 #: Largest frame (rows x columns x samples) decoded for a thumbnail.
 DEFAULT_MAX_PIXELS = 64 * 1024 * 1024
+
+#: Files larger than this are rendered without copying their pixel data: the frame
+#: shown is read straight from the bytes.
+STREAM_FRAME_BYTES = 8 * 1024 * 1024
+_DEFER_BYTES = 64 * 1024
 
 #: Percentiles are estimated from at most about this many pixels (a regular subsample).
 _PERCENTILE_SAMPLE = 65536
@@ -214,7 +225,10 @@ def make_thumbnail(
 def _render(
     data: bytes, max_size: int, max_pixels: int, frame: int | None = None
 ) -> Thumbnail | ThumbnailRefused:
-    ds = dcmread(io.BytesIO(data))
+    # A large file is not copied: its pixel data stays deferred in the header and only
+    # the frame shown is read from the bytes (memory stays near the size of the file).
+    large = len(data) > STREAM_FRAME_BYTES
+    ds = dcmread(io.BytesIO(data), defer_size=_DEFER_BYTES if large else None)
     reason = refusal_reason(
         burned_in_annotation=str(ds.get("BurnedInAnnotation", "")).strip().upper() == "YES",
         image_type=_strings(ds.get("ImageType")),
@@ -239,7 +253,8 @@ def _render(
     if not 0 <= index < frames:
         return ThumbnailRefused(f"no thumbnail: the image has no frame {index + 1}")
     try:
-        arr = pixel_array(ds, index=index) if frames > 1 else pixel_array(ds)
+        source: Dataset | io.BytesIO = io.BytesIO(data) if large else ds
+        arr = pixel_array(source, index=index) if frames > 1 else pixel_array(source)
     except (NotImplementedError, RuntimeError):
         return ThumbnailRefused(f"no thumbnail: {_syntax_name(ds)} could not be decoded here")
     except (ValueError, KeyError, AttributeError, TypeError, IndexError, EOFError, OSError):

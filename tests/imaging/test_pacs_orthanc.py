@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import requests
@@ -31,9 +32,15 @@ from board.imaging.enums import ImportStatus, Modality, StudySource
 from board.imaging.listing import list_studies
 from board.imaging.pacs import PacsClient, PacsError, PacsSearch
 from board.imaging.pacs_attach import attach_pacs_studies, search_pacs
-from board.imaging.synth import synth_mr_spine_study, synth_secondary_capture, synth_series
+from board.imaging.synth import (
+    synth_datasets,
+    synth_mr_spine_study,
+    synth_secondary_capture,
+    synth_series,
+)
 
 from .helpers import KEY
+from .test_burned_in import ACROSS, CORNERS, SIZE, _assert_no_text, _with_text
 
 pytestmark = [pytest.mark.orthanc, pytest.mark.slow]
 
@@ -43,6 +50,25 @@ PLUGIN_CANDIDATES = (
 )
 USER, PASSWORD = "tumorboard", "orthanc-test-password"
 PATIENT = "TB-ORTH-0001"
+TEXT_PATIENT = "TBX-TEXT-0001"
+STAFF_PATIENT = "TBX-STAFF-0001"
+STAFF = {
+    "ReferringPhysicianName": "Haddock^Archibald",
+    "PerformingPhysicianName": "Calculus^Cuthbert",
+    "InstitutionName": "Moulinsart Hospital",
+    "StationName": "MOULCT07",
+}
+
+
+def _with_staff(datasets: list[Any]) -> list[bytes]:
+    files = []
+    for ds in datasets:
+        for keyword, value in STAFF.items():
+            setattr(ds, keyword, value)
+        buffer = io.BytesIO()
+        ds.save_as(buffer, enforce_file_format=True)
+        files.append(buffer.getvalue())
+    return files
 
 
 def _orthanc_binary() -> str | None:
@@ -145,6 +171,29 @@ def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
             "other": synth_series(
                 "MR", 2, patient_id="TB-ORTH-9999", accession_number="ACC-X", study_date="20250303"
             ),
+            "text": synth_series(
+                "MR",
+                3,
+                rows=SIZE,
+                columns=SIZE,
+                pixel_values=_with_text(CORNERS + ACROSS)[0],
+                patient_id=TEXT_PATIENT,
+                accession_number="ACC-TXT-1",
+                study_date="20250304",
+            ),
+            "nopid": synth_series(
+                "CT", 2, patient_id="", accession_number="ACC-NOPID-1", study_date="20250305"
+            ),
+            "staff": _with_staff(
+                synth_datasets(
+                    "CT",
+                    1,
+                    patient_id=STAFF_PATIENT,
+                    accession_number="ACC-STAFF-1",
+                    study_date="20250306",
+                    study_description="CT SPINE Haddock Calculus Moulinsart Hospital MOULCT07",
+                )
+            ),
         }
         uids: dict[str, str] = {}
         for label, files in studies.items():
@@ -245,3 +294,88 @@ def test_wrong_credentials_and_unreachable_pacs(orthanc: Orthanc) -> None:
         PacsClient(f"http://127.0.0.1:{port}/dicom-web", timeout=2).search(
             PacsSearch(patient_id=PATIENT), key=KEY
         )
+
+
+def test_search_results_are_scrubbed_of_staff_institution_and_station_names(
+    orthanc: Orthanc, client: PacsClient
+) -> None:
+    (study,) = client.search(PacsSearch(patient_id=STAFF_PATIENT), key=KEY)
+    assert study.study_uid == orthanc.studies["staff"]
+    assert study.description.startswith("CT SPINE ***")
+    for word in ("HADDOCK", "CALCULUS", "MOULINSART", "MOULCT07"):
+        assert word not in study.description.upper()
+    assert "Hospital" not in study.description or "***" in study.description
+
+
+def test_wildcard_only_searches_are_refused_before_the_pacs_is_asked(
+    orthanc: Orthanc, client: PacsClient
+) -> None:
+    for criteria in (
+        PacsSearch(patient_id="*", date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31)),
+        PacsSearch(accession_number="?*"),
+    ):
+        with pytest.raises(ValidationError, match="cannot be only wildcards"):
+            client.search(criteria, key=KEY)
+
+
+def test_a_pacs_key_image_with_burned_in_text_is_stored_without_it(
+    orthanc: Orthanc,
+    client: PacsClient,
+    db: Database,
+    make_user: Callable[..., Actor],
+    new_case: Callable[..., CaseInput],
+) -> None:
+    radiologist = make_user(Role.RADIOLOGIST)
+    case = create_case(db, radiologist, new_case(hospital_number=TEXT_PATIENT))
+    rendered = client.rendered_thumbnail(
+        orthanc.studies["text"], *_first_series_and_instance(orthanc, "text")
+    )
+    assert rendered is not None  # the PACS renders the text into the picture
+    report = attach_pacs_studies(
+        db, radiologist, case.id, client, [orthanc.studies["text"]], key=KEY
+    )
+    assert report.imported == 3
+    (study,) = list_studies(db, radiologist, case.id)
+    (series,) = study.series
+    assert series.thumbnail_png is not None, series.thumbnail_note
+    assert series.thumbnail_note and "blacked out" in series.thumbnail_note
+    _assert_no_text(series.thumbnail_png)
+
+
+def _first_series_and_instance(orthanc: Orthanc, label: str) -> tuple[str, str]:
+    auth = (USER, PASSWORD)
+    study = orthanc.studies[label]
+    series = requests.get(
+        f"{orthanc.dicomweb}/studies/{study}/series", auth=auth, timeout=10
+    ).json()
+    series_uid = series[0]["0020000E"]["Value"][0]
+    instances = requests.get(
+        f"{orthanc.dicomweb}/studies/{study}/series/{series_uid}/instances", auth=auth, timeout=10
+    ).json()
+    return series_uid, instances[0]["00080018"]["Value"][0]
+
+
+def test_a_study_without_patient_id_needs_the_same_confirmation_as_another_patient(
+    orthanc: Orthanc,
+    client: PacsClient,
+    db: Database,
+    make_user: Callable[..., Actor],
+    new_case: Callable[..., CaseInput],
+) -> None:
+    radiologist = make_user(Role.RADIOLOGIST)
+    case = create_case(db, radiologist, new_case(hospital_number=PATIENT))
+    (found,) = client.search(PacsSearch(accession_number="ACC-NOPID-1"), key=KEY)
+    assert found.patient_key is None
+    uid = orthanc.studies["nopid"]
+    refused = attach_pacs_studies(db, radiologist, case.id, client, [uid], key=KEY)
+    assert refused.imported == 0 and len(refused.conflicts) == 1
+    assert refused.conflicts[0].reason == (
+        "the study has no Patient ID, so it cannot be checked that it is this patient's"
+    )
+    assert list_studies(db, radiologist, case.id) == []
+    confirmed = attach_pacs_studies(
+        db, radiologist, case.id, client, [uid], key=KEY, override_reason="Outside scan, ID lost"
+    )
+    assert confirmed.imported == 2 and not confirmed.conflicts
+    (study,) = list_studies(db, radiologist, case.id)
+    assert study.study_uid == uid

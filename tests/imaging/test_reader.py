@@ -180,7 +180,7 @@ def test_zip_member_with_extreme_ratio_is_skipped_others_read() -> None:
 
 def test_zip_member_larger_than_per_file_limit() -> None:
     archive = _zip({"big": os.urandom(3000)})
-    (item,) = list(iter_uploads("a.zip", archive, limits=ReadLimits(max_file_bytes=2000)))
+    (item,) = list(iter_uploads("a.zip", archive, limits=ReadLimits(max_member_bytes=2000)))
     assert "per file" in _reason(item)
 
 

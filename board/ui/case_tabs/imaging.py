@@ -445,7 +445,11 @@ def _study(study: StudyView, corrector: tuple[Database, Actor] | None) -> None:
                     "MR sequence": s.sequence_hint or "",
                     "CT kernel": s.ct_kernel or "",
                     "PET tracer": s.radiopharmaceutical or "",
-                    "Key image": "yes" if s.thumbnail_png else (s.thumbnail_note or "none"),
+                    "Key image": (
+                        ("yes; " + s.thumbnail_note if s.thumbnail_note else "yes")
+                        if s.thumbnail_png
+                        else (s.thumbnail_note or "none")
+                    ),
                 }
                 for s in study.series
             ],
