@@ -4,7 +4,9 @@ The instance is retrieved from the PACS (WADO-RS) and goes through
 :func:`board.imaging.thumbnail.make_thumbnail`, the function every key image of an
 imported file goes through: the same privacy refusals (burned-in annotation, secondary
 or screen captures) and the same checks added there apply to a chosen slice. The key
-image replaces the series' stored one in one transaction with its audit event; the
+image is checked for burned-in text (:func:`board.imaging.burned_in.check_key_image`:
+text regions are blacked out, or the slice is refused with the reason) and replaces the
+series' stored one in one transaction with its audit event; the
 study's row version guards against two people choosing at once.
 """
 
@@ -24,6 +26,7 @@ from board.auth.permissions import Action, require
 from board.db.engine import Database
 from board.db.models import ImagingSeries, ImagingStudy, User, utcnow
 from board.errors import ConflictError, NotFoundError, UserError, ValidationError
+from board.imaging.burned_in import check_key_image
 from board.imaging.enums import Modality
 from board.imaging.pacs import PacsClient
 from board.imaging.parse import is_valid_uid
@@ -171,6 +174,11 @@ def set_key_image(
     if not isinstance(result, Thumbnail):
         reason = result.reason.removeprefix("no thumbnail: ")
         raise KeyImageRefused(f"This slice cannot be the key image: {reason}.")
+    # Text burned into the pixels (names, IDs) is found and blacked out before storing.
+    png, note = check_key_image(result.png_bytes, None)
+    if png is None:
+        why = (note or "text in the image could not be removed").rstrip(".")
+        raise KeyImageRefused(f"This slice cannot be the key image: {why}.")
     now = now or utcnow()
     try:
         with db.write() as session:
@@ -178,8 +186,8 @@ def set_key_image(
             if study.version != expected_version:
                 raise _conflict(session, study)
             before = {"key_image": "stored" if series.thumbnail_png else "none"}
-            series.thumbnail_png = result.png_bytes
-            series.thumbnail_note = None
+            series.thumbnail_png = png
+            series.thumbnail_note = note
             study.updated_at = now
             study.updated_by_id = actor.user_id
             session.flush()

@@ -25,6 +25,7 @@ from board.cases.views import CaseInput
 from board.db.engine import Database
 from board.db.models import AuditEvent, ImagingSeries
 from board.errors import ConflictError, PermissionDeniedError, ValidationError
+from board.imaging import key_image
 from board.imaging.importer import import_uploads
 from board.imaging.key_image import KeyImageRefused, set_key_image
 from board.imaging.listing import list_studies
@@ -305,6 +306,35 @@ def test_a_slice_with_burned_in_annotation_is_refused_as_key_image(
     with db.read() as session:
         assert session.get(ImagingSeries, burned.id).thumbnail_png is None
     assert _key_events(db) == []
+
+
+def test_a_chosen_slice_with_names_in_its_pixels_is_stored_blacked_out(
+    db: Database,
+    client: PacsClient,
+    make_user: Callable[..., Actor],
+    new_case: Callable[..., CaseInput],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No BurnedInAnnotation flag, but a name and an ID drawn into the pixels: the key
+    image chosen in the viewer is checked by OCR and stored with the text blacked out."""
+    from tests.imaging.test_burned_in import CORNERS, _assert_no_text, _with_text
+
+    radiologist = make_user(Role.RADIOLOGIST)
+    case = create_case(db, radiologist, new_case(hospital_number=PATIENT))
+    _attached(db, client, radiologist, case.id)
+    (study,) = list_studies(db, radiologist, case.id)
+    ct = next(s for s in study.series if s.series_uid == CT_SERIES)
+    chosen = list_slices(client, STUDY, CT_SERIES)[0]
+    pixels, _ = _with_text(CORNERS)
+    labelled = synth_series("MR", 1, rows=512, columns=512, pixel_values=pixels)[0]
+    monkeypatch.setattr(key_image, "_instance_bytes", lambda *_args: labelled)
+
+    set_key_image(db, radiologist, ct.id, client, chosen, expected_version=study.version)
+    with db.read() as session:
+        stored = session.get(ImagingSeries, ct.id)
+        assert stored is not None and stored.thumbnail_png is not None
+        assert stored.thumbnail_note is not None and "blacked out" in stored.thumbnail_note
+        _assert_no_text(stored.thumbnail_png)
 
 
 # -- STOW-RS -----------------------------------------------------------------------------
