@@ -5,8 +5,9 @@ The text contrast (captions, hints, coloured text) comes from the theme in
 draws it as a soft ring in the primary colour at half opacity (about 2.2:1 against
 white), below the 3:1 WCAG 2.1 asks of a focus indicator (success criteria 1.4.11 and
 2.4.7). :data:`FOCUS_CSS` draws a solid dark-blue outline around whatever has the
-keyboard focus (links, buttons, tabs, check boxes, the sliders' thumbs) and around a
-text field, select box or upload area while the focus is inside it; the outline is
+keyboard focus (links, buttons, tabs, expanders, the sliders' thumbs); for a text
+field, select box, check box or radio button the outline goes on the box that holds the
+focused ``input`` (the input itself is clipped by that box). The outline is
 :data:`FOCUS_COLOUR`, 6.7:1 on white and 6.1:1 on the sidebar's grey.
 
 The style sheet is a fixed string written here: no person-supplied text ever goes into it.
@@ -21,28 +22,18 @@ FOCUS_COLOUR = "#1d4ed8"
 
 FOCUS_CSS = f"""
 <style>
-:focus-visible,
-[data-testid="stMain"] a:focus-visible,
-[data-testid="stSidebar"] a:focus-visible,
-button:focus-visible,
-[role="tab"]:focus-visible,
-[role="slider"]:focus-visible,
-[data-baseweb="checkbox"]:focus-within,
-[data-baseweb="radio"]:focus-within {{
+:focus-visible {{
   outline: 3px solid {FOCUS_COLOUR} !important;
   outline-offset: 2px !important;
 }}
-[data-baseweb="input"]:focus-within,
-[data-baseweb="textarea"]:focus-within,
-[data-baseweb="select"] > div:focus-within,
-[data-testid="stFileUploaderDropzone"]:focus-within {{
+input:focus-visible, textarea:focus-visible {{
+  outline: none !important;
+}}
+div:has(> input:focus-visible),
+div:has(> textarea:focus-visible),
+span:has(> input:focus-visible) {{
   outline: 3px solid {FOCUS_COLOUR} !important;
   outline-offset: 1px !important;
-}}
-[data-baseweb="input"] input:focus-visible,
-[data-baseweb="textarea"] textarea:focus-visible,
-[data-baseweb="select"] input:focus-visible {{
-  outline: none !important;
 }}
 </style>
 """
