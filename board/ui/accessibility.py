@@ -8,7 +8,7 @@ white), below the 3:1 WCAG 2.1 asks of a focus indicator (success criteria 1.4.1
 keyboard focus (links, buttons, tabs, expanders, the sliders' thumbs); for a text
 field, select box, check box or radio button the outline goes on the box that holds the
 focused ``input`` (the input itself is clipped by that box). The outline is
-:data:`FOCUS_COLOUR`, 6.7:1 on white and 6.1:1 on the sidebar's grey.
+:data:`FOCUS_COLOUR`, 6.7:1 on white and 6.0:1 on the sidebar's grey.
 
 The style sheet is a fixed string written here: no person-supplied text ever goes into it.
 """
