@@ -1,5 +1,5 @@
 """Accessibility in a real browser: axe-core (WCAG 2.1 A and AA) on every page, and the
-keyboard alone opens a case from the worklist and saves a form.
+keyboard alone opens a case from the worklist, switches tabs, uploads and saves a form.
 
 axe-core comes bundled in the PyPI package ``axe-playwright-python``; it runs inside the
 page (Debian's chromium driven by Playwright against ``streamlit run``). A finding of
@@ -140,10 +140,10 @@ def _rgb(hex_colour: str) -> str:
     return f"rgb({red}, {green}, {blue})"
 
 
-def _tab_to(page: Any, target: Any, limit: int = 80) -> None:
-    """Press Tab until ``target`` has the focus; check the focus outline there."""
+def _tab_to(page: Any, target: Any, limit: int = 80, key: str = "Tab") -> None:
+    """Press Tab (or ``key``) until ``target`` has the focus; check the focus outline."""
     for _ in range(limit):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
         if target.evaluate("e => e === document.activeElement"):
             # polled: Streamlit's widgets animate their focus styles for a moment
             page.wait_for_function(FOCUS_RING, arg=[_rgb(FOCUS_COLOUR)], timeout=5_000)
@@ -151,7 +151,7 @@ def _tab_to(page: Any, target: Any, limit: int = 80) -> None:
     raise AssertionError(f"{limit} presses of Tab never reached {target}")
 
 
-def test_keyboard_alone_opens_a_case_from_the_worklist_and_saves_a_note(
+def test_keyboard_alone_opens_a_case_uploads_and_saves_a_note(
     a11y_server: AppServer, browser: Any
 ) -> None:
     base = a11y_server.url
@@ -182,7 +182,7 @@ def test_keyboard_alone_opens_a_case_from_the_worklist_and_saves_a_note(
     settle(page)
     assert "case=" in page.url
 
-    # Tabs by keyboard: the arrow keys move between them.
+    # Tabs by keyboard: the arrow keys move between them, Enter opens one.
     summary = page.get_by_role("tab", name="Summary", exact=True)
     _tab_to(page, summary)
     page.keyboard.press("ArrowRight")
@@ -191,6 +191,28 @@ def test_keyboard_alone_opens_a_case_from_the_worklist_and_saves_a_note(
     page.keyboard.press("Enter")
     expect(imaging).to_have_attribute("aria-selected", "true")
     settle(page)
+
+    # Upload by keyboard: Enter on "Upload" opens the file chooser; Tab to Import.
+    # (A text file: the import names what it expected instead of attaching it.)
+    _tab_to(page, page.get_by_role("button", name="Upload", exact=True))
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    before = runs(page)
+    chooser.value.set_files(
+        files=[{"name": "referral.txt", "mimeType": "text/plain", "buffer": b"not an image"}]
+    )
+    settle_after(page, before)
+    expect(page.get_by_text("referral.txt").first).to_be_visible()
+    _tab_to(page, page.get_by_role("button", name="Import", exact=True))
+    before = runs(page)
+    page.keyboard.press("Enter")
+    settle_after(page, before)
+    expect(page.get_by_text("0 of 1 file imported (0 duplicate, 1 skipped)")).to_be_visible()
+    # the reason, in the result table (the grid's accessible table)
+    expect(page.get_by_test_id("stDataFrame").get_by_text("not a DICOM file")).to_have_count(1)
+
+    # Back to the tab bar (Shift+Tab), then to the Summary tab.
+    _tab_to(page, imaging, key="Shift+Tab")
     page.keyboard.press("ArrowLeft")
     expect(summary).to_be_focused()
     page.keyboard.press("Enter")
