@@ -151,7 +151,7 @@ def _tab_to(page: Any, target: Any, limit: int = 80, key: str = "Tab") -> None:
     raise AssertionError(f"{limit} presses of Tab never reached {target}")
 
 
-def test_keyboard_alone_opens_a_case_uploads_and_saves_a_note(
+def test_keyboard_alone_opens_a_case_uploads_saves_a_note_and_presents(
     a11y_server: AppServer, browser: Any
 ) -> None:
     base = a11y_server.url
@@ -232,3 +232,11 @@ def test_keyboard_alone_opens_a_case_uploads_and_saves_a_note(
     expect(page.get_by_text("Note added.")).to_be_visible()
     # the saved note is listed (st.text) above the form
     expect(page.get_by_test_id("stText").filter(has_text=note)).to_be_visible()
+
+    # The presenter by keyboard: Tab to "Next case", Enter moves on.
+    page.goto(f"{base}/presenter?meeting={MEETING}")
+    expect(page.get_by_role("heading", name=re.compile(r"case 1 of \d+"))).to_be_visible()
+    settle(page)
+    _tab_to(page, page.get_by_role("button", name="Next case"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=re.compile(r"case 2 of \d+"))).to_be_visible()
