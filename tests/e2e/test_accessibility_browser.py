@@ -16,8 +16,22 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from board.auth.actor import Actor
+from board.auth.roles import Role
+from board.db.engine import Database
+from board.db.models import AgendaItem, User
 from board.demo import DEMO_PASSWORD
+from board.demo.spec import REQUIRED_ROLES
+from board.meetings.enums import MeetingStatus
+from board.meetings.service import get_meeting, record_attendance, set_meeting_status
+from board.plans.drafting import acknowledge_prompt, add_plan_item, start_plan, update_plan_header
+from board.plans.enums import PlanComponent, PlanIntent
+from board.plans.lifecycle import sign_plan
+from board.plans.plan_board import get_plan_board
+from board.plans.rules import warning_key
+from board.plans.views import PlanHeaderInput, PlanItemInput
 from board.ui.accessibility import FOCUS_COLOUR
 from board.ui.case_tabs import LABELS as CASE_TABS
 from board.ui.worklist_grid import OPEN_LABEL, PICKER_LABEL
@@ -33,14 +47,69 @@ FAILING_IMPACTS = {"serious", "critical"}
 #: The demo board's first meeting (the one the presenter, scribe and follower views show).
 MEETING = 1
 CASE = 1
+#: The agenda position of the case whose plan the keyboard test signs and finalizes.
+SIGN_POSITION = 5
+
+
+def _plan_to_sign(database_url: str) -> None:
+    """The demo meeting in progress and, for its case at :data:`SIGN_POSITION`, a
+    complete draft plan signed by every required specialty but the spine surgeon."""
+    db = Database.from_url(database_url)
+    try:
+        with db.read() as session:
+            actors = {
+                u.role: Actor(u.id, u.username, u.display_name, u.role)
+                for u in session.scalars(select(User).where(User.username.like("demo.%")))
+            }
+            case_id = session.scalars(
+                select(AgendaItem.case_id).where(
+                    AgendaItem.meeting_id == MEETING, AgendaItem.position == SIGN_POSITION
+                )
+            ).one()
+        coordinator, chair = actors[Role.COORDINATOR], actors[Role.SPINE_SURGEON]
+        meeting = get_meeting(db, coordinator, MEETING)
+        set_meeting_status(db, coordinator, MEETING, meeting.version, MeetingStatus.IN_PROGRESS)
+        for role in REQUIRED_ROLES:
+            user_id = actors[role].user_id
+            assert user_id is not None
+            record_attendance(db, coordinator, MEETING, user_id)
+        plan = start_plan(db, chair, case_id, MEETING)
+        plan = add_plan_item(
+            db,
+            chair,
+            plan.id,
+            plan.version,
+            PlanItemInput(PlanComponent.RADIATION, "cebrt", {"dose_gy": 8, "fractions": 1}),
+        )
+        departures = get_plan_board(db, chair, case_id).departures
+        plan = update_plan_header(
+            db,
+            chair,
+            plan.id,
+            plan.version,
+            PlanHeaderInput(
+                PlanIntent.PALLIATIVE,
+                "Single-fraction radiotherapy.",
+                "Board preference." if departures else None,
+            ),
+        )
+        for prompt in get_plan_board(db, chair, case_id).prompts:
+            if warning_key(prompt) not in plan.acknowledged:
+                plan = acknowledge_prompt(db, chair, plan.id, plan.version, warning_key(prompt))
+        for role in REQUIRED_ROLES:
+            if role is not Role.SPINE_SURGEON:
+                plan = sign_plan(db, actors[role], plan.id, plan.version)
+    finally:
+        db.dispose()
 
 
 @pytest.fixture(scope="module")
 def a11y_server(
     browser_available: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AppServer]:
-    """One app over a fresh demo board for both tests of this module."""
-    with running_app(Path(tmp_path_factory.mktemp("a11y"))) as server:
+    """One app over a fresh demo board for the tests of this module (the meeting in
+    progress, one plan waiting for the last signature)."""
+    with running_app(Path(tmp_path_factory.mktemp("a11y")), prepare=_plan_to_sign) as server:
         yield server
 
 
@@ -240,3 +309,23 @@ def test_keyboard_alone_opens_a_case_uploads_saves_a_note_and_presents(
     _tab_to(page, page.get_by_role("button", name="Next case"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=re.compile(r"case 2 of \d+"))).to_be_visible()
+
+
+def test_keyboard_alone_signs_and_finalizes_a_plan(a11y_server: AppServer, browser: Any) -> None:
+    base = a11y_server.url
+    page = new_page(browser)
+    sign_in(page, f"{base}/scribe?meeting={MEETING}&item={SIGN_POSITION}", "demo.surgeon")
+    sign = page.get_by_role("button", name="Sign plan as Neurosurgeon / spine surgeon")
+    expect(sign).to_be_visible()
+    settle(page)
+    _tab_to(page, sign, limit=200)
+    before = runs(page)
+    page.keyboard.press("Enter")
+    settle_after(page, before)
+    expect(page.get_by_text("Plan signed.")).to_be_visible()
+    finalize = page.get_by_role("button", name="Finalize plan")
+    _tab_to(page, finalize, limit=200)
+    before = runs(page)
+    page.keyboard.press("Enter")
+    settle_after(page, before)
+    expect(page.get_by_text("Plan finalized").first).to_be_visible()
