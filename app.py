@@ -42,11 +42,14 @@ else:
     from board import logs
     from board.installation import installation_state
     from board.ui import context
+    from board.ui.accessibility import apply_accessible_style
     from board.ui.errors import user_errors
-    from board.ui.navigation import FAVICON, PAGES, pages_for
+    from board.ui.navigation import FAVICON, PAGES, not_allowed_page, pages_for, pages_not_for
 
     # A bundled icon: a Material icon as page icon is fetched from a public font host.
     st.set_page_config(page_title="Tumor Board", page_icon=str(FAVICON), layout="wide")
+    # A visible keyboard focus on every page (WCAG 2.1 AA; the contrast is in the theme).
+    apply_accessible_style()
     # Errors of this run are logged as JSON lines under one request id (board.logs).
     logs.configure()
     logs.start_request()
@@ -72,6 +75,8 @@ else:
                     )
                     for p in PAGES
                 ),
+                # The signed-in start page's address opens the sign-in form too.
+                st.Page("pages/sign_in.py", title="Sign in", url_path="start", visibility="hidden"),
             ]
         else:
             app_pages = [
@@ -89,6 +94,9 @@ else:
                     visibility="hidden",
                 ),
                 *app_pages,
+                # Every other page's address says the page is not for this role, instead
+                # of Streamlit's "Page not found" dialog (which traps the keyboard focus).
+                *(not_allowed_page(p, actor.role, start) for p in pages_not_for(actor.role)),
             ]
 
         navigation = st.navigation(pages, position="hidden")

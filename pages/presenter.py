@@ -117,7 +117,9 @@ with user_errors():
         warning = meeting.quorum.warning()
         caption = md_escape(" | ".join(facts))
         if warning:
-            caption += " | :orange[" + md_escape(warning) + "]"
+            # Bold, not coloured: a caption is drawn at 60 % opacity, which would take a
+            # coloured word below the 4.5:1 contrast (and colour alone tells nothing).
+            caption += " | **" + md_escape(warning) + "**"
         st.caption(caption)
     previous = partial(go, position - 1) if position > 1 else None
     following = partial(go, position + 1) if position < total else None

@@ -9,7 +9,7 @@ from board.ui import context
 from board.ui.case_form import created_case_notice, new_case_form
 from board.ui.errors import user_errors
 from board.ui.widgets import fmt_datetime
-from board.ui.worklist_grid import choose_columns, worklist_grid
+from board.ui.worklist_grid import case_picker, choose_columns, worklist_grid
 from board.wording import plural
 from board.worklist.csv_export import export_worklist_csv
 from board.worklist.service import list_worklist, upcoming_meetings
@@ -91,6 +91,9 @@ with user_errors():
             else "No cases match these filters."
         )
     else:
+        picked = case_picker(result.rows)
+        if picked is not None:
+            st.switch_page("pages/case.py", query_params={"case": str(picked)})
         chosen = worklist_grid(result.rows, choose_columns())
         if chosen:
             st.switch_page("pages/case.py", query_params={"case": str(result.rows[chosen[0]].id)})

@@ -39,6 +39,7 @@ from board.cases.redflags import PainFeature, parse_pain_features
 from board.cases.views import CaseInput, NextMeeting, NoteView
 from board.db.models import Biopsy, Case, ImagingSeries, ImagingStudy, Note, utcnow
 from board.errors import NotFoundError
+from board.imaging.alt_text import key_image_alt
 from board.pathology.enums import BiopsyStatus
 from board.scoring.neuro import FrankelGrade
 from board.scoring.noms import NomsResult
@@ -68,10 +69,12 @@ class RoleInput:
 
 @dataclass(frozen=True, slots=True)
 class KeyImage:
-    """A key image (series thumbnail) with its caption."""
+    """A key image (series thumbnail) with its caption and its text alternative."""
 
     caption: str
     png: bytes
+    #: what a screen reader says instead (modality, series, date, region, case levels)
+    alt: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +280,7 @@ def _current_histology(session: Session, case: Case) -> str | None:
     return histology
 
 
-def _images(session: Session, case_id: int) -> tuple[KeyImage, ...]:
+def _images(session: Session, case_id: int, levels: tuple[str, ...]) -> tuple[KeyImage, ...]:
     rows = session.execute(
         select(ImagingSeries, ImagingStudy)
         .join(ImagingStudy, ImagingStudy.id == ImagingSeries.study_id)
@@ -290,7 +293,15 @@ def _images(session: Session, case_id: int) -> tuple[KeyImage, ...]:
         date = study.study_date.isoformat() if study.study_date else "undated"
         caption = f"{series.modality} {date}: {series.description or 'series'}"
         if series.thumbnail_png:
-            images.append(KeyImage(caption, bytes(series.thumbnail_png)))
+            alt = key_image_alt(
+                series.modality,
+                series.series_number,
+                series.description,
+                study.study_date,
+                series.body_region,
+                levels,
+            )
+            images.append(KeyImage(caption, bytes(series.thumbnail_png), alt))
     return tuple(images)
 
 
@@ -517,7 +528,7 @@ def load_case_read_model(
         performance=_performance(scores),
         neurology=_neurology(scores),
         role_inputs=_role_inputs(saved.forms, saved.submitted, notes),
-        images=_images(session, case_id),
+        images=_images(session, case_id, tuple(level for level in case.levels.split(",") if level)),
         safety_flags=_safety_flags(session, case, saved.forms, scores, histology),
         scores=scores,
         forms=dict(saved.forms),

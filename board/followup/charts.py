@@ -214,3 +214,49 @@ def recorded_points(rows: list[Row]) -> int:
         The count; the tab draws a chart only when it is 1 or more.
     """
     return sum(1 for r in rows if r.get("source") == FOLLOW_UP)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def text_summary(rows: list[Row], series_key: str, value_key: str = "value") -> str:
+    """What a follow-up chart shows, in words (for screen readers and a caption under it).
+
+    One sentence per series: its first and last value with their dates and the number
+    of points, e.g. "Pain (NRS 0-10): 8 on 2026-10-01 (baseline at decision), then 3 on
+    2026-11-20; 3 points."
+
+    Parameters
+    ----------
+    rows:
+        Rows from :func:`pain_rows`, :func:`neuro_rows` or :func:`performance_rows`
+        (oldest first).
+    series_key:
+        The key naming the series (``"measure"`` for pain rows, ``"scale"`` otherwise).
+    value_key:
+        The key of the value to read out (``"grade"`` for neurological rows).
+
+    Returns
+    -------
+    str
+        The sentences, or "No values recorded." for no rows.
+    """
+    series: dict[str, list[Row]] = {}
+    for row in rows:
+        series.setdefault(str(row[series_key]), []).append(row)
+    if not series:
+        return "No values recorded."
+    sentences = []
+    for name, points in series.items():
+        first, last = points[0], points[-1]
+        text = f"{name}: {_shown(first[value_key])} on {first['date']:%Y-%m-%d}"
+        if first.get("source") == BASELINE:
+            text += f" ({BASELINE})"
+        if len(points) > 1:
+            text += f", then {_shown(last[value_key])} on {last['date']:%Y-%m-%d}"
+        count = len(points)
+        sentences.append(f"{text}; {count} point{'s' if count != 1 else ''}.")
+    return " ".join(sentences)

@@ -29,7 +29,9 @@ from board.db.engine import Database
 from board.scoring.pain import PainResponse
 from board.ui.downloads import analytics_csv_bytes
 from board.ui.errors import user_errors
+from board.ui.text import md_escape
 from board.ui.widgets import fmt_date, fmt_datetime
+from board.wording import plural
 
 #: the column headings of the number-at-risk table
 AT_RISK_HEADINGS = dict(
@@ -72,6 +74,46 @@ def _dist_row(name: str, unit: str, dist: Distribution, **extra: Any) -> dict[st
         f"Upper quartile ({unit})": _figure(dist.q3),
         **extra,
     }
+
+
+def _chart(chart: Any, summary: str) -> None:
+    """A chart with its text summary: the chart's description (what a screen reader
+    announces for it) and a caption under it for everyone. The summary holds figures and
+    fixed words only, never text from people."""
+    st.altair_chart(chart.properties(description=summary), width="stretch")
+    st.caption(md_escape(summary))
+
+
+def meetings_summary(result: BoardAnalytics) -> str:
+    """The cases-per-meeting chart in words."""
+    meetings = result.meetings
+    first, last = meetings[0].starts_at, meetings[-1].starts_at
+    if first > last:
+        first, last = last, first
+    return (
+        f"Bar chart of {plural(len(meetings), 'meeting')} from {fmt_datetime(first)} to "
+        f"{fmt_datetime(last)}: cases on the agenda and cases discussed at each meeting; "
+        f"{sum(m.on_agenda for m in meetings)} on the agenda and "
+        f"{sum(m.discussed for m in meetings)} discussed in all. The table below gives "
+        "each meeting's numbers."
+    )
+
+
+def survival_summary(result: BoardAnalytics) -> str:
+    """The survival curves in words: each group's patients, deaths and median."""
+    groups = "; ".join(
+        f"{group.label}: {plural(group.n, 'patient')}, {plural(group.events, 'death')}, "
+        + (
+            "median survival not reached"
+            if group.median_days is None
+            else f"median survival {group.median_days:.0f} days"
+        )
+        for group in (*result.survival_by_band, result.survival_overall)
+    )
+    return (
+        "Kaplan-Meier curves of the proportion of patients alive by days from the board "
+        f"decision, one per Tokuhashi group. {groups}."
+    )
 
 
 def _tiles(result: BoardAnalytics) -> None:
@@ -129,7 +171,7 @@ def _meetings(result: BoardAnalytics) -> None:
                 ),
             )
         )
-        st.altair_chart(chart, width="stretch")
+        _chart(chart, meetings_summary(result))
         st.dataframe(rows, hide_index=True, key="an_meetings")
     st.caption(DEFINITIONS["meetings"])
 
@@ -249,7 +291,11 @@ def _adherence(result: BoardAnalytics) -> None:
                 "Cases": [a.as_planned, a.modified, a.not_given],
             }
         )
-        st.altair_chart(_bar(counts, "Adherence"), width="stretch")
+        _chart(
+            _bar(counts, "Adherence"),
+            f"Bar chart of plan adherence: {a.as_planned} given as planned, {a.modified} "
+            f"given but modified, {a.not_given} not given.",
+        )
         st.text(f"Given as planned: {a.as_planned} of {a.assessed} ({_pct(a.share_as_planned)}).")
         if a.deviations:
             st.dataframe(
@@ -280,7 +326,12 @@ def _pain(result: BoardAnalytics) -> None:
                 "Cases": [count for _, count in p.counts],
             }
         )
-        st.altair_chart(_bar(counts, "Response"), width="stretch")
+        _chart(
+            _bar(counts, "Response"),
+            "Bar chart of pain response: "
+            + ", ".join(f"{category.label} {count}" for category, count in p.counts)
+            + ".",
+        )
         st.text(
             f"Assessed: {p.assessed}; complete {p.count(PainResponse.COMPLETE)}, partial "
             f"{p.count(PainResponse.PARTIAL)}; response rate {_pct(p.response_rate)}."
@@ -317,7 +368,7 @@ def _survival(result: BoardAnalytics) -> None:
     steps = base.mark_line(interpolate="step-after")
     # a tick where patients were censored (alive at last contact), as usual on KM curves
     censored = base.transform_filter(alt.datum.Censored).mark_tick(thickness=2, size=10)
-    st.altair_chart(steps + censored, width="stretch")
+    _chart(steps + censored, survival_summary(result))
     st.dataframe(
         [
             {

@@ -238,7 +238,7 @@ def _enlarge(image: KeyImage, number: int) -> None:
         help="Show the image large",
         key=f"pres_image_{number}",
     ):
-        st.image(image.png, width=760)
+        st.image(image.png, width=760, alt=image.alt or image.caption)
         st.caption(md_escape(image.caption))
 
 
@@ -250,7 +250,7 @@ def _images(case: CaseReadModel) -> None:
         columns = st.columns(max(3, len(case.images)), gap="medium")
         for number, (column, image) in enumerate(zip(columns, case.images, strict=False)):
             with column:
-                st.image(image.png, width="stretch")
+                st.image(image.png, width="stretch", alt=image.alt or image.caption)
                 st.caption(md_escape(image.caption))
                 _enlarge(image, number)
 

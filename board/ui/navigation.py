@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import streamlit as st
+
 from board.auth.permissions import Action, allowed
 from board.auth.roles import Role
 
@@ -78,3 +80,49 @@ def pages_for(role: Role) -> list[PageSpec]:
         Only the pages whose action the role is allowed.
     """
     return [page for page in PAGES if allowed(role, page.action)]
+
+
+def pages_not_for(role: Role) -> list[PageSpec]:
+    """The pages a role may not use (their addresses answer with a plain explanation).
+
+    Parameters
+    ----------
+    role:
+        The signed-in user's role.
+
+    Returns
+    -------
+    list[PageSpec]
+        The pages whose action the role is not allowed, in navigation order.
+    """
+    return [page for page in PAGES if not allowed(role, page.action)]
+
+
+def not_allowed_page(spec: PageSpec, role: Role, start: PageSpec) -> st.Page:
+    """A hidden page at ``spec``'s address for a role that may not use it.
+
+    Without it, Streamlit answers the address with its "Page not found" dialog, which
+    keeps the keyboard focus on its Close button. This page says in plain words why the
+    page is not shown and links to the role's start page.
+
+    Parameters
+    ----------
+    spec:
+        The page the role may not use.
+    role:
+        The signed-in user's role.
+    start:
+        The role's start page (the link back).
+
+    Returns
+    -------
+    st.Page
+        A hidden page with ``spec``'s title and address.
+    """
+
+    def explain() -> None:
+        st.title(spec.title)
+        st.info(f"The {spec.title} page is not available to the {role.label} role.")
+        st.page_link(start.script, label=f"Go to the {start.title}", icon=start.icon)
+
+    return st.Page(explain, title=spec.title, url_path=spec.url_path, visibility="hidden")

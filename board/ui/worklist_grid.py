@@ -2,6 +2,10 @@
 
 The column catalogue and widths are :data:`board.worklist.views.GRID_COLUMNS`; the
 defaults fit a 1440-pixel screen, the others are added with the "Columns" picker.
+
+The grid (a canvas) cannot open a case by keyboard: its Open link and row selection do
+nothing with Enter or Space. :func:`case_picker` beside it is a labelled select box of
+the page's cases and an "Open case" button, both reached with Tab.
 """
 
 from __future__ import annotations
@@ -13,6 +17,10 @@ import streamlit as st
 
 from board.ui.widgets import fmt_datetime
 from board.worklist.views import GRID_COLUMNS, GridColumn, WorklistRow, grid_columns
+
+#: The keyboard case picker's label (its select box) and button.
+PICKER_LABEL = "Open a case (keyboard)"
+OPEN_LABEL = "Open case"
 
 PICKER_KEY = "wl_columns"
 #: The choice, kept apart from the widget so it survives a visit to another page
@@ -96,3 +104,54 @@ def worklist_grid(rows: Sequence[WorklistRow], columns: Sequence[GridColumn]) ->
         column_config=config,
     )
     return list(selection.selection.rows) if selection else []
+
+
+def case_label(row: WorklistRow) -> str:
+    """How the keyboard case picker names a case: pseudonym, urgency, status, readiness.
+
+    Parameters
+    ----------
+    row:
+        A worklist row.
+
+    Returns
+    -------
+    str
+        Plain text (select box options are shown literally).
+    """
+    readiness = "ready" if row.ready else "input missing"
+    return f"{row.pseudonym} ({row.urgency.label}, {row.status.label}, {readiness})"
+
+
+def case_picker(rows: Sequence[WorklistRow]) -> int | None:
+    """A select box of the page's cases and an "Open case" button: the keyboard way in.
+
+    Parameters
+    ----------
+    rows:
+        The rows of the current worklist page, in the grid's order.
+
+    Returns
+    -------
+    int | None
+        The id of the case to open once the button was pressed with a case chosen.
+    """
+    by_id = {row.id: row for row in rows}
+    pick, go = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = pick.selectbox(
+        PICKER_LABEL,
+        list(by_id),
+        index=None,
+        format_func=lambda case_id: case_label(by_id[case_id]),
+        placeholder="Choose a case on this page",
+        key="wl_pick",
+        help="Tab to this box, type part of the pseudonym, press Enter, then Tab to "
+        "Open case and press Enter.",
+    )
+    pressed = go.button(OPEN_LABEL, key="wl_open", icon=":material/folder_open:")
+    if not pressed:
+        return None
+    if chosen is None:
+        pick.error(f"Choose a case in '{PICKER_LABEL}' first.")
+        return None
+    return int(chosen)

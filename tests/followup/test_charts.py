@@ -20,6 +20,7 @@ from board.followup.charts import (
     pain_rows,
     performance_rows,
     recorded_points,
+    text_summary,
     treatment_markers,
 )
 from board.followup.enums import FollowUpKind, FollowUpStatus
@@ -135,3 +136,18 @@ def test_nothing_known_gives_no_points() -> None:
     only_baseline = _board(Baseline(pain_nrs=6), ())
     assert recorded_points(pain_rows(only_baseline)) == 0
     assert len(pain_rows(only_baseline)) == 1
+
+
+def test_text_summaries_read_each_series_first_to_last() -> None:
+    assert text_summary(pain_rows(FULL), "measure") == (
+        f"{PAIN}: 8 on 2026-03-02 ({BASELINE}), then 0 on 2026-05-25; 3 points. "
+        f"{OMED}: 60 on 2026-03-02 ({BASELINE}), then 30 on 2026-05-25; 2 points."
+    )
+    assert text_summary(neuro_rows(FULL), "scale", "grade") == (
+        f"{FRANKEL}: D on 2026-03-02 ({BASELINE}), then E on 2026-05-25; 3 points. "
+        f"{ASIA}: E on 2026-05-25; 1 point."
+    )
+    performance = text_summary(performance_rows(FULL), "scale")
+    assert f"{ECOG}: 2 on 2026-03-02 ({BASELINE}), then 1 on 2026-05-25; 2 points." in performance
+    assert f"{KARNOFSKY}: 70 on 2026-03-02 ({BASELINE}), then 80 on 2026-04-13" in performance
+    assert text_summary([], "scale") == "No values recorded."

@@ -93,6 +93,8 @@ PLAIN_FIELDS = {
     ("text_area", "default"),
     ("text_area", "placeholder"),
     ("link_button", "url"),
+    # an image's text alternative is the img element's alt attribute (set by React)
+    ("image", "alt"),
 }
 
 

@@ -620,6 +620,13 @@ def _performance_chart(rows: list[dict[str, Any]]) -> alt.HConcatChart:
     return alt.hconcat(*panels)
 
 
+def _chart(chart: Any, summary: str) -> None:
+    """A chart with its text summary: the chart's description (what a screen reader
+    announces for it) and a caption under it for everyone."""
+    st.altair_chart(chart.properties(description=summary))
+    st.caption(md_escape(summary))
+
+
 def _course(fb: FollowUpBoard) -> None:
     st.subheader("Timeline")
     st.dataframe(
@@ -632,19 +639,19 @@ def _course(fb: FollowUpBoard) -> None:
     st.subheader("Pain and opioid dose")
     rows = charts.pain_rows(fb)
     if charts.recorded_points(rows):
-        st.altair_chart(_pain_chart(fb, rows))
+        _chart(_pain_chart(fb, rows), charts.text_summary(rows, "measure"))
     else:
         st.caption(NO_CHART)
     st.subheader("Neurological status")
     rows = charts.neuro_rows(fb)
     if charts.recorded_points(rows):
-        st.altair_chart(_neuro_chart(rows))
+        _chart(_neuro_chart(rows), charts.text_summary(rows, "scale", "grade"))
     else:
         st.caption(NO_CHART)
     st.subheader("Performance status")
     rows = charts.performance_rows(fb)
     if charts.recorded_points(rows):
-        st.altair_chart(_performance_chart(rows))
+        _chart(_performance_chart(rows), charts.text_summary(rows, "scale"))
     else:
         st.caption(NO_CHART)
 

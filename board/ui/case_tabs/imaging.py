@@ -17,6 +17,7 @@ from board.auth.actor import Actor
 from board.auth.permissions import Action, allowed
 from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
+from board.imaging.alt_text import key_image_alt
 from board.imaging.correction import EARLIEST_STUDY_DATE, correct_study
 from board.imaging.enums import BodyRegion, Modality
 from board.imaging.importer import import_uploads
@@ -105,7 +106,7 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     series_viewer(db, actor, studies, client, key=f"viewer_{case.id}")
     correct = allowed(actor.role, Action.IMAGING_ATTACH)
     for study in studies:
-        _study(study, (db, actor) if correct else None)
+        _study(study, (db, actor) if correct else None, case.levels)
 
 
 # ---------------------------------------------------------------------------
@@ -397,7 +398,9 @@ def _correction_form(db: Database, actor: Actor, study: StudyView) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _study(study: StudyView, corrector: tuple[Database, Actor] | None) -> None:
+def _study(
+    study: StudyView, corrector: tuple[Database, Actor] | None, levels: tuple[str, ...]
+) -> None:
     with st.container(border=True):
         region = study.body_region.label if study.body_region else "region not stated"
         title = (
@@ -462,6 +465,17 @@ def _study(study: StudyView, corrector: tuple[Database, Actor] | None) -> None:
             row = with_images[row_start : row_start + 4]
             for column, series in zip(columns, row, strict=False):
                 with column:
-                    st.image(series.thumbnail_png or b"", width="stretch")
+                    st.image(
+                        series.thumbnail_png or b"",
+                        width="stretch",
+                        alt=key_image_alt(
+                            series.modality,
+                            series.series_number,
+                            series.description,
+                            study.study_date,
+                            series.body_region,
+                            levels,
+                        ),
+                    )
                     label = f"{series.series_number or ''} {series.description}".strip()
                     st.caption(md_escape(label or "series"))

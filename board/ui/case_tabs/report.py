@@ -89,7 +89,7 @@ def _preview(report: BoardReport) -> None:
     )
     for row in report.imaging:
         if row.thumbnail_png:
-            st.image(row.thumbnail_png, width=140)
+            st.image(row.thumbnail_png, width=140, alt=row.thumbnail_caption or "Key image")
             st.text(row.thumbnail_caption)
     st.markdown(f"**{next(titles)}**")
     _table(
