@@ -167,6 +167,7 @@ def test_every_page_has_no_serious_or_critical_axe_finding(
         ("scribe", f"/scribe?meeting={MEETING}", "Scribe"),
         ("analytics", "/analytics", "Board analytics"),
         ("audit", "/audit", "Audit"),
+        ("my account", "/account", "My account"),
         # a page this role may not use: a plain explanation, not "Page not found"
         ("admin (not for this role)", "/admin", "Admin"),
     ]
