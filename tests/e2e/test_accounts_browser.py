@@ -205,12 +205,15 @@ def test_each_role_sees_only_its_pages(
     page = _context(browser, contexts).new_page()
     _sign_in(page, app_server.url, username)
     assert _nav_links(page) == expected
-    # A page the role may not use is not registered: its address shows the start page.
+    # A page the role may not use shows nothing of it: its address says so in plain
+    # words and links to the start page (not Streamlit's "Page not found" dialog).
     if "Admin" not in expected:
         page.goto(f"{app_server.url}/admin")
         _settle(page)
         expect(page.get_by_role("heading", name="Administration")).to_have_count(0)
-        expect(page.get_by_role("heading", name="Worklist")).to_be_visible()
+        expect(page.get_by_text("The Admin page is not available to the")).to_be_visible()
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        expect(page.get_by_role("link", name="Go to the Worklist")).to_be_visible()
 
 
 def _console(message: Any, origin: str, errors: list[str]) -> None:
