@@ -164,7 +164,9 @@ def test_templates_batch_sign_off_and_an_amendment_at_a_live_meeting(
     settle(oncologist)
     oncologist.get_by_role("textbox", name=re.compile("^Record your dissent")).fill(DISSENT)
     click(oncologist, "Record dissent")
-    expect(oncologist.get_by_text("Dissent recorded.")).to_be_visible()
+    expect(oncologist.get_by_text("Dissent recorded.", exact=True)).to_be_visible()
+    expect(oncologist.get_by_text(DISSENT, exact=False).first).to_be_visible()
+    expect(oncologist.get_by_text("No dissent recorded.")).to_have_count(0)
 
     # Batch sign-off: each required specialist signs both plans in one pass.
     pages = {"demo.oncologist": oncologist}
