@@ -195,8 +195,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 LATE_IMPORTS: dict[tuple[str, str], str] = {
     ("board.ui.downloads", "board.reports.fhir"): "fhir.resources loads on the click",
     ("board.cli", "board.reports.fhir"): "fhir.resources loads only for export-fhir",
-    ("board.ui.meeting_plan", "board.reports.service"): "fpdf2 and the font load on the click",
-    ("board.ui.meeting_plan", "board.ui.downloads"): "fpdf2 and the font load on the click",
 }
 MAX_LATE_IMPORTS = 5
 

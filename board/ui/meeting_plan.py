@@ -44,7 +44,9 @@ from board.plans.views import (
     PlanHeaderInput,
     PlanVersionView,
 )
+from board.reports.service import ReportFormat
 from board.scoring.safety import Severity
+from board.ui.downloads import report_bytes
 from board.ui.meeting_common import may, on_click, on_click_message, when
 from board.ui.plan_components import component_picker, picked_item
 from board.ui.text import md_escape
@@ -189,10 +191,7 @@ def _safety_panel(
 
 
 def _stored_report_pdf(db: Database, actor: Actor, case_id: int) -> bytes:
-    """The board report PDF (imported on click: PDF libraries load only when needed)."""
-    from board.reports.service import ReportFormat
-    from board.ui.downloads import report_bytes
-
+    """The board report PDF stored at finalization (built on the click, audited)."""
     return report_bytes(db, actor, case_id, ReportFormat.PDF)
 
 

@@ -19,43 +19,10 @@ from typing import Any
 
 import streamlit as st
 
+from board.ui.key_listener import key_listener_js
 from board.ui.meeting_common import on_click
 
-_JS = """
-export default function (component) {
-  const { setTriggerValue } = component;
-  const NEXT = new Set(['PageDown', 'ArrowRight']);
-  const PREVIOUS = new Set(['PageUp', 'ArrowLeft']);
-  const typing = (el) => {
-    if (!el) { return false; }
-    const tag = (el.tagName || '').toLowerCase();
-    if (tag === 'input' || tag === 'textarea' || tag === 'select') { return true; }
-    if (el.isContentEditable) { return true; }
-    const role = el.getAttribute && el.getAttribute('role');
-    return role === 'combobox' || role === 'listbox' || role === 'textbox'
-      || role === 'spinbutton' || role === 'slider';
-  };
-  const onKey = (event) => {
-    if (event.defaultPrevented || event.repeat) { return; }
-    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
-    const target = event.composedPath ? event.composedPath()[0] : event.target;
-    if (typing(target) || typing(document.activeElement)) { return; }
-    let move = null;
-    if (NEXT.has(event.key)) { move = 'next'; }
-    if (PREVIOUS.has(event.key)) { move = 'previous'; }
-    if (move === null) { return; }
-    event.preventDefault();
-    setTriggerValue(move, Date.now());
-  };
-  document.addEventListener('keydown', onKey);
-  // Say on the page that the keys work now (browser tests wait for it).
-  document.documentElement.setAttribute('data-tb-presenter-keys', 'on');
-  return () => {
-    document.removeEventListener('keydown', onKey);
-    document.documentElement.removeAttribute('data-tb-presenter-keys');
-  };
-}
-"""
+_JS = key_listener_js(("PageDown", "ArrowRight"), ("PageUp", "ArrowLeft"), "data-tb-presenter-keys")
 
 _component = st.components.v2.component("tumorboard.presenter_keys", html="", js=_JS)
 

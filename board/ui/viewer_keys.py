@@ -18,39 +18,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-_JS = """
-export default function (component) {
-  const { setTriggerValue } = component;
-  const typing = (el) => {
-    if (!el) { return false; }
-    const tag = (el.tagName || '').toLowerCase();
-    if (tag === 'input' || tag === 'textarea' || tag === 'select') { return true; }
-    if (el.isContentEditable) { return true; }
-    const role = el.getAttribute && el.getAttribute('role');
-    return role === 'combobox' || role === 'listbox' || role === 'textbox'
-      || role === 'spinbutton' || role === 'slider';
-  };
-  const onKey = (event) => {
-    if (event.defaultPrevented || event.repeat) { return; }
-    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
-    const target = event.composedPath ? event.composedPath()[0] : event.target;
-    if (typing(target) || typing(document.activeElement)) { return; }
-    let move = null;
-    if (event.key === 'ArrowDown') { move = 'next'; }
-    if (event.key === 'ArrowUp') { move = 'previous'; }
-    if (move === null) { return; }
-    event.preventDefault();
-    setTriggerValue(move, Date.now());
-  };
-  document.addEventListener('keydown', onKey);
-  // Say on the page that the keys work now (browser tests wait for it).
-  document.documentElement.setAttribute('data-tb-viewer-keys', 'on');
-  return () => {
-    document.removeEventListener('keydown', onKey);
-    document.documentElement.removeAttribute('data-tb-viewer-keys');
-  };
-}
-"""
+from board.ui.key_listener import key_listener_js
+
+_JS = key_listener_js(("ArrowDown",), ("ArrowUp",), "data-tb-viewer-keys")
 
 _component = st.components.v2.component("tumorboard.viewer_keys", html="", js=_JS)
 

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
-import os
-import shutil
 import socket
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
+from pydicom import dcmread
 
 from board.auth.actor import Actor
 from board.auth.roles import Role
@@ -40,15 +36,11 @@ from board.imaging.synth import (
 )
 
 from .helpers import KEY
+from .orthanc import PASSWORD, USER, orthanc_or_skip, running_orthanc
 from .test_burned_in import ACROSS, CORNERS, SIZE, _assert_no_text, _with_text
 
 pytestmark = [pytest.mark.orthanc, pytest.mark.slow]
 
-PLUGIN_CANDIDATES = (
-    "/usr/share/orthanc/plugins/libOrthancDicomWeb.so",
-    "/usr/lib/orthanc/libOrthancDicomWeb.so",
-)
-USER, PASSWORD = "tumorboard", "orthanc-test-password"
 PATIENT = "TB-ORTH-0001"
 TEXT_PATIENT = "TBX-TEXT-0001"
 STAFF_PATIENT = "TBX-STAFF-0001"
@@ -71,25 +63,6 @@ def _with_staff(datasets: list[Any]) -> list[bytes]:
     return files
 
 
-def _orthanc_binary() -> str | None:
-    found = shutil.which("Orthanc")
-    if found:
-        return found
-    return "/usr/sbin/Orthanc" if os.access("/usr/sbin/Orthanc", os.X_OK) else None
-
-
-def _plugin() -> str | None:
-    for candidate in PLUGIN_CANDIDATES:
-        if os.path.exists(candidate):
-            return candidate
-    for folder in ("/usr/share/orthanc/plugins", "/usr/lib/orthanc"):
-        if os.path.isdir(folder):
-            for name in sorted(os.listdir(folder)):
-                if "DicomWeb" in name and ".so" in name:
-                    return os.path.join(folder, name)
-    return None
-
-
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -105,52 +78,8 @@ class Orthanc:
 
 @pytest.fixture(scope="module")
 def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
-    binary, plugin = _orthanc_binary(), _plugin()
-    if binary is None or plugin is None:
-        missing = "Orthanc" if binary is None else "the Orthanc DICOMweb plugin"
-        message = (
-            f"{missing} is not installed (apt-get install -y orthanc orthanc-dicomweb); "
-            "set TUMORBOARD_REQUIRE_ORTHANC=1 to make this a failure"
-        )
-        if os.environ.get("TUMORBOARD_REQUIRE_ORTHANC"):
-            pytest.fail(message)
-        pytest.skip(message)
-    folder = tmp_path_factory.mktemp("orthanc")
-    http_port, dicom_port = _free_port(), _free_port()
-    config = {
-        "Name": "TUMORBOARD-TEST",
-        "HttpPort": http_port,
-        "DicomPort": dicom_port,
-        "RemoteAccessAllowed": False,
-        "AuthenticationEnabled": True,
-        "RegisteredUsers": {USER: PASSWORD},
-        "StorageDirectory": str(folder / "storage"),
-        "IndexDirectory": str(folder / "storage"),
-        "Plugins": [plugin],
-        "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
-        "HttpTimeout": 30,
-    }
-    config_path = folder / "orthanc.json"
-    config_path.write_text(json.dumps(config))
-    log = (folder / "orthanc.log").open("w")
-    process = subprocess.Popen(
-        [binary, str(config_path)], stdout=log, stderr=subprocess.STDOUT, cwd=folder
-    )
-    base = f"http://127.0.0.1:{http_port}"
-    auth = (USER, PASSWORD)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{base}/system", auth=auth, timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    "Orthanc did not start: " + (folder / "orthanc.log").read_text()[-2000:]
-                )
-            time.sleep(0.1)
+    orthanc_or_skip()
+    with running_orthanc(tmp_path_factory.mktemp("orthanc")) as server:
         studies = {
             "mr": synth_mr_spine_study(
                 4,
@@ -195,25 +124,12 @@ def orthanc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Orthanc]:
                 )
             ),
         }
-        uids: dict[str, str] = {}
-        for label, files in studies.items():
-            for data in files:
-                answer = requests.post(f"{base}/instances", data=data, auth=auth, timeout=30)
-                answer.raise_for_status()
-            from pydicom import dcmread
-
-            uids[label] = str(
-                dcmread(io.BytesIO(files[0]), stop_before_pixels=True).StudyInstanceUID
-            )
-        yield Orthanc(base, f"{base}/dicom-web", uids)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        server.store(data for files in studies.values() for data in files)
+        uids = {
+            label: str(dcmread(io.BytesIO(files[0]), stop_before_pixels=True).StudyInstanceUID)
+            for label, files in studies.items()
+        }
+        yield Orthanc(server.base, server.dicomweb, uids)
 
 
 @pytest.fixture

@@ -337,6 +337,40 @@ def test_a_chosen_slice_with_names_in_its_pixels_is_stored_blacked_out(
         _assert_no_text(stored.thumbnail_png)
 
 
+def test_a_chosen_slice_whose_text_cannot_be_removed_is_refused_with_the_reason(
+    db: Database,
+    client: PacsClient,
+    make_user: Callable[..., Actor],
+    new_case: Callable[..., CaseInput],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the OCR check keeps no image, choosing the slice is refused, saying why, and
+    the series' key image stays as it was."""
+    from board.imaging import burned_in
+    from tests.imaging.test_burned_in import ACROSS, _with_text
+
+    radiologist = make_user(Role.RADIOLOGIST)
+    case = create_case(db, radiologist, new_case(hospital_number=PATIENT))
+    _attached(db, client, radiologist, case.id)
+    (study,) = list_studies(db, radiologist, case.id)
+    ct = next(s for s in study.series if s.series_uid == CT_SERIES)
+    labelled = synth_series("MR", 1, rows=512, columns=512, pixel_values=_with_text(ACROSS)[0])
+    monkeypatch.setattr(key_image, "_instance_bytes", lambda *_args: labelled[0])
+    reason = "text in the image could not be removed"
+    monkeypatch.setattr(
+        burned_in,
+        "redact_burned_in_text",
+        lambda *_a, **_k: burned_in.RedactionResult(None, reason),
+    )
+    chosen = list_slices(client, STUDY, CT_SERIES)[0]
+    with pytest.raises(KeyImageRefused, match=reason):
+        set_key_image(db, radiologist, ct.id, client, chosen, expected_version=study.version)
+    with db.read() as session:
+        stored = session.get(ImagingSeries, ct.id)
+        assert stored is not None and stored.thumbnail_png == ct.thumbnail_png
+    assert _key_events(db) == []
+
+
 # -- STOW-RS -----------------------------------------------------------------------------
 
 

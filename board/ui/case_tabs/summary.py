@@ -38,7 +38,7 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
                     "Last change",
                 ],
                 "Value": [
-                    case.pseudonym,
+                    md_escape(case.pseudonym),
                     md_escape(case.hospital_number or "not given"),
                     "" if case.age is None else str(case.age),
                     "" if case.birth_year is None else str(case.birth_year),
@@ -46,7 +46,7 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
                     md_escape(case.primary_site_label),
                     md_escape(case.histology or "unknown"),
                     "Yes" if case.known_cancer else "No",
-                    ", ".join(case.levels),
+                    md_escape(", ".join(case.levels)),
                     md_escape(case.referred_by or ""),
                     md_escape(f"{fmt_datetime(case.created_at)} by {case.created_by or 'system'}"),
                     md_escape(f"{fmt_datetime(case.updated_at)} by {case.updated_by or 'system'}"),
@@ -72,7 +72,7 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
                 ],
                 "Finding": [
                     "Unknown" if case.pain_score is None else str(case.pain_score),
-                    (case.pain_character or "Unknown").capitalize(),
+                    md_escape((case.pain_character or "Unknown").capitalize()),
                     tri_state_label(case.pain_new_or_worse),
                     tri_state_label(case.weakness),
                     tri_state_label(case.numbness),
