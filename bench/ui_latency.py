@@ -330,13 +330,12 @@ class BoardSession:
         if action == "switch tab":
             tab = oncologist.get_by_role("tab", name="Scores")
             took = _timed_click(oncologist, tab)
-            oncologist.get_by_role("tab", name="Assessments").click()
-            oncologist.wait_for_function(SETTLED)
+            # back, untimed: wait for that run too, so the next action starts settled
+            _timed_click(oncologist, oncologist.get_by_role("tab", name="Assessments"))
             return took
         if action == "save draft":
             if "tab=Assessments" not in oncologist.url:
-                oncologist.get_by_role("tab", name="Assessments").click()
-            oncologist.wait_for_function(SETTLED)
+                _timed_click(oncologist, oncologist.get_by_role("tab", name="Assessments"))
             button = oncologist.get_by_role("button", name="Save draft").first
             return _timed_click(oncologist, button)
         if action == "finalize":

@@ -38,3 +38,30 @@ def fmt_datetime(value: dt.datetime | None) -> str:
 def fmt_date(value: dt.date | None) -> str:
     """A date as ISO text, or empty."""
     return "" if value is None else value.isoformat()
+
+
+def lazy_expander(label: str, *, key: str, icon: str | None = None) -> Any | None:
+    """An expander whose content is built only while it is open.
+
+    A closed ``st.expander`` still sends all of its content to the browser, which
+    draws it hidden: a form of a dozen inputs costs every run of the page and every
+    deep link. This one reruns when it is opened or closed (``on_change="rerun"``;
+    inside a tab's fragment only the tab reruns) and keeps its state under ``key``, so
+    it stays open across the page's runs, also when a message appears above it.
+
+    Parameters
+    ----------
+    label:
+        The expander's label.
+    key:
+        Its session-state key (``True`` while open).
+    icon:
+        An optional icon.
+
+    Returns
+    -------
+    ExpanderContainer or None
+        The expander to fill while it is open; ``None`` while it is closed.
+    """
+    box = st.expander(label, icon=icon, key=key, on_change="rerun")
+    return box if box.open else None

@@ -13,21 +13,65 @@ from board.demo import DEMO_PASSWORD
 VIEWPORT = {"width": 1920, "height": 1080}
 TIMEOUT_MS = 30_000
 
-#: Counts the app's script runs: each time ``.stApp`` enters the "running" state.
-#: Installed in every page before the app loads, so a click can wait for the run it
-#: caused instead of guessing with a sleep.
+#: Counts the app's finished script runs (full runs and fragment runs), read from the
+#: app's own WebSocket messages: each run ends with a message carrying
+#: ``script_finished`` (field 6 of Streamlit's ``ForwardMsg``). A run cut short for a
+#: rerun is not counted (the rerun is). The count rises one browser frame after the
+#: message, once the page has drawn what the run sent. Installed in every page before
+#: the app loads, so a click can wait for the run it caused instead of guessing with a
+#: sleep. (Watching ``.stApp`` enter its "running" state missed runs that start and end
+#: within one frame: React never draws that state for them.)
 RUN_COUNTER = """
 (() => {
   window.__tbRuns = 0;
-  new MutationObserver((records) => {
-    for (const record of records) {
-      if (record.target.getAttribute('data-test-script-state') === 'running') {
-        window.__tbRuns += 1;
+  const FINISHED_EARLY_FOR_RERUN = 2;
+  // The status of a ForwardMsg's script_finished field, or -1 when it has none.
+  const finishedStatus = (data) => {
+    if (!(data instanceof ArrayBuffer)) return -1;
+    const bytes = new Uint8Array(data);
+    let i = 0;
+    const varint = () => {
+      let value = 0, scale = 1, byte;
+      do {
+        byte = bytes[i++];
+        value += (byte & 0x7f) * scale;
+        scale *= 128;
+      } while (byte & 0x80 && i < bytes.length);
+      return value;
+    };
+    while (i < bytes.length) {
+      const key = varint();
+      const field = Math.floor(key / 8), wire = key % 8;
+      if (wire === 0) {
+        const value = varint();
+        if (field === 6) return value;
+      } else if (wire === 2) {
+        const length = varint();  // read before adding: 'i += varint()' adds to the old i
+        i += length;
+      } else if (wire === 1) {
+        i += 8;
+      } else if (wire === 5) {
+        i += 4;
+      } else {
+        return -1;
       }
     }
-  }).observe(document, {
-    attributes: true, subtree: true, attributeFilter: ['data-test-script-state'],
-  });
+    return -1;
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        const status = finishedStatus(event.data);
+        if (status < 0 || status === FINISHED_EARLY_FOR_RERUN) return;
+        // after the app has handled the message and the browser has drawn the result
+        setTimeout(() => requestAnimationFrame(() => setTimeout(() => {
+          window.__tbRuns += 1;
+        }, 0)), 0);
+      });
+    }
+  };
 })();
 """
 
@@ -67,12 +111,12 @@ def settle(page: Any) -> None:
 
 
 def runs(page: Any) -> int:
-    """How many script runs the page has seen so far."""
+    """How many script runs the page has seen finish so far."""
     return int(page.evaluate("() => window.__tbRuns || 0"))
 
 
 def settle_after(page: Any, before: int) -> None:
-    """Wait for a script run started after ``before`` runs, and for it to finish."""
+    """Wait for a script run to finish after ``before`` runs, and the page to settle."""
     page.wait_for_function(
         f"() => (window.__tbRuns || 0) > {before} && ({SETTLED})()", timeout=TIMEOUT_MS
     )

@@ -53,6 +53,14 @@ def open_tab(at: AppTest, label: str) -> AppTest:
     return at
 
 
+def open_expander(at: AppTest, key: str) -> AppTest:
+    """Open the lazy expander with session-state ``key`` (its content is then drawn)."""
+    at.session_state[key] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def plain(markdown_source: str) -> str:
     """The text a reader sees for markdown produced by ``board.ui.text.md_escape``."""
     import re

@@ -12,7 +12,7 @@ from board.db.engine import Database
 from board.db.models import AuditEvent, Case, Note, User
 from board.demo import DEMO_CASES, DEMO_PASSWORD, HISTORY, demo_case_count
 from board.installation import installation_state
-from tests.pages.helpers import app_test, open_case, open_tab, plain, signed_in
+from tests.pages.helpers import app_test, open_case, open_expander, open_tab, plain, signed_in
 
 IMMEDIATE = "Immediate (MRI within 24 h)"
 TIER_ORDER = [IMMEDIATE, "Within a week (MRI within 7 days)", "Routine"]
@@ -351,7 +351,7 @@ def test_case_page_stale_edit_names_who_changed_it(demo_db: Database) -> None:
     from board.cases.service import get_case, update_case
 
     case_id = _case_id(demo_db, "TB-DEMO01")
-    at = open_case(signed_in(demo_db), case_id)
+    at = open_expander(open_case(signed_in(demo_db), case_id), "edit_case_open")
     # Someone else edits the case after this user opened the form.
     surgeon = authenticate(demo_db, "demo.surgeon", DEMO_PASSWORD).as_actor()
     current = get_case(demo_db, surgeon, case_id)
@@ -486,9 +486,24 @@ def test_new_case_form_refuses_no_with_features_ticked(demo_db: Database) -> Non
 
 def test_case_edit_shows_in_the_header_in_the_same_run(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO01")
-    at = open_case(signed_in(demo_db), case_id)
+    at = open_expander(open_case(signed_in(demo_db), case_id), "edit_case_open")
     at.text_input(key=f"ec{case_id}_hist").input("Invasive ductal carcinoma, revised")
     at.button(key=f"FormSubmitter:edit_case_{case_id}-Save changes").click().run()
     assert not at.exception, at.exception
     assert "Saved." in _texts(at)
     assert "Invasive ductal carcinoma, revised" in plain(at.caption[0].value)
+
+
+def test_case_edit_form_is_built_only_while_its_expander_is_open(demo_db: Database) -> None:
+    # A closed expander's content is still sent to the browser and drawn hidden: the
+    # edit form's dozen inputs cost every run of the Summary tab and every deep link.
+    case_id = _case_id(demo_db, "TB-DEMO01")
+    at = open_case(signed_in(demo_db), case_id)
+    assert [e.label for e in at.expander] == ["Edit case details"]
+    keys = {w.key for w in at.text_input} | {w.key for w in at.text_area}
+    assert f"ec{case_id}_hist" not in keys and f"ec{case_id}_question" not in keys
+    open_expander(at, "edit_case_open")
+    assert at.text_input(key=f"ec{case_id}_hist").value
+    # it stays open across the page's runs
+    at.run()
+    assert at.text_area(key=f"ec{case_id}_question") is not None

@@ -51,7 +51,7 @@ from board.db.models import (
 )
 from board.plans.lifecycle import amend_plan
 from board.ui.case_tabs import LABELS
-from tests.pages.helpers import app_test, open_case, open_tab, signed_in
+from tests.pages.helpers import app_test, open_case, open_expander, open_tab, signed_in
 
 HOSTILE = "![i](http://beacon.example/h.png) [Click](https://evil.example/l) **B** _E_ <b>H</b>"
 #: The same within 64 characters (a hospital number's limit).
@@ -420,6 +420,7 @@ def test_warnings_after_someone_elses_change_show_names_literally(hostile_db: Da
 
     # The case edit form opened, then someone (with a hostile name) changes the case.
     at = open_case(signed_in(db, "demo.coordinator"), case_id, tab="Summary")
+    open_expander(at, "edit_case_open")
     surgeon = _actor(db, "demo.surgeon")
     current = get_case(db, surgeon, case_id)
     update_case(

@@ -13,7 +13,7 @@ from board.db.engine import Database
 from board.ui import actions
 from board.ui.case_form import edit_case_form
 from board.ui.text import md_escape
-from board.ui.widgets import fmt_date, fmt_datetime, tri_state_label
+from board.ui.widgets import fmt_date, fmt_datetime, lazy_expander, tri_state_label
 
 
 def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
@@ -122,8 +122,10 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     actions.show_outcome("summary_note")
 
     actions.show_outcome("edit_case")
-    with st.expander("Edit case details", icon=":material/edit:"):
-        edit_case_form(db, actor, case)
+    editor = lazy_expander("Edit case details", key="edit_case_open", icon=":material/edit:")
+    if editor is not None:
+        with editor:
+            edit_case_form(db, actor, case)
 
 
 def _add_note(db: Database, actor: Actor, case_id: int) -> str:
