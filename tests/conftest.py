@@ -492,3 +492,13 @@ def real_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     import board.accounts.users
 
     monkeypatch.setattr(board.accounts.users, "_hasher", PasswordHasher())
+
+
+@pytest.fixture(autouse=True)
+def _report_files_finished() -> Iterator[None]:
+    """A finalize in the app renders its files in a background thread: let it finish
+    before the test's database goes away (no thread outlives its test)."""
+    yield
+    from board.plans.report_files import wait_for_report_files
+
+    assert wait_for_report_files(timeout=120), "a report is still being rendered"

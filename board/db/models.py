@@ -626,6 +626,9 @@ class PlanVersion(Versioned, Base):
     #: the outcome letter to the referring clinician, stored at finalization like the report
     letter_docx: Mapped[bytes | None] = mapped_column(LargeBinary)
     letter_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: the report model and letter texts as finalized (board.reports.snapshot): the
+    #: files above are rendered from it after the finalizing commit
+    report_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     #: the patient's state when the plan was finalized (see board.followup.baseline):
     #: pain and opioid dose (the baseline of the pain response after radiation),
     #: performance and neurological status, and the revised Tokuhashi total and band

@@ -62,6 +62,7 @@ from board.followup.schedule import schedule_follow_ups
 from board.meetings.enums import MeetingStatus
 from board.plans.drafting import mark_discussed
 from board.plans.enums import PlanStatus
+from board.plans.report_files import store_files_in_background
 from board.plans.rules import signature_state
 from board.plans.versions import (
     MAX_REASON,
@@ -78,9 +79,7 @@ from board.plans.versions import (
     version_view,
 )
 from board.plans.views import PlanToSign, PlanVersionView, SignOutcome
-from board.reports.builder import load_report
-from board.reports.letter import letter_texts
-from board.reports.service import RenderedReport, render_report, store_finalized_report
+from board.reports.service import store_report_files, store_report_snapshot
 
 
 def sign_plan(
@@ -242,25 +241,6 @@ def _mark_finalized(
     plan.updated_by_id = actor.user_id
 
 
-def _report_as_finalized(
-    db: Database, actor: Actor, plan_id: int, expected_version: int, now: dt.datetime
-) -> RenderedReport:
-    """The report of the plan as it will be once finalized, rendered from a read snapshot.
-
-    The finalized state is set on the loaded objects in memory only (nothing is flushed;
-    the read transaction is rolled back), so the report is built by the same code, from
-    the same data, as inside the write transaction.
-    """
-    with db.read() as session, session.no_autoflush:
-        plan, case, _, departures = _checked_for_finalizing(
-            session, actor, plan_id, expected_version, now
-        )
-        _mark_finalized(plan, case, departures, actor, now)
-        report = load_report(session, plan.case_id, plan_id=plan.id, generated_at=now, case=case)
-        texts = letter_texts(session)
-    return render_report(report, texts)
-
-
 def finalize_plan(
     db: Database,
     actor: Actor,
@@ -268,16 +248,17 @@ def finalize_plan(
     expected_version: int,
     *,
     now: dt.datetime | None = None,
+    files_in_background: bool = False,
 ) -> PlanVersionView:
     """Finalize a signed draft: it becomes read-only and the case moves on.
 
-    The report (and the outcome letter) stored with the plan is built and rendered
-    first, from a read snapshot, outside the write transaction (rendering the PDF takes
+    One write transaction checks the plan, finalizes it and keeps the report as
+    finalized (its model and the letter texts, :func:`store_report_snapshot`). The report
+    and letter files are rendered from that kept model after the commit (rendering takes
     far longer than the writes, and on SQLite every other writer waits while one holds
-    the write lock). The write transaction then checks the plan again, finalizes it, and
-    stores the rendered files only if the report it would build now is the same; if
-    anything in it changed in between (a note, a result, a signature), nothing is
-    written and a conflict asks the user to try again.
+    the write lock), then stored in a short transaction of their own: here, or in the
+    background with ``files_in_background``. Until they are stored, downloads render
+    the same files from the kept model.
 
     Parameters
     ----------
@@ -294,6 +275,9 @@ def finalize_plan(
         The time of finalization (the demo board writes back-dated): it stamps the plan,
         the report's "generated at", the follow-up schedule (counted from its date) and
         the audit events. Now when ``None``.
+    files_in_background:
+        Render and store the files in a background thread (the app, so that the chair's
+        click returns at once) instead of before returning.
 
     Returns
     -------
@@ -308,14 +292,12 @@ def finalize_plan(
         If the plan is not a draft, is incomplete, or a required role has not signed
         the current revision.
     ConflictError
-        If the plan changed since ``expected_version``, or the case's report changed
-        while it was being rendered.
+        If the plan changed since ``expected_version``.
     NotFoundError
         If there is no such plan.
     """
     require(actor, Action.PLAN_FINALIZE)
     now = now or utcnow()
-    rendered = _report_as_finalized(db, actor, plan_id, expected_version, now)
     with editing(db, plan_id) as session:
         plan, case, current_signers, departures = _checked_for_finalizing(
             session, actor, plan_id, expected_version, now
@@ -358,8 +340,8 @@ def finalize_plan(
             },
             at=now,
         )
-        # The report that leaves the room: stored so the same bytes can be fetched later.
-        store_finalized_report(session, plan, now, case=case, rendered=rendered)
+        # The report that leaves the room, kept as finalized; its files follow the commit.
+        kept = store_report_snapshot(session, plan, now, case=case)
         case_row = session.get(Case, plan.case_id)
         assert case_row is not None
         schedule_follow_ups(session, actor, plan, now=now)
@@ -386,7 +368,12 @@ def finalize_plan(
                 reason=f"plan v{plan.number}",
                 now=now,
             )
-        return version_view(session, plan)
+        view = version_view(session, plan)
+    if files_in_background:
+        store_files_in_background(db, actor, plan_id, kept)
+    else:
+        store_report_files(db, actor, plan_id, kept)
+    return view
 
 
 def amend_plan(

@@ -397,4 +397,7 @@ def load_report(
         case=case,
         safety_prompts=prompts,
         dose_lines=dose_lines,
+        noms_reasoning=tuple(case.noms.reasoning) if case.noms is not None else (),
+        performance=case.performance,
+        neurology=case.neurology,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from board.assessments.derive import DerivedScore, Sourced
 from board.cases.read_model import NOT_RECORDED, CaseReadModel
@@ -233,9 +233,12 @@ class BoardReport:
     ``plan_*`` fields are empty when the case has no plan yet; ``header.draft`` is True
     unless the shown plan version is finalized (renderers then watermark DRAFT).
     ``scores`` are the case's derived scores shown in the score table
-    (:data:`REPORT_SCORES`); ``case`` is the case read model the report was built from,
-    which gives the table its extra lines (NOMS reasoning, performance status,
-    neurology). A model built by hand without it shows the scores' own lines only.
+    (:data:`REPORT_SCORES`); ``noms_reasoning``, ``performance`` and ``neurology``, taken
+    from the case read model the report was built from, give the table its extra lines.
+    A model built by hand without them shows the scores' own lines only. ``case`` (that
+    read model, for callers that want it) is neither printed nor compared: everything a
+    renderer prints is in the other fields, so a model kept as JSON
+    (:mod:`board.reports.snapshot`) renders exactly as the one built.
     """
 
     header: ReportHeader
@@ -262,12 +265,18 @@ class BoardReport:
     notes: tuple[NoteRow, ...]
     generated_at: dt.datetime
     confidentiality: str = CONFIDENTIALITY
-    case: CaseReadModel | None = None
+    case: CaseReadModel | None = field(default=None, compare=False, repr=False)
     safety_prompts: tuple[SafetyPromptRow, ...] = ()
     """The plan's safety prompts as stored with the plan (at its start, on each
     acknowledgement and at finalization)."""
     dose_lines: tuple[str, ...] = ()
     """The plan's radiation courses with BED and EQD2 (alpha/beta stated)."""
+    noms_reasoning: tuple[str, ...] = ()
+    """The NOMS framework's reasoning lines (under the NOMS score)."""
+    performance: str | None = None
+    """The performance status as the case read model words it (``None``: not given)."""
+    neurology: str | None = None
+    """The neurology as the case read model words it (``None``: not given)."""
 
     @property
     def title(self) -> str:
@@ -288,16 +297,14 @@ class BoardReport:
         tuple[str, ...]
             The lines, in order.
         """
-        case = self.case
         found = list(score.components)
-        if case is None:
-            return tuple(found)
-        if score.key == "noms" and case.noms is not None:
-            found.extend(case.noms.reasoning)
-        if score.key in ("tokuhashi", "tomita") and case.performance != NOT_RECORDED:
-            found.append(f"performance status: {case.performance}")
-        if score.key in ("noms", "tokuhashi") and case.neurology != NOT_RECORDED:
-            found.append(f"neurology: {case.neurology}")
+        if score.key == "noms":
+            found.extend(self.noms_reasoning)
+        performance, neurology = self.performance, self.neurology
+        if score.key in ("tokuhashi", "tomita") and performance not in (None, NOT_RECORDED):
+            found.append(f"performance status: {performance}")
+        if score.key in ("noms", "tokuhashi") and neurology not in (None, NOT_RECORDED):
+            found.append(f"neurology: {neurology}")
         return tuple(found)
 
     def score_table(self) -> tuple[ScoreTableLine, ...]:
@@ -310,16 +317,15 @@ class BoardReport:
             performance line (from the read model) has the neurology as its category
             (empty when not recorded).
         """
-        case = self.case
         lines: list[ScoreTableLine] = [
             (s.short_name, s.value, s.category, self.components(s), s.source) for s in self.scores
         ]
-        if case is not None:
+        if self.performance is not None:
             lines.append(
                 (
                     "Performance status",
-                    case.performance,
-                    case.neurology if case.neurology != NOT_RECORDED else "",
+                    self.performance,
+                    self.neurology if self.neurology not in (None, NOT_RECORDED) else "",
                     (),
                     PERFORMANCE_SOURCE,
                 )
@@ -344,13 +350,12 @@ class BoardReport:
             )
             for s in self.scores
         ]
-        case = self.case
-        if case is not None:
-            neurology = case.neurology if case.neurology != NOT_RECORDED else ""
+        if self.performance is not None:
+            neurology = self.neurology if self.neurology not in (None, NOT_RECORDED) else ""
             lines.append(
                 (
                     "Performance status",
-                    case.performance,
+                    self.performance,
                     f"neurology: {neurology}" if neurology else "-",
                     PERFORMANCE_SOURCE,
                 )

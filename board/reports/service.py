@@ -1,8 +1,10 @@
 """Report services: preview, downloads (audited), and the stored finalized report.
 
-A finalized plan version keeps the PDF and HTML rendered when it was finalized
-(``PlanVersion.report_pdf`` / ``report_html``), so the same bytes can be fetched later;
-a draft's report is rendered on demand and watermarked DRAFT.
+A finalized plan version keeps its report model as finalized (``report_snapshot``) and
+the PDF and HTML rendered from it (``PlanVersion.report_pdf`` / ``report_html``), so the
+same report can be fetched later; until the files are stored (they are rendered just
+after the finalizing commit) they are rendered from the kept model. A draft's report is
+rendered on demand and watermarked DRAFT.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from board.audit.service import record
@@ -34,6 +38,7 @@ from board.reports.letter import (
 )
 from board.reports.model import BoardReport
 from board.reports.pdf import render_pdf
+from board.reports.snapshot import report_from_snapshot, report_snapshot
 
 
 class ReportFormat(StrEnum):
@@ -61,7 +66,8 @@ class ReportFile:
     data:
         The bytes.
     stored:
-        True when these are the bytes stored at finalization.
+        True when this is the file as finalized: the bytes stored at finalization, or,
+        while those are being rendered, the same file rendered from the kept report.
     """
 
     filename: str
@@ -165,6 +171,9 @@ def report_data(
             stored = bytes(plan.report_pdf)
         elif fmt is ReportFormat.HTML and plan.report_html:
             stored = plan.report_html.encode("utf-8")
+        elif (kept := _kept_report(plan)) is not None:
+            # finalized a moment ago, its files still being rendered: the same report
+            return kept[0], render(kept[0], fmt), True, plan.id
     report = load_report(session, case_id, plan_id=plan.id if plan else None, case=case)
     data = stored if stored is not None else render(report, fmt)
     return report, data, stored is not None, plan.id if plan else None
@@ -290,15 +299,18 @@ def render_report(report: BoardReport, texts: LetterTexts | None = None) -> Rend
     )
 
 
-def store_finalized_report(
+def store_report_snapshot(
     session: Session,
     plan: PlanVersion,
     at: dt.datetime,
     *,
     case: CaseReadModel | None = None,
-    rendered: RenderedReport | None = None,
-) -> None:
-    """Store the report of a plan version being finalized (same transaction).
+) -> tuple[BoardReport, LetterTexts]:
+    """Keep the report of a plan version being finalized (same transaction).
+
+    The report model and the letter texts are stored as JSON
+    (:mod:`board.reports.snapshot`); the files are rendered from them after the commit
+    (:func:`store_report_files`), so the write transaction holds no rendering.
 
     Parameters
     ----------
@@ -311,28 +323,97 @@ def store_finalized_report(
     case:
         The case read model the finalizing transaction loaded (loaded here when
         ``None``).
-    rendered:
-        The report rendered before this transaction (see
-        :func:`~board.plans.lifecycle.finalize_plan`): stored only if it is exactly the
-        report this transaction builds. Rendered here when ``None``.
 
-    Raises
-    ------
-    ConflictError
-        If ``rendered`` is not the report of the plan as this transaction sees it (the
-        case changed after it was rendered); the caller's transaction is rolled back.
+    Returns
+    -------
+    tuple[BoardReport, LetterTexts]
+        The model and texts kept (to render from without reading them back).
     """
     report = load_report(session, plan.case_id, plan_id=plan.id, generated_at=at, case=case)
     texts = letter_texts(session)
-    if rendered is None:
-        rendered = render_report(report, texts)
-    elif rendered.report != report or rendered.texts != texts:
-        raise ConflictError(f"Case {report.header.pseudonym}")
-    plan.report_pdf = rendered.pdf
-    plan.report_html = rendered.html
-    plan.letter_docx = rendered.letter_docx
-    plan.letter_pdf = rendered.letter_pdf
+    plan.report_snapshot = report_snapshot(report, texts)
+    plan.report_pdf = None
+    plan.report_html = None
+    plan.letter_docx = None
+    plan.letter_pdf = None
     session.flush()
+    return report, texts
+
+
+def _kept_report(plan: PlanVersion) -> tuple[BoardReport, LetterTexts] | None:
+    """The report and letter texts kept when ``plan`` was finalized, if any."""
+    if plan.status is PlanStatus.DRAFT or plan.report_snapshot is None:
+        return None
+    return report_from_snapshot(plan.report_snapshot)
+
+
+def store_report_files(
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    kept: tuple[BoardReport, LetterTexts] | None = None,
+) -> bool:
+    """Render a finalized plan version's report and letter and store the files.
+
+    Rendering takes no lock; the files are written in a short transaction of their own,
+    only where none are stored yet (the plan's version does not change: the files are
+    part of what was finalized, not an edit).
+
+    Parameters
+    ----------
+    db:
+        The database.
+    actor:
+        Who finalized (the files complete that action; recorded in the audit trail).
+    plan_id:
+        The plan version.
+    kept:
+        The model and texts just kept by :func:`store_report_snapshot`; read from the
+        plan version when ``None``.
+
+    Returns
+    -------
+    bool
+        Whether files were stored (``False`` when they already were, or the version
+        keeps no report).
+    """
+    if kept is None:
+        with db.read() as session:
+            plan = session.get(PlanVersion, plan_id)
+            if plan is None or plan.report_pdf is not None:
+                return False
+            kept = _kept_report(plan)
+        if kept is None:
+            return False
+    rendered = render_report(*kept)
+    with db.write() as session:
+        # a statement, not a flush: the plan's version (its optimistic lock) stays
+        stored = cast(
+            "CursorResult[Any]",
+            session.execute(
+                update(PlanVersion)
+                .where(PlanVersion.id == plan_id, PlanVersion.report_pdf.is_(None))
+                .values(
+                    report_pdf=rendered.pdf,
+                    report_html=rendered.html,
+                    letter_docx=rendered.letter_docx,
+                    letter_pdf=rendered.letter_pdf,
+                )
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        if not stored.rowcount:
+            return False
+        record(
+            session,
+            actor,
+            "plan.report_stored",
+            "plan_version",
+            plan_id,
+            case_id=kept[0].header.case_id,
+            after={"files": ["report.pdf", "report.html", "letter.docx", "letter.pdf"]},
+        )
+    return True
 
 
 class LetterFormat(StrEnum):
@@ -399,12 +480,18 @@ def export_letter(
     with db.read() as session:
         plan = select_plan(session, case_id)
         stored: bytes | None = None
+        kept: tuple[BoardReport, LetterTexts] | None = None
         if plan is not None and plan.status is not PlanStatus.DRAFT:
             found = plan.letter_pdf if fmt is LetterFormat.PDF else plan.letter_docx
             stored = bytes(found) if found else None
+            if stored is None:
+                kept = _kept_report(plan)  # its files still being rendered
         plan_id = plan.id if plan is not None else None
-        report = load_report(session, case_id, plan_id=plan_id)
-        texts = letter_texts(session)
+        if kept is not None:
+            report, texts = kept
+        else:
+            report = load_report(session, case_id, plan_id=plan_id)
+            texts = letter_texts(session)
     if stored is not None:
         data = stored
     else:
@@ -421,7 +508,7 @@ def export_letter(
             after={
                 "format": fmt.value,
                 "channel": channel,
-                "stored": stored is not None,
+                "stored": stored is not None or kept is not None,
                 "draft": report.header.draft,
                 "bytes": len(data),
             },
@@ -431,7 +518,10 @@ def export_letter(
     draft = "-DRAFT" if head.draft else ""
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in head.pseudonym)
     return ReportFile(
-        f"outcome-letter-{safe}{version}{draft}.{fmt.value}", fmt.mime, data, stored is not None
+        f"outcome-letter-{safe}{version}{draft}.{fmt.value}",
+        fmt.mime,
+        data,
+        stored is not None or kept is not None,
     )
 
 

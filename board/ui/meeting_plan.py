@@ -281,7 +281,8 @@ def _signoff_panel(
             disabled=not ready,
             width="stretch",
             **on_click(
-                partial(finalize_plan, db, actor, plan.id, plan.version),
+                # the report and letter files are rendered after the commit, off the click
+                partial(finalize_plan, db, actor, plan.id, plan.version, files_in_background=True),
                 "Plan finalized: it is now read-only.",
             ),
         )
