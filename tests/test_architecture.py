@@ -174,7 +174,7 @@ VOCABULARY_MODULES = frozenset(
 #: board's packages and top-level modules, lowest first. A module may import its own
 #: package, vocabulary, and anything in a lower layer; never a higher or equal one.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("board.settings", "board.db", "board.logs"),
+    ("board.settings", "board.db", "board.logs", "board.processes", "board.heap"),
     ("board.scoring", "board.installation", "board.localtime"),
     ("board.audit",),
     ("board.accounts",),

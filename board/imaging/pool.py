@@ -8,19 +8,15 @@ items it parses are inherited through the fork, not sent through a pipe.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import signal
-import sys
-import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from board.imaging.common import Skipped
 from board.imaging.parse import ParsedInstance, parse_source
 from board.imaging.reader import SourceFile
+from board.processes import WATCHDOG_SECONDS, die_with_parent
 
 __all__ = [
     "CHUNK_TIMEOUT_SECONDS",
@@ -45,42 +41,9 @@ _FORK_ITEMS: list[SourceFile | Skipped] = []
 _FORK_KEY: bytes = b""
 
 
-#: prctl option: the signal the kernel sends this process when its parent dies.
-_PR_SET_PDEATHSIG = 1
-#: How often a worker checks that its parent is still alive (seconds).
-WATCHDOG_SECONDS = 0.5
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Worker initialiser: end this worker as soon as the process that forked it ends.
-
-    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``
-    through ctypes); everywhere a watchdog thread checks the parent's process id every
-    :data:`WATCHDOG_SECONDS` and exits when the worker has been handed to another
-    parent. So a killed import (``kill -9``) never leaves workers behind holding its
-    output open.
-
-    Parameters
-    ----------
-    parent_pid:
-        The process id of the importing process.
-    """
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-        except (OSError, AttributeError):  # no libc symbol: the watchdog still works
-            pass
-    if os.getppid() != parent_pid:  # the parent died before the signal was armed
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
-
-
-def _watch_parent(parent_pid: int) -> None:
-    while True:
-        time.sleep(WATCHDOG_SECONDS)
-        if os.getppid() != parent_pid:
-            os._exit(1)
+#: Kept for callers of the parsing pool (the workers' initialiser now lives in
+#: :mod:`board.processes`, shared with the report renderer).
+_die_with_parent = die_with_parent
 
 
 def _parse_chunk(start: int, end: int) -> list[ParsedInstance | Skipped]:

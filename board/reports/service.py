@@ -352,6 +352,8 @@ def store_report_files(
     actor: Actor,
     plan_id: int,
     kept: tuple[BoardReport, LetterTexts] | None = None,
+    *,
+    rendered: RenderedReport | None = None,
 ) -> bool:
     """Render a finalized plan version's report and letter and store the files.
 
@@ -370,6 +372,9 @@ def store_report_files(
     kept:
         The model and texts just kept by :func:`store_report_snapshot`; read from the
         plan version when ``None``.
+    rendered:
+        The files already rendered from ``kept`` (elsewhere); rendered here when
+        ``None``.
 
     Returns
     -------
@@ -385,7 +390,8 @@ def store_report_files(
             kept = _kept_report(plan)
         if kept is None:
             return False
-    rendered = render_report(*kept)
+    if rendered is None or rendered.report != kept[0] or rendered.texts != kept[1]:
+        rendered = render_report(*kept)
     with db.write() as session:
         # a statement, not a flush: the plan's version (its optimistic lock) stays
         stored = cast(

@@ -51,7 +51,10 @@ def test_workers_die_when_the_import_is_killed(
     script = SCRIPT.format(root=str(ROOT), folder=str(tmp_path))
     if not prctl:  # the watchdog alone must also do it (no PR_SET_PDEATHSIG)
         script = script.replace(
-            "pool.parse_source = slow", "pool.parse_source = slow\npool._PR_SET_PDEATHSIG = 0"
+            "pool.parse_source = slow",
+            "pool.parse_source = slow\n"
+            "import board.processes\n"
+            "board.processes._PR_SET_PDEATHSIG = 0",
         )
     process = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from board.cases.service import add_note
 from board.db.engine import Database
 from board.db.models import AuditEvent, FollowUp, PlanVersion
+from board.plans import report_files
 from board.plans.enums import PlanStatus
 from board.plans.lifecycle import finalize_plan
 from board.plans.report_files import wait_for_report_files
@@ -136,20 +138,19 @@ def test_the_files_are_rendered_after_the_click_returns(
     plan = signed_plan(board)
     add_notes(board.db, plan.case_id, 2, board.coordinator)
     release = threading.Event()
-    original = report_service.render_report
+    original = report_files._render_elsewhere
 
-    def slow_render(report: object, texts: object = None) -> RenderedReport:
+    def held_back(kept: Any) -> RenderedReport:
         assert release.wait(30)
-        return original(report, texts)  # type: ignore[arg-type]
+        return original(kept)  # in the worker process
 
-    monkeypatch.setattr(report_service, "render_report", slow_render)
+    monkeypatch.setattr(report_files, "_render_elsewhere", held_back)
     final = finalize_plan(
         board.db, board.surgeon, plan.id, _version(board.db, plan.id), files_in_background=True
     )
     # finalized, the files not yet stored: a download renders the report as finalized
     assert final.status is PlanStatus.FINALIZED
     assert stored_report(board.db, plan.id) == (None, None)
-    monkeypatch.setattr(report_service, "render_report", original)
     early = export_report(board.db, board.coordinator, plan.case_id, "pdf")
     assert early.stored and "DRAFT" not in pypdf_text(early.data)
     assert "Note 2:" in pypdf_text(early.data)
