@@ -216,7 +216,8 @@ def _case_with_unknown_mri(db: Database) -> tuple[int, int]:
 
 
 def _readiness_line(at) -> str:  # type: ignore[no-untyped-def]
-    return next(t.value for t in at.text if "MRI of the spine" in t.value)
+    lines = (line for t in at.text for line in t.value.splitlines())
+    return next(line for line in lines if "MRI of the spine" in line)
 
 
 def test_correcting_a_study_updates_the_study_and_readiness(demo_db: Database) -> None:

@@ -88,17 +88,19 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
         st.subheader("Readiness")
         if case.readiness.ready:
             st.success("Ready for discussion: nothing is missing.")
-        for item in case.readiness.items:
-            st.text(
+        st.text(
+            "\n".join(
                 f"{'[x]' if item.done else '[ ]'} {item.label}"
                 + (f" ({item.detail})" if item.detail else "")
+                for item in case.readiness.items
             )
+        )
         st.subheader("Next meeting")
         if case.next_meeting:
-            st.text(f"{case.next_meeting.title}, {fmt_datetime(case.next_meeting.starts_at)}")
+            meeting = f"{case.next_meeting.title}, {fmt_datetime(case.next_meeting.starts_at)}"
         else:
-            st.text("Not on an upcoming agenda.")
-        st.text(f"Open action items: {case.open_action_items}")
+            meeting = "Not on an upcoming agenda."
+        st.text(f"{meeting}\nOpen action items: {case.open_action_items}")
 
     st.subheader("Notes")
     if not case.notes:
