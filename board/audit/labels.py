@@ -109,6 +109,7 @@ ACTION_LABELS: Mapping[str, str] = {
     "plan.dissent": "Dissent recorded",
     "plan.sign": "Plan signed",
     "plan.finalize": "Plan finalized",
+    "plan.report_stored": "Report and letter files stored",
     "plan.amend": "Plan amendment started",
     "plan.supersede": "Plan version superseded by an amendment",
     "action_item.add": "Action item added",

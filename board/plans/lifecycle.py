@@ -297,6 +297,8 @@ def finalize_plan(
         If there is no such plan.
     """
     require(actor, Action.PLAN_FINALIZE)
+    # the files' audit event: the time given (the demo back-dates), else when stored
+    files_at = now
     now = now or utcnow()
     with editing(db, plan_id) as session:
         plan, case, current_signers, departures = _checked_for_finalizing(
@@ -370,9 +372,9 @@ def finalize_plan(
             )
         view = version_view(session, plan)
     if files_in_background:
-        store_files_in_background(db, actor, plan_id, kept)
+        store_files_in_background(db, actor, plan_id, kept, at=files_at)
     else:
-        store_report_files(db, actor, plan_id, kept)
+        store_report_files(db, actor, plan_id, kept, at=files_at)
     return view
 
 

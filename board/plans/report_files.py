@@ -14,6 +14,7 @@ should the server stop first, downloads render the same files from the kept mode
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import os
 import threading
@@ -76,9 +77,15 @@ def _render_elsewhere(kept: tuple[BoardReport, LetterTexts]) -> RenderedReport:
         return render_report(report, texts)
 
 
-def _store(db: Database, actor: Actor, plan_id: int, kept: tuple[BoardReport, LetterTexts]) -> None:
+def _store(
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    kept: tuple[BoardReport, LetterTexts],
+    at: dt.datetime | None,
+) -> None:
     try:
-        store_report_files(db, actor, plan_id, kept, rendered=_render_elsewhere(kept))
+        store_report_files(db, actor, plan_id, kept, rendered=_render_elsewhere(kept), at=at)
     except Exception:  # the files are rendered again from the kept model when asked for
         _LOG.exception("storing the report files of plan version %s failed", plan_id)
     finally:
@@ -87,7 +94,12 @@ def _store(db: Database, actor: Actor, plan_id: int, kept: tuple[BoardReport, Le
 
 
 def store_files_in_background(
-    db: Database, actor: Actor, plan_id: int, kept: tuple[BoardReport, LetterTexts]
+    db: Database,
+    actor: Actor,
+    plan_id: int,
+    kept: tuple[BoardReport, LetterTexts],
+    *,
+    at: dt.datetime | None = None,
 ) -> threading.Thread:
     """Render and store a just-finalized plan version's files in a background thread.
 
@@ -101,6 +113,8 @@ def store_files_in_background(
         The plan version.
     kept:
         The report model and letter texts kept in the finalizing transaction.
+    at:
+        The time recorded in the audit trail (when stored if ``None``).
 
     Returns
     -------
@@ -109,7 +123,7 @@ def store_files_in_background(
     """
     thread = threading.Thread(
         target=_store,
-        args=(db, actor, plan_id, kept),
+        args=(db, actor, plan_id, kept, at),
         name=f"report-files-{plan_id}",
         daemon=True,
     )

@@ -354,6 +354,7 @@ def store_report_files(
     kept: tuple[BoardReport, LetterTexts] | None = None,
     *,
     rendered: RenderedReport | None = None,
+    at: dt.datetime | None = None,
 ) -> bool:
     """Render a finalized plan version's report and letter and store the files.
 
@@ -375,6 +376,8 @@ def store_report_files(
     rendered:
         The files already rendered from ``kept`` (elsewhere); rendered here when
         ``None``.
+    at:
+        The time recorded in the audit trail; now when ``None``.
 
     Returns
     -------
@@ -418,6 +421,7 @@ def store_report_files(
             plan_id,
             case_id=kept[0].header.case_id,
             after={"files": ["report.pdf", "report.html", "letter.docx", "letter.pdf"]},
+            at=at,
         )
     return True
 
