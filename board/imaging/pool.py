@@ -41,11 +41,6 @@ _FORK_ITEMS: list[SourceFile | Skipped] = []
 _FORK_KEY: bytes = b""
 
 
-#: Kept for callers of the parsing pool (the workers' initialiser now lives in
-#: :mod:`board.processes`, shared with the report renderer).
-_die_with_parent = die_with_parent
-
-
 def _parse_chunk(start: int, end: int) -> list[ParsedInstance | Skipped]:
     """Worker: parse the inherited items ``start:end`` (fork start method only)."""
     return [parse_source(item, key=_FORK_KEY) for item in _FORK_ITEMS[start:end]]
@@ -102,7 +97,7 @@ def parse_all(
         pool = ProcessPoolExecutor(
             n,
             mp_context=multiprocessing.get_context("fork"),
-            initializer=_die_with_parent,
+            initializer=die_with_parent,
             initargs=(os.getpid(),),
         )
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
@@ -129,12 +129,45 @@ def render(report: BoardReport, fmt: ReportFormat) -> bytes:
     return render_html(report).encode("utf-8")
 
 
-def _filename(report: BoardReport, fmt: ReportFormat) -> str:
+def _file_name(prefix: str, report: BoardReport, extension: str) -> str:
+    """A safe file name: ``prefix``, pseudonym, plan version, DRAFT mark, extension."""
     head = report.header
     version = f"-plan-v{head.plan_number}" if head.plan_number is not None else ""
     draft = "-DRAFT" if head.draft else ""
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in head.pseudonym)
-    return f"board-report-{safe}{version}{draft}.{fmt.value}"
+    return f"{prefix}-{safe}{version}{draft}.{extension}"
+
+
+def _audited_file(
+    db: Database,
+    actor: Actor,
+    document: Literal["report", "letter"],
+    case_id: int,
+    plan_id: int | None,
+    report: BoardReport,
+    fmt: str,
+    file: ReportFile,
+    channel: str,
+) -> ReportFile:
+    """Record the download of ``file`` (one audit event) and hand it out."""
+    action = "letter.export" if document == "letter" else "report.export"
+    with db.write() as session:
+        record(
+            session,
+            actor,
+            action,
+            "plan_version" if plan_id is not None else "case",
+            plan_id if plan_id is not None else case_id,
+            case_id=case_id,
+            after={
+                "format": fmt,
+                "channel": channel,
+                "stored": file.stored,
+                "draft": report.header.draft,
+                "bytes": len(file.data),
+            },
+        )
+    return file
 
 
 def report_data(
@@ -225,23 +258,8 @@ def export_report(
         ) from exc
     with db.read() as session:
         report, data, stored, plan_id = report_data(session, case_id, fmt)
-    with db.write() as session:
-        record(
-            session,
-            actor,
-            "report.export",
-            "plan_version" if plan_id is not None else "case",
-            plan_id if plan_id is not None else case_id,
-            case_id=case_id,
-            after={
-                "format": fmt.value,
-                "channel": channel,
-                "stored": stored,
-                "draft": report.header.draft,
-                "bytes": len(data),
-            },
-        )
-    return ReportFile(_filename(report, fmt), fmt.mime, data, stored)
+    file = ReportFile(_file_name("board-report", report, fmt.value), fmt.mime, data, stored)
+    return _audited_file(db, actor, "report", case_id, plan_id, report, fmt.value, file, channel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,10 +350,6 @@ def store_report_snapshot(
     report = load_report(session, plan.case_id, plan_id=plan.id, generated_at=at, case=case)
     texts = letter_texts(session)
     plan.report_snapshot = report_snapshot(report, texts)
-    plan.report_pdf = None
-    plan.report_html = None
-    plan.letter_docx = None
-    plan.letter_pdf = None
     session.flush()
     return report, texts
 
@@ -393,7 +407,7 @@ def store_report_files(
             kept = _kept_report(plan)
         if kept is None:
             return False
-    if rendered is None or rendered.report != kept[0] or rendered.texts != kept[1]:
+    if rendered is None:
         rendered = render_report(*kept)
     with db.write() as session:
         # a statement, not a flush: the plan's version (its optimistic lock) stays
@@ -507,32 +521,13 @@ def export_letter(
     else:
         letter = build_letter(report, texts)
         data = render_letter_pdf(letter) if fmt is LetterFormat.PDF else render_letter_docx(letter)
-    with db.write() as session:
-        record(
-            session,
-            actor,
-            "letter.export",
-            "plan_version" if plan_id is not None else "case",
-            plan_id if plan_id is not None else case_id,
-            case_id=case_id,
-            after={
-                "format": fmt.value,
-                "channel": channel,
-                "stored": stored is not None or kept is not None,
-                "draft": report.header.draft,
-                "bytes": len(data),
-            },
-        )
-    head = report.header
-    version = f"-plan-v{head.plan_number}" if head.plan_number is not None else ""
-    draft = "-DRAFT" if head.draft else ""
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in head.pseudonym)
-    return ReportFile(
-        f"outcome-letter-{safe}{version}{draft}.{fmt.value}",
+    file = ReportFile(
+        _file_name("outcome-letter", report, fmt.value),
         fmt.mime,
         data,
         stored is not None or kept is not None,
     )
+    return _audited_file(db, actor, "letter", case_id, plan_id, report, fmt.value, file, channel)
 
 
 def get_letter_texts(db: Database, actor: Actor) -> LetterTexts:
