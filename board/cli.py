@@ -245,7 +245,8 @@ def _iso_date(text: str) -> dt.date:
 
 def _cmd_analytics(args: argparse.Namespace) -> int:
     period = AnalyticsPeriod(args.date_from, args.date_to)
-    result = board_analytics(_database(), Actor.system("command line"), period)
+    # an export: every urgent miss and deviation listed
+    result = board_analytics(_database(), Actor.system("command line"), period, list_limit=None)
     if args.json:
         print(json.dumps(analytics_json(result), indent=2, ensure_ascii=False))
     else:

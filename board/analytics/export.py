@@ -210,7 +210,7 @@ def analytics_csv(
         If the actor may not export or view the analytics.
     """
     require(actor, Action.EXPORT)
-    result = board_analytics(db, actor, period)
+    result = board_analytics(db, actor, period, list_limit=None)  # every case listed
     rows = analytics_rows(result)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -327,6 +327,7 @@ def analytics_json(result: BoardAnalytics) -> dict[str, Any]:
                 "with_start": t.urgent_with_start,
                 "within_target": t.urgent_within_target,
                 "share_within_target": t.urgent_share_within_target,
+                "missed": t.urgent_missed,
                 "misses": [
                     {
                         "case_id": m.case_id,

@@ -18,8 +18,9 @@ Definitions
   treatment start recorded on any follow-up of the case. A start recorded before the
   decision counts as 0 hours and is counted separately. Urgent cases (suspected cord
   compression) have a 24-hour target: of the urgent cases with a decision, those with a
-  start recorded, how many started within 24 hours, and the list of urgent cases that
-  missed the target or have no start recorded. The 24-hour target is for immediate
+  start recorded, how many started within 24 hours, and the urgent cases that missed
+  the target or have no start recorded (counted; the page lists the most recent
+  :data:`LISTED`, the exports every one). The 24-hour target is for immediate
   cases only (NG234's first tier); cases within a week are counted, not measured.
 - **Triage tiers**: cases referred in the period per NICE NG234 tier (their current
   urgency), with each tier's target: immediate (MRI within 24 hours), within a week
@@ -29,7 +30,8 @@ Definitions
   counted separately and left out of the share.
 - **Plan adherence**: per case with a decision, the latest done follow-up whose
   adherence is recorded and is not "not started yet": given as planned, given but
-  modified, or not given; the share given as planned; every deviation with its reason.
+  modified, or not given; the share given as planned; the deviations with their reasons
+  (the page lists the most recent :data:`LISTED`, the exports every one).
 - **Pain response** (International Bone Metastases Consensus categories): per case with
   a decision, the latest done follow-up with a pain response; response rate = (complete
   + partial) / all assessed.
@@ -49,63 +51,58 @@ Medians and quartiles use linear interpolation between the sorted values (the
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import statistics
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
     ColumnElement,
     Date,
+    Integer,
     Select,
-    String,
-    Text,
     and_,
     bindparam,
     case,
-    cast,
     func,
-    literal,
+    or_,
     select,
-    type_coerce,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from board.analytics.survival import AtRisk, KaplanMeier, KMStep, kaplan_meier_tallied
+from board.analytics.facts import (
+    ADHERENCE_BY_CODE,
+    DEVIATION_CODES,
+    FACTS,
+    MEETING_FACTS,
+    PAIN_BY_CODE,
+    refresh_analytics_facts,
+)
+from board.analytics.survival import AtRisk, KaplanMeier, KMStep, kaplan_meier_counts
 from board.auth.actor import Actor
 from board.auth.permissions import Action, require
 from board.cases.enums import Urgency
 from board.db.engine import Database
 from board.db.models import (
-    AgendaItem,
-    Case,
-    FollowUp,
-    ImagingStudy,
     Meeting,
-    Patient,
-    PlanVersion,
     utcnow,
 )
-from board.db.sqltime import (
-    day_number,
-    epoch_microseconds,
-    from_day_number,
-    from_epoch_microseconds,
-    utc_date,
-)
+from board.db.sqltime import EPOCH, from_day_number, from_epoch_microseconds, utc_date
 from board.errors import ValidationError
 from board.followup.baseline import Baseline
-from board.followup.enums import Adherence, FollowUpStatus
+from board.followup.enums import Adherence
 from board.meetings.enums import MeetingStatus
-from board.plans.enums import PlanStatus
 from board.scoring.pain import PainResponse
 from board.scoring.tokuhashi import TokuhashiBand
 
+#: the page lists this many of the most recent urgent misses and deviations (the
+#: exports list every one; the counts always cover all)
+LISTED = 100
 #: the urgent cases' target from decision to treatment start
 URGENT_TARGET_HOURS = 24.0
 #: 0, 3, 6, 12 and 24 months, in days
@@ -243,6 +240,64 @@ class Distribution:
             return cls(1, ordered[0], ordered[0], ordered[0])
         q1, median, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
         return cls(len(ordered), median, q1, q3)
+
+    @classmethod
+    def of_sorted(cls, n: int, value_at: Callable[[int], float]) -> Distribution:
+        """Summarise ``n`` values read by their position in sorted order.
+
+        Reads at most six values (those the quartiles interpolate between) and gives
+        exactly what :meth:`of` gives for the whole list.
+
+        Parameters
+        ----------
+        n:
+            Number of values.
+        value_at:
+            The value at a 0-based position of the values sorted ascending.
+
+        Returns
+        -------
+        Distribution
+            Median and quartiles (linear interpolation), or only ``n=0``.
+        """
+        if n == 0:
+            return cls(0, None, None, None)
+        read: dict[int, float] = {}
+
+        def at(position: int) -> float:
+            if position not in read:
+                read[position] = float(value_at(position))
+            return read[position]
+
+        if n == 1:
+            return cls(1, at(0), at(0), at(0))
+        # statistics.quantiles(method="inclusive", n=4), term by term
+        m = n - 1
+        q1, median, q3 = (
+            (at(j) * (4 - delta) + at(j + 1) * delta) / 4
+            for j, delta in (divmod(i * m, 4) for i in (1, 2, 3))
+        )
+        return cls(n, median, q1, q3)
+
+    @classmethod
+    def of_counts(cls, counts: Mapping[float, int]) -> Distribution:
+        """Summarise values given as value -> how many times it occurs.
+
+        Parameters
+        ----------
+        counts:
+            Each distinct value with its (positive) count.
+
+        Returns
+        -------
+        Distribution
+            Exactly what :meth:`of` gives for the values listed out.
+        """
+        values = sorted(v for v, c in counts.items() if c > 0)
+        ends = list(itertools.accumulate(counts[v] for v in values))
+        return cls.of_sorted(
+            ends[-1] if ends else 0, lambda k: values[bisect.bisect_right(ends, k)]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,7 +464,12 @@ class DecisionToTreatment:
     urgent_share_within_target:
         ``urgent_within_target / urgent_with_start``; ``None`` when no start is recorded.
     urgent_misses:
-        Urgent cases over 24 hours or with no start recorded.
+        Urgent cases over 24 hours or with no start recorded, oldest decision first: every
+        one, or the most recent ones when the list was limited (see
+        :func:`board_analytics`).
+    urgent_missed:
+        How many urgent cases are over 24 hours or have no start recorded (all of them,
+        listed or not).
     """
 
     hours: Distribution
@@ -420,6 +480,12 @@ class DecisionToTreatment:
     urgent_within_target: int
     urgent_share_within_target: float | None
     urgent_misses: tuple[UrgentCaseMiss, ...]
+    urgent_missed: int
+
+    @property
+    def misses_not_listed(self) -> int:
+        """Urgent misses left out of :attr:`urgent_misses` by the list limit."""
+        return self.urgent_missed - len(self.urgent_misses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,7 +549,9 @@ class AdherenceSummary:
     share_as_planned:
         ``as_planned / assessed``; ``None`` when nothing is assessed.
     deviations:
-        The modified and not-given cases with their reasons.
+        The modified and not-given cases with their reasons, oldest decision first: every
+        one, or the most recent ones when the list was limited (see
+        :func:`board_analytics`).
     """
 
     as_planned: int
@@ -492,6 +560,16 @@ class AdherenceSummary:
     assessed: int
     share_as_planned: float | None
     deviations: tuple[Deviation, ...]
+
+    @property
+    def deviation_count(self) -> int:
+        """Every modified or not-given case, listed or not."""
+        return self.modified + self.not_given
+
+    @property
+    def deviations_not_listed(self) -> int:
+        """Deviations left out of :attr:`deviations` by the list limit."""
+        return self.deviation_count - len(self.deviations)
 
 
 @dataclass(frozen=True, slots=True)
@@ -598,24 +676,15 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-# A case's latest follow-up with a value is found in one GROUP BY pass (no window, no
-# second look-up): max() of one whole number per entry that sorts as "latest" does and
-# carries what is needed, ((day + _DAY_OFFSET, or 0 undated) * _ID_SPAN + id) *
-# _CODE_SPAN + the value's code; :func:`_unpack` takes it apart.
-_ID_SPAN = 2**32
-_DAY_OFFSET = 1_000_000
-_CODE_SPAN = 8
-_ADHERENCE_CODES = {a.value: code for code, a in enumerate(Adherence, start=1) if a.assessed}
-_PAIN_CODES = {p.value: code for code, p in enumerate(PainResponse, start=1)}
-_ADHERENCE_BY_CODE = {code: Adherence(value) for value, code in _ADHERENCE_CODES.items()}
-_PAIN_BY_CODE = {code: PainResponse(value) for value, code in _PAIN_CODES.items()}
-_DEVIATION_CODES = tuple(_ADHERENCE_CODES[a.value] for a in Adherence if a.is_deviation)
 _URGENCIES = {u.value: u for u in Urgency}
 
 # The statements below are built once per process for each shape of period (start
 # given or not, end given or not) and run with the dates as parameters.
 _START = bindparam("start", type_=Date)
 _END = bindparam("end", type_=Date)
+# the same dates as day numbers, for the day columns of the case facts
+_START_DAY = bindparam("start_day", type_=Integer)
+_END_DAY = bindparam("end_day", type_=Integer)
 
 
 def _in_period(
@@ -630,35 +699,48 @@ def _in_period(
     return conditions
 
 
-def _parameters(period: AnalyticsPeriod) -> dict[str, dt.date]:
-    parameters = {"start": period.start, "end": period.end}
-    return {name: day for name, day in parameters.items() if day is not None}
+def _days_in_period(
+    day: ColumnElement[int | None], has_start: bool, has_end: bool
+) -> list[ColumnElement[bool]]:
+    """SQL conditions: ``day`` (a day-number column of the facts) lies in the period."""
+    conditions: list[ColumnElement[bool]] = [day.is_not(None)]
+    if has_start:
+        conditions.append(day >= _START_DAY)
+    if has_end:
+        conditions.append(day <= _END_DAY)
+    return conditions
+
+
+def _parameters(period: AnalyticsPeriod) -> dict[str, dt.date | int]:
+    parameters: dict[str, dt.date | int] = {}
+    if period.start is not None:
+        parameters.update(start=period.start, start_day=(period.start - EPOCH.date()).days)
+    if period.end is not None:
+        parameters.update(end=period.end, end_day=(period.end - EPOCH.date()).days)
+    return parameters
 
 
 @cache
 def _meetings_statement(
     has_start: bool, has_end: bool
-) -> Select[int, dt.datetime, str, MeetingStatus, int, int, Any, Any]:
-    discussed = AgendaItem.discussed_at.is_not(None)
-    # the stored list as text: '[]' nothing missing; SQL NULL or JSON null not recorded
-    missing = func.coalesce(cast(AgendaItem.missing_at_discussion, Text), "null")
+) -> Select[int, dt.datetime, str, MeetingStatus, int, int, int, int]:
+    counts = MEETING_FACTS.c
     return (
         select(
             Meeting.id,
             Meeting.starts_at,
             Meeting.title,
             Meeting.status,
-            func.count(AgendaItem.id),
-            func.count(AgendaItem.discussed_at),
-            func.sum(case((and_(discussed, missing == "[]"), 1), else_=0)),
-            func.sum(case((and_(discussed, missing == "null"), 1), else_=0)),
+            func.coalesce(counts.on_agenda, 0),
+            func.coalesce(counts.discussed, 0),
+            func.coalesce(counts.complete, 0),
+            func.coalesce(counts.not_recorded, 0),
         )
-        .outerjoin(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .outerjoin(MEETING_FACTS, counts.meeting_id == Meeting.id)
         .where(
             Meeting.status != MeetingStatus.CANCELLED,
             *_in_period(utc_date(Meeting.starts_at), has_start, has_end),
         )
-        .group_by(Meeting.id, Meeting.starts_at, Meeting.title, Meeting.status)
         .order_by(Meeting.starts_at, Meeting.id)
     )
 
@@ -666,13 +748,14 @@ def _meetings_statement(
 def _meetings(
     session: Session, period: AnalyticsPeriod
 ) -> tuple[tuple[MeetingCount, ...], Completeness]:
-    """Cases per meeting and completeness at the meeting, one row per meeting."""
+    """Cases per meeting and completeness at the meeting, one row per meeting (the
+    agenda counts come from the meeting facts)."""
     statement = _meetings_statement(period.start is not None, period.end is not None)
     meetings: list[MeetingCount] = []
     complete = not_recorded = 0
     for mid, starts, title, status, on, done, nothing_missing, unrecorded in session.execute(
         statement, _parameters(period)
-    ):
+    ).all():
         meetings.append(MeetingCount(mid, starts, title, MeetingStatus(status), int(on), int(done)))
         complete += int(nothing_missing or 0)
         not_recorded += int(unrecorded or 0)
@@ -696,21 +779,20 @@ class _Referrals:
     to_mri: ReferralToMri
 
 
+#: the case facts table (Core columns; the statements below aggregate it)
+_FACTS = FACTS.c
+_URGENT = Urgency.URGENT.value
+#: the urgent cases' target in microseconds: ``us / 10**6 / 3600 <= 24.0`` exactly when
+#: ``us <= _URGENT_TARGET_US`` (the division is monotonic and exact at the target)
+_URGENT_TARGET_US = int(URGENT_TARGET_HOURS * 3600 * 10**6)
+
+
 @cache
-def _referrals_statement(has_start: bool, has_end: bool) -> Select[str, int, int]:
-    first_mri = (
-        select(ImagingStudy.case_id, func.min(ImagingStudy.study_date).label("first_mri"))
-        .where(ImagingStudy.modality == MRI_MODALITY, ImagingStudy.study_date.is_not(None))
-        .group_by(ImagingStudy.case_id)
-        .subquery("first_mri")
-    )
-    referred_on = utc_date(Case.created_at)
-    gap = (day_number(first_mri.c.first_mri) - day_number(referred_on)).label("gap")
+def _referrals_statement(has_start: bool, has_end: bool) -> Select[str, int | None, int]:
     return (
-        select(type_coerce(Case.urgency, String), gap, func.count())
-        .outerjoin(first_mri, first_mri.c.case_id == Case.id)
-        .where(*_in_period(referred_on, has_start, has_end))
-        .group_by(Case.urgency, gap)
+        select(_FACTS.urgency, _FACTS.first_mri_gap, func.count())
+        .where(*_days_in_period(_FACTS.referred_day, has_start, has_end))
+        .group_by(_FACTS.urgency, _FACTS.first_mri_gap)
     )
 
 
@@ -718,9 +800,9 @@ def _referrals(session: Session, period: AnalyticsPeriod) -> _Referrals:
     """Cases referred in the period, grouped by urgency and days from referral to MRI."""
     statement = _referrals_statement(period.start is not None, period.end is not None)
     per_urgency = dict.fromkeys(Urgency, 0)
-    days: list[int] = []
+    days: Counter[float] = Counter()
     before = no_mri = 0
-    for urgency, days_to_mri, n in session.execute(statement, _parameters(period)):
+    for urgency, days_to_mri, n in session.execute(statement, _parameters(period)).all():
         per_urgency[_URGENCIES[urgency]] += n
         if days_to_mri is None:
             no_mri += n
@@ -728,190 +810,239 @@ def _referrals(session: Session, period: AnalyticsPeriod) -> _Referrals:
         if days_to_mri < 0:
             before += n
             days_to_mri = 0
-        days.extend([days_to_mri] * n)
+        days[float(days_to_mri)] += n
     return _Referrals(
         count=sum(per_urgency.values()),
         tiers=tuple(
             TierCount(u, per_urgency[u]) for u in sorted(Urgency, key=lambda u: -u.priority)
         ),
-        to_mri=ReferralToMri(Distribution.of(days), before, no_mri),
+        to_mri=ReferralToMri(Distribution.of_counts(days), before, no_mri),
     )
 
 
-class _Decided(NamedTuple):
-    """A case with a board decision in the period, reduced by the database to numbers.
-
-    The urgency is its stored value (text).
-    """
-
-    case_id: int
-    pseudonym: str
-    urgency: str
-    #: the stored Tokuhashi band text of the first finalized plan's baseline
-    band_text: str | None
-    #: the decision time, in :func:`~board.db.sqltime.epoch_microseconds`
-    decided_us: int
-    died: bool
-    #: days from the decision date to death, or to the last contact alive (the latest
-    #: done follow-up's date; the decision date when there is none); at least 0
-    observed_days: int
-    #: days from the latest MRI dated on or before the decision date to the decision
-    #: date; ``None`` when there is no such MRI
-    mri_days: int | None
-    #: microseconds from the decision to the earliest treatment start recorded on any
-    #: follow-up (negative when recorded before it); ``None`` when none is recorded
-    start_after_us: int | None
-    #: the latest done follow-up with adherence recorded (not "not started yet"), a
-    #: :func:`_latest` number; its reason when it is a deviation
-    adherence: int | None
-    deviation_reason: str | None
-    #: the latest done follow-up with a pain response, a :func:`_latest` number
-    pain: int | None
-
-    @property
-    def decided_at(self) -> dt.datetime:
-        """The decision time (UTC)."""
-        return from_epoch_microseconds(self.decided_us)
-
-    @property
-    def started_at(self) -> dt.datetime | None:
-        """The first treatment start (UTC), or ``None``."""
-        if self.start_after_us is None:
-            return None
-        return from_epoch_microseconds(self.decided_us + self.start_after_us)
-
-
-def _latest(
-    condition: ColumnElement[bool], value: ColumnElement[str | None], codes: dict[str, int]
-) -> ColumnElement[int]:
-    """Per case, the packed number of the latest done follow-up with one of ``codes``.
-
-    "Latest" orders the entries as the page reads them: undated before dated, then by
-    date, then by entry (id). Both databases compute it in 64-bit integers (at most
-    about 4e16).
-    """
-    dated = func.coalesce(day_number(FollowUp.done_on) + _DAY_OFFSET, 0)
-    key = (dated * literal(_ID_SPAN, BigInteger) + FollowUp.id) * _CODE_SPAN + case(
-        codes, value=value
-    )
-    return func.max(case((and_(condition, value.in_(codes)), key)))
-
-
-def _unpack(key: int) -> tuple[int, int | None, int]:
-    """A :func:`_latest` number as (code, day number or ``None`` when undated, id)."""
-    rest, code = divmod(key, _CODE_SPAN)
-    dated, entry_id = divmod(rest, _ID_SPAN)
-    return code, (dated - _DAY_OFFSET if dated else None), entry_id
+def _decided_in(has_start: bool, has_end: bool) -> list[ColumnElement[bool]]:
+    """SQL conditions: the case has a decision and its date lies in the period."""
+    return _days_in_period(_FACTS.decided_day, has_start, has_end)
 
 
 @cache
-def _decided_statement(has_start: bool, has_end: bool) -> Select[Any]:
-    ranked = (
+def _grouped_statement(column: str, has_start: bool, has_end: bool) -> Select[Any, int]:
+    """Cases with a decision in the period per value of one facts column."""
+    return (
+        select(_FACTS[column], func.count())
+        .where(*_decided_in(has_start, has_end))
+        .group_by(_FACTS[column])
+    )
+
+
+def _grouped(session: Session, column: str, period: AnalyticsPeriod) -> dict[Any, int]:
+    statement = _grouped_statement(column, period.start is not None, period.end is not None)
+    return {value: n for value, n in session.execute(statement, _parameters(period)).all()}
+
+
+@cache
+def _treatment_statement(
+    has_start: bool, has_end: bool
+) -> Select[int, int, int, int, int, int, int]:
+    start = _FACTS.start_after_us
+    urgent = _FACTS.urgency == _URGENT
+    return select(
+        func.count(),
+        func.count(start),
+        func.count(case((start < 0, 1))),
+        func.count(case((urgent, 1))),
+        func.count(case((and_(urgent, start.is_not(None)), 1))),
+        func.count(case((and_(urgent, start <= _URGENT_TARGET_US), 1))),
+        func.count(case((and_(urgent, _missed(start)), 1))),
+    ).where(*_decided_in(has_start, has_end))
+
+
+@cache
+def _start_at_statement(has_start: bool, has_end: bool) -> Select[int]:
+    """The start (microseconds after the decision) at sorted position ``position``."""
+    return (
+        select(_FACTS.start_after_us)
+        .where(_FACTS.start_after_us.is_not(None), *_decided_in(has_start, has_end))
+        .order_by(_FACTS.start_after_us)
+        .limit(1)
+        .offset(bindparam("position", type_=Integer))
+    )
+
+
+def _missed(start: ColumnElement[int | None]) -> ColumnElement[bool]:
+    """SQL: a start over the urgent target, or none recorded."""
+    return or_(start.is_(None), start > _URGENT_TARGET_US)
+
+
+_LIMIT = bindparam("limit", type_=Integer)
+
+
+def _newest(statement: Select[Any], limited: bool) -> Select[Any]:
+    """``statement`` in decision order; only the ``limit`` most recent when ``limited``."""
+    if not limited:
+        return statement.order_by(_FACTS.decided_us, _FACTS.case_id)
+    return statement.order_by(_FACTS.decided_us.desc(), _FACTS.case_id.desc()).limit(_LIMIT)
+
+
+def _in_decision_order(rows: Sequence[Any], limited: bool) -> Sequence[Any]:
+    """Rows of :func:`_newest` oldest decision first."""
+    return rows[::-1] if limited else rows
+
+
+@cache
+def _misses_statement(
+    has_start: bool, has_end: bool, limited: bool
+) -> Select[int, str, int, int | None]:
+    start = _FACTS.start_after_us
+    return _newest(
+        select(_FACTS.case_id, _FACTS.pseudonym, _FACTS.decided_us, start).where(
+            _FACTS.urgency == _URGENT, _missed(start), *_decided_in(has_start, has_end)
+        ),
+        limited,
+    )
+
+
+def _hours(microseconds: int) -> float:
+    """Hours from microseconds, as ``timedelta.total_seconds() / 3600`` computes them;
+    a start recorded before the decision counts as 0 hours."""
+    hours = microseconds / 10**6 / 3600
+    return 0.0 if hours < 0 else hours
+
+
+def _decision_to_treatment(
+    session: Session, period: AnalyticsPeriod, limit: int | None
+) -> DecisionToTreatment:
+    shape = (period.start is not None, period.end is not None)
+    parameters = _parameters(period)
+    decided, started, before, urgent, with_start, within, missed = session.execute(
+        _treatment_statement(*shape), parameters
+    ).one()
+    at = _start_at_statement(*shape)
+
+    def hours_at(position: int) -> float:
+        value = session.execute(at, {**parameters, "position": position}).scalar_one()
+        return _hours(value)
+
+    misses = tuple(
+        UrgentCaseMiss(
+            case_id,
+            pseudonym,
+            from_epoch_microseconds(decided_us),
+            None if after is None else from_epoch_microseconds(decided_us + after),
+            None if after is None else _hours(after),
+        )
+        for case_id, pseudonym, decided_us, after in _in_decision_order(
+            session.execute(
+                _misses_statement(*shape, limit is not None), {**parameters, "limit": limit}
+            ).all(),
+            limit is not None,
+        )
+    )
+    return DecisionToTreatment(
+        hours=Distribution.of_sorted(started, hours_at),
+        started_before_decision=before,
+        no_start=decided - started,
+        urgent_decided=urgent,
+        urgent_with_start=with_start,
+        urgent_within_target=within,
+        urgent_share_within_target=_share(within, with_start),
+        urgent_misses=misses,
+        urgent_missed=missed,
+    )
+
+
+def _mri_to_decision(session: Session, period: AnalyticsPeriod) -> tuple[int, MriToDecision]:
+    """The number of cases with a decision in the period, and their MRI to decision."""
+    per_days = _grouped(session, "mri_days", period)
+    no_mri = per_days.pop(None, 0)
+    days = Counter({float(d): n for d, n in per_days.items()})
+    return no_mri + sum(days.values()), MriToDecision(Distribution.of_counts(days), no_mri)
+
+
+@cache
+def _deviations_statement(has_start: bool, has_end: bool, limited: bool) -> Select[Any]:
+    return _newest(
         select(
-            PlanVersion.case_id,
-            PlanVersion.finalized_at,
-            PlanVersion.baseline,
-            func.row_number()
-            .over(
-                partition_by=PlanVersion.case_id,
-                order_by=(PlanVersion.finalized_at, PlanVersion.id),
-            )
-            .label("rank"),
-        )
-        .where(
-            PlanVersion.status.in_((PlanStatus.FINALIZED, PlanStatus.SUPERSEDED)),
-            PlanVersion.finalized_at.is_not(None),
-        )
-        .subquery("ranked")
+            _FACTS.case_id,
+            _FACTS.pseudonym,
+            _FACTS.adherence_day,
+            _FACTS.adherence_code,
+            _FACTS.deviation_reason,
+        ).where(_FACTS.adherence_code.in_(DEVIATION_CODES), *_decided_in(has_start, has_end)),
+        limited,
     )
-    decided_on = utc_date(ranked.c.finalized_at)
-    decision = (
-        select(
-            ranked.c.case_id,
-            ranked.c.finalized_at.label("decided_at"),
-            decided_on.label("decided_on"),
-            # only the band is read from the baseline JSON, and only of the first plan
-            ranked.c.baseline["tokuhashi_band"].as_string().label("band"),
+
+
+def _adherence(session: Session, period: AnalyticsPeriod, limit: int | None) -> AdherenceSummary:
+    per_code = _grouped(session, "adherence_code", period)
+    counts = {a: per_code.get(code, 0) for code, a in ADHERENCE_BY_CODE.items()}
+    limited = limit is not None
+    statement = _deviations_statement(period.start is not None, period.end is not None, limited)
+    rows = session.execute(statement, {**_parameters(period), "limit": limit}).all()
+    deviations = tuple(
+        Deviation(
+            case_id,
+            pseudonym,
+            None if day is None else from_day_number(day),
+            ADHERENCE_BY_CODE[code],
+            reason,
         )
-        .where(ranked.c.rank == 1, *_in_period(decided_on, has_start, has_end))
-        .cte("decision")
+        for case_id, pseudonym, day, code, reason in _in_decision_order(rows, limited)
     )
-    done = FollowUp.status == FollowUpStatus.DONE
-    follow_up = (
-        select(
-            FollowUp.case_id,
-            func.min(FollowUp.treatment_started_at).label("started"),
-            func.max(case((done, FollowUp.done_on))).label("last_contact"),
-            _latest(done, type_coerce(FollowUp.adherence, String), _ADHERENCE_CODES).label(
-                "adherence"
-            ),
-            _latest(done, type_coerce(FollowUp.pain_response, String), _PAIN_CODES).label("pain"),
-        )
-        .group_by(FollowUp.case_id)
-        .subquery("follow_up")
+    assessed = sum(counts.values())
+    return AdherenceSummary(
+        as_planned=counts[Adherence.AS_PLANNED],
+        modified=counts[Adherence.MODIFIED],
+        not_given=counts[Adherence.NOT_GIVEN],
+        assessed=assessed,
+        share_as_planned=_share(counts[Adherence.AS_PLANNED], assessed),
+        deviations=deviations,
     )
-    last_mri = (
-        select(ImagingStudy.case_id, func.max(ImagingStudy.study_date).label("last_mri"))
-        .join(decision, decision.c.case_id == ImagingStudy.case_id)
-        .where(
-            ImagingStudy.modality == MRI_MODALITY,
-            ImagingStudy.study_date <= decision.c.decided_on,
-        )
-        .group_by(ImagingStudy.case_id)
-        .subquery("last_mri")
+
+
+def _pain(session: Session, period: AnalyticsPeriod) -> PainSummary:
+    per_code = _grouped(session, "pain_code", period)
+    counts = {p: per_code.get(code, 0) for code, p in PAIN_BY_CODE.items()}
+    assessed = sum(counts.values())
+    return PainSummary(
+        counts=tuple(counts.items()),
+        assessed=assessed,
+        response_rate=_share(
+            counts[PainResponse.COMPLETE] + counts[PainResponse.PARTIAL], assessed
+        ),
     )
-    # the reason is looked up only for the (few) latest entries that are deviations
-    reason_entry = aliased(FollowUp, name="reason_entry")
-    reason = case(
-        (
-            (follow_up.c.adherence % _CODE_SPAN).in_(_DEVIATION_CODES),
-            select(reason_entry.deviation_reason)
-            .where(
-                reason_entry.id
-                == (follow_up.c.adherence // _CODE_SPAN) % literal(_ID_SPAN, BigInteger)
-            )
-            .scalar_subquery(),
-        )
-    )
-    decided_day = day_number(decision.c.decided_on)
-    died = Case.died_on.is_not(None)
-    observed = case(
-        (died, day_number(Case.died_on)),
-        else_=func.coalesce(day_number(follow_up.c.last_contact), decided_day),
-    )
+
+
+@cache
+def _survival_statement(has_start: bool, has_end: bool) -> Select[str | None, int, int, int]:
+    """Per stored band and observed days: the deaths and the patients."""
     return (
         select(
-            decision.c.case_id,
-            Patient.pseudonym,
-            type_coerce(Case.urgency, String),
-            decision.c.band,
-            epoch_microseconds(decision.c.decided_at),
-            type_coerce(died, Boolean),
-            case((observed < decided_day, 0), else_=observed - decided_day),
-            decided_day - day_number(last_mri.c.last_mri),
-            epoch_microseconds(follow_up.c.started) - epoch_microseconds(decision.c.decided_at),
-            follow_up.c.adherence,
-            reason,
-            follow_up.c.pain,
+            _FACTS.band,
+            _FACTS.observed_days,
+            func.count(case((_FACTS.died.is_(True), 1))),
+            func.count(),
         )
-        .join(Case, Case.id == decision.c.case_id)
-        .join(Patient, Patient.id == Case.patient_id)
-        .outerjoin(follow_up, follow_up.c.case_id == decision.c.case_id)
-        .outerjoin(last_mri, last_mri.c.case_id == decision.c.case_id)
+        .where(*_decided_in(has_start, has_end))
+        .group_by(_FACTS.band, _FACTS.observed_days)
     )
 
 
-def _decided(session: Session, period: AnalyticsPeriod) -> list[_Decided]:
-    """Every case whose decision lies in the period, oldest decision first."""
-    statement = _decided_statement(period.start is not None, period.end is not None)
-    rows = session.execute(statement, _parameters(period)).all()
-    decided = [_Decided._make(row) for row in rows]
-    decided.sort(key=lambda d: (d.decided_us, d.case_id))
-    return decided
+class _Counts(NamedTuple):
+    """One survival group's deaths and censored patients per time (days)."""
+
+    deaths: dict[float, int]
+    censored: dict[float, int]
+
+    def add(self, time: float, deaths: int, censored: int) -> None:
+        if deaths:
+            self.deaths[time] = self.deaths.get(time, 0) + deaths
+        if censored:
+            self.censored[time] = self.censored.get(time, 0) + censored
 
 
-def _survival_group(key: str, label: str, tallies: Counter[tuple[float, bool]]) -> SurvivalGroup:
-    km: KaplanMeier = kaplan_meier_tallied(tallies, std_errors=True)
+def _survival_group(key: str, label: str, counts: _Counts) -> SurvivalGroup:
+    km: KaplanMeier = kaplan_meier_counts(counts.deaths, counts.censored, std_errors=True)
     return SurvivalGroup(
         key=key,
         label=label,
@@ -943,110 +1074,43 @@ def band_label(key: str) -> str:
     return f"Tokuhashi: {TokuhashiBand(key).label}"
 
 
-def _mri_to_decision(decided: list[_Decided]) -> MriToDecision:
-    days = [d.mri_days for d in decided if d.mri_days is not None]
-    return MriToDecision(Distribution.of(days), len(decided) - len(days))
-
-
-def _decision_to_treatment(decided: list[_Decided]) -> DecisionToTreatment:
-    hours_all: list[float] = []
-    before = no_start = urgent = with_start = within = 0
-    misses: list[UrgentCaseMiss] = []
-    urgent_value = Urgency.URGENT.value
-    for d in decided:
-        hours: float | None = None
-        if d.start_after_us is None:
-            no_start += 1
-        else:
-            # as timedelta.total_seconds() / 3600 computes it, to the same float
-            hours = d.start_after_us / 10**6 / 3600
-            if hours < 0:
-                before += 1
-                hours = 0.0
-            hours_all.append(hours)
-        if d.urgency != urgent_value:
-            continue
-        urgent += 1
-        if hours is not None:
-            with_start += 1
-            if hours <= URGENT_TARGET_HOURS:
-                within += 1
-        if hours is None or hours > URGENT_TARGET_HOURS:
-            misses.append(UrgentCaseMiss(d.case_id, d.pseudonym, d.decided_at, d.started_at, hours))
-    return DecisionToTreatment(
-        hours=Distribution.of(hours_all),
-        started_before_decision=before,
-        no_start=no_start,
-        urgent_decided=urgent,
-        urgent_with_start=with_start,
-        urgent_within_target=within,
-        urgent_share_within_target=_share(within, with_start),
-        urgent_misses=tuple(misses),
-    )
-
-
-def _adherence(decided: list[_Decided]) -> AdherenceSummary:
-    counts = dict.fromkeys(_ADHERENCE_BY_CODE.values(), 0)
-    deviations: list[Deviation] = []
-    for d in decided:
-        if d.adherence is None:
-            continue
-        code, day, _ = _unpack(d.adherence)
-        adherence = _ADHERENCE_BY_CODE[code]
-        counts[adherence] += 1
-        if adherence.is_deviation:
-            done_on = None if day is None else from_day_number(day)
-            deviations.append(
-                Deviation(d.case_id, d.pseudonym, done_on, adherence, d.deviation_reason)
-            )
-    assessed = sum(counts.values())
-    return AdherenceSummary(
-        as_planned=counts[Adherence.AS_PLANNED],
-        modified=counts[Adherence.MODIFIED],
-        not_given=counts[Adherence.NOT_GIVEN],
-        assessed=assessed,
-        share_as_planned=_share(counts[Adherence.AS_PLANNED], assessed),
-        deviations=tuple(deviations),
-    )
-
-
-def _pain(decided: list[_Decided]) -> PainSummary:
-    recorded = Counter(d.pain % _CODE_SPAN for d in decided if d.pain is not None)
-    counts = {p: recorded[code] for code, p in _PAIN_BY_CODE.items()}
-    assessed = sum(counts.values())
-    return PainSummary(
-        counts=tuple(counts.items()),
-        assessed=assessed,
-        response_rate=_share(
-            counts[PainResponse.COMPLETE] + counts[PainResponse.PARTIAL], assessed
-        ),
-    )
-
-
-def _survival(decided: list[_Decided]) -> tuple[SurvivalGroup, tuple[SurvivalGroup, ...]]:
-    # counted once per (stored band, days, death), then per band as the baseline reads it
-    observed = Counter((d.band_text, d.observed_days, d.died) for d in decided)
-    everyone: Counter[tuple[float, bool]] = Counter()
-    by_band: dict[str, Counter[tuple[float, bool]]] = defaultdict(Counter)
-    bands: dict[str | None, TokuhashiBand | None] = {}
-    for (text, days, died), patients in observed.items():
-        if text not in bands:  # read as the baseline does, once per stored value
-            bands[text] = Baseline.from_dict({"tokuhashi_band": text}).tokuhashi_band
-        band = bands[text]
-        observation = (float(days), bool(died))
-        everyone[observation] += patients
-        by_band[UNKNOWN_BAND if band is None else band.value][observation] += patients
+def _survival(
+    session: Session, period: AnalyticsPeriod
+) -> tuple[SurvivalGroup, tuple[SurvivalGroup, ...]]:
+    statement = _survival_statement(period.start is not None, period.end is not None)
+    everyone = _Counts({}, {})
+    by_band: dict[str, _Counts] = {}
+    groups: dict[str | None, _Counts] = {}
+    # counted per (stored band, days), then per band as the baseline reads it
+    for text, days, deaths, patients in session.execute(statement, _parameters(period)).all():
+        group = groups.get(text)
+        if group is None:  # read as the baseline does, once per stored value
+            band = Baseline.from_dict({"tokuhashi_band": text}).tokuhashi_band
+            key = UNKNOWN_BAND if band is None else band.value
+            group = groups[text] = by_band.setdefault(key, _Counts({}, {}))
+        time = float(days)
+        group.add(time, deaths, patients - deaths)
+        everyone.add(time, deaths, patients - deaths)
     order = [b.value for b in TokuhashiBand] + [UNKNOWN_BAND]
     return (
         _survival_group("all", band_label("all"), everyone),
-        tuple(_survival_group(k, band_label(k), by_band[k]) for k in order if by_band.get(k)),
+        tuple(_survival_group(k, band_label(k), by_band[k]) for k in order if k in by_band),
     )
 
 
 def board_analytics(
-    db: Database, actor: Actor, period: AnalyticsPeriod | None = None
+    db: Database,
+    actor: Actor,
+    period: AnalyticsPeriod | None = None,
+    *,
+    list_limit: int | None = LISTED,
 ) -> BoardAnalytics:
-    """Compute every figure of the board analytics page (read-only).
+    """Compute every figure of the board analytics page.
+
+    First computes again the case facts the triggers listed as changed
+    (:func:`~board.analytics.facts.refresh_analytics_facts`), then reads only those facts
+    and the meetings: every figure is an aggregate made by the database, so the time
+    hardly grows with the board's history.
 
     Parameters
     ----------
@@ -1056,6 +1120,9 @@ def board_analytics(
         Who asks (needs the analytics permission).
     period:
         Optional date range (see the module docstring for what it filters).
+    list_limit:
+        How many urgent misses and deviations to list (the most recent ones); every
+        figure still counts all of them. ``None`` lists every one (the exports).
 
     Returns
     -------
@@ -1066,26 +1133,36 @@ def board_analytics(
     ------
     PermissionDeniedError
         If the actor's role may not view the analytics.
+    ValidationError
+        If ``list_limit`` is negative.
     """
     require(actor, Action.ANALYTICS_VIEW)
+    if list_limit is not None and list_limit < 0:
+        raise ValidationError(
+            f"The number of cases to list must be 0 or more, not {list_limit}.", "list_limit"
+        )
     period = period or AnalyticsPeriod()
+    refresh_analytics_facts(db)
     with db.read() as session:
         meetings, completeness = _meetings(session, period)
         referrals = _referrals(session, period)
-        decided = _decided(session, period)
-    survival_overall, survival_by_band = _survival(decided)
+        cases_decided, mri_to_decision = _mri_to_decision(session, period)
+        decision_to_treatment = _decision_to_treatment(session, period, list_limit)
+        adherence = _adherence(session, period, list_limit)
+        pain = _pain(session, period)
+        survival_overall, survival_by_band = _survival(session, period)
     return BoardAnalytics(
         period=period,
         generated_at=utcnow(),
         cases_referred=referrals.count,
-        cases_decided=len(decided),
+        cases_decided=cases_decided,
         meetings=meetings,
         referral_to_mri=referrals.to_mri,
-        mri_to_decision=_mri_to_decision(decided),
-        decision_to_treatment=_decision_to_treatment(decided),
+        mri_to_decision=mri_to_decision,
+        decision_to_treatment=decision_to_treatment,
         completeness=completeness,
-        adherence=_adherence(decided),
-        pain=_pain(decided),
+        adherence=adherence,
+        pain=pain,
         survival_overall=survival_overall,
         survival_by_band=survival_by_band,
         tiers=referrals.tiers,

@@ -57,7 +57,7 @@ def plain_summary(result: BoardAnalytics) -> str:
         f"Decision to treatment start: {_dist(t.hours, 'hours')}; no start recorded: {t.no_start}",
         f"Immediate cases started within 24 hours: {t.urgent_within_target} of "
         f"{t.urgent_with_start} with a start recorded ({_pct(t.urgent_share_within_target)}); "
-        f"missed or not recorded: {len(t.urgent_misses)}",
+        f"missed or not recorded: {t.urgent_missed}",
         f"Complete at the meeting: {c.complete} of {c.complete + c.incomplete} "
         f"({_pct(c.share_complete)}); not recorded: {c.not_recorded}",
         f"Plan adherence: as planned {a.as_planned}, modified {a.modified}, not given "

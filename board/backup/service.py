@@ -67,12 +67,15 @@ from board.db.engine import (
     unavailable_as_user_error,
 )
 from board.db.migrate import alembic_config, current_revision, head_revision, known_revisions
+from board.db.models import DERIVED_TABLES
 from board.errors import InvalidStateError, ValidationError
 
 #: Alembic's own table: its one row is the manifest's ``alembic_revision``.
 VERSION_TABLE = "alembic_version"
-#: Tables whose rows are not backed up (their schema is): sign-in sessions.
-ROWS_NOT_BACKED_UP = frozenset({"user_sessions"})
+#: Tables whose rows are not backed up (their schema is): sign-in sessions, and the
+#: derived analytics tables (restoring the cases lists every one for the analytics to
+#: compute again).
+ROWS_NOT_BACKED_UP = frozenset({"user_sessions"}) | DERIVED_TABLES
 BATCH_ROWS = 1000
 #: Called with a table's name and its number of rows as each table is done.
 Progress = Callable[[str, int], None]
@@ -311,7 +314,7 @@ MIGRATION_SEEDED_TABLES = frozenset({"plan_templates"})
 def _rows_in_use(connection: Connection) -> dict[str, int]:
     found = {}
     for name in inspect(connection).get_table_names():
-        if name == VERSION_TABLE or name in MIGRATION_SEEDED_TABLES:
+        if name == VERSION_TABLE or name in MIGRATION_SEEDED_TABLES or name in DERIVED_TABLES:
             continue
         query = select(func.count()).select_from(table_named(name))
         count = int(connection.execute(query).scalar() or 0)

@@ -915,3 +915,116 @@ class AuditEvent(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+
+
+# ---------------------------------------------------------------------------
+# Derived data (kept by the database itself; never edited by a person)
+# ---------------------------------------------------------------------------
+
+
+class AnalyticsCaseFacts(Base):
+    """One case's figures for the board analytics, worked out once per change.
+
+    Each row holds what :mod:`board.analytics.service` counts for one case, reduced to
+    numbers (days since 1970-01-01, microseconds since 1970-01-01 UTC, value codes), so
+    the analytics page aggregates one narrow table instead of joining the case's plans,
+    follow-ups and studies on every view. :mod:`board.analytics.facts` computes the rows;
+    database triggers (migration 0013) list every case whose sources change in
+    :class:`AnalyticsStaleCase`, and the next analytics view computes those again.
+    The indexes are those of migration 0013: each aggregate reads one in order.
+    """
+
+    __tablename__ = "analytics_case_facts"
+
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    pseudonym: Mapped[str] = mapped_column(String(32))
+    urgency: Mapped[str] = mapped_column(String(40))
+    #: the referral (registration) date, as a day number
+    referred_day: Mapped[int] = mapped_column(Integer)
+    #: days from the referral to the first dated MRI (negative when dated before)
+    first_mri_gap: Mapped[int | None] = mapped_column(Integer)
+    #: the decision (first finalized plan): its date as a day number and its time in
+    #: microseconds since 1970-01-01 UTC; ``None`` without a decision
+    decided_day: Mapped[int | None] = mapped_column(Integer)
+    decided_us: Mapped[int | None] = mapped_column(BigInteger)
+    #: the stored Tokuhashi band text of the first finalized plan's baseline
+    band: Mapped[str | None] = mapped_column(String(40))
+    died: Mapped[bool | None] = mapped_column(Boolean)
+    #: days from the decision date to death or to the last contact alive (at least 0)
+    observed_days: Mapped[int | None] = mapped_column(Integer)
+    #: days from the latest MRI dated on or before the decision date to the decision date
+    mri_days: Mapped[int | None] = mapped_column(Integer)
+    #: microseconds from the decision to the first treatment start recorded
+    start_after_us: Mapped[int | None] = mapped_column(BigInteger)
+    #: the latest done follow-up with adherence recorded: its code, date and reason
+    adherence_code: Mapped[int | None] = mapped_column(Integer)
+    adherence_day: Mapped[int | None] = mapped_column(Integer)
+    deviation_reason: Mapped[str | None] = mapped_column(Text)
+    #: the latest done follow-up with a pain response: its code
+    pain_code: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_analytics_case_facts_referred", "urgency", "first_mri_gap", "referred_day"),
+        Index("ix_analytics_case_facts_decided", "decided_day", "decided_us"),
+        Index("ix_analytics_case_facts_start", "start_after_us", "decided_day"),
+        Index("ix_analytics_case_facts_mri", "mri_days", "decided_day"),
+        Index("ix_analytics_case_facts_adherence", "adherence_code", "decided_day"),
+        Index("ix_analytics_case_facts_pain", "pain_code", "decided_day"),
+        Index("ix_analytics_case_facts_survival", "band", "observed_days", "died", "decided_day"),
+    )
+
+
+class AnalyticsMeetingFacts(Base):
+    """One meeting's agenda counts for the board analytics, worked out once per change.
+
+    Kept like :class:`AnalyticsCaseFacts`: triggers on the agenda (migration 0013) list
+    the meeting in :class:`AnalyticsStaleMeeting`. A meeting without agenda items has
+    no row.
+    """
+
+    __tablename__ = "analytics_meeting_facts"
+
+    meeting_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: cases on the agenda, and those discussed
+    on_agenda: Mapped[int] = mapped_column(Integer)
+    discussed: Mapped[int] = mapped_column(Integer)
+    #: discussed with nothing missing, and discussed with readiness not recorded
+    complete: Mapped[int] = mapped_column(Integer)
+    not_recorded: Mapped[int] = mapped_column(Integer)
+
+
+class AnalyticsStaleMeeting(Base):
+    """A meeting whose :class:`AnalyticsMeetingFacts` row must be worked out again.
+
+    Written only by database triggers and removed by the refresh that computes it.
+    """
+
+    __tablename__ = "analytics_stale_meetings"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(Integer)
+
+
+class AnalyticsStaleCase(Base):
+    """A case whose :class:`AnalyticsCaseFacts` row must be worked out again.
+
+    Written only by database triggers (one row per change; the same case may be listed
+    more than once) and removed by the refresh that computes the case again.
+    """
+
+    __tablename__ = "analytics_stale_cases"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer)
+
+
+#: Tables the database keeps from the others (triggers list what changed, the analytics
+#: compute it again): never backed up, and rebuilt from the data after a restore.
+DERIVED_TABLES = frozenset(
+    {
+        AnalyticsCaseFacts.__tablename__,
+        AnalyticsMeetingFacts.__tablename__,
+        AnalyticsStaleCase.__tablename__,
+        AnalyticsStaleMeeting.__tablename__,
+    }
+)

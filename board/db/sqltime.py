@@ -27,6 +27,7 @@ from sqlalchemy.sql.functions import FunctionElement
 #: day number 0 and microsecond 0 of :func:`day_number` / :func:`epoch_microseconds`
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _SQLITE_JULIAN_EPOCH = 2440587.5  # julianday('1970-01-01')
+_EPOCH_ORDINAL = EPOCH.date().toordinal()
 
 
 class utc_date(FunctionElement[dt.date]):
@@ -136,7 +137,7 @@ def from_day_number(days: int) -> dt.date:
     datetime.date
         The date.
     """
-    return EPOCH.date() + dt.timedelta(days=days)
+    return dt.date.fromordinal(_EPOCH_ORDINAL + days)
 
 
 def from_epoch_microseconds(microseconds: int) -> dt.datetime:

@@ -245,7 +245,17 @@ def _timeliness(result: BoardAnalytics) -> None:
             hide_index=True,
             key="an_misses",
         )
+        if t.misses_not_listed:
+            st.caption(_listed(len(t.urgent_misses), t.urgent_missed))
     st.caption(DEFINITIONS["decision_to_treatment"])
+
+
+def _listed(shown: int, total: int) -> str:
+    """Says that a list shows only the most recent cases, and where the rest are."""
+    return (
+        f"The {shown} most recent of {total} cases, by decision date. Narrow the period, "
+        "or download the analytics (CSV) to see every one."
+    )
 
 
 def _completeness(result: BoardAnalytics) -> None:
@@ -311,6 +321,8 @@ def _adherence(result: BoardAnalytics) -> None:
                 hide_index=True,
                 key="an_deviations",
             )
+            if a.deviations_not_listed:
+                st.caption(_listed(len(a.deviations), a.deviation_count))
     st.caption(DEFINITIONS["adherence"])
 
 
