@@ -1,6 +1,9 @@
 """Board analytics: activity, timeliness, completeness, adherence and outcomes.
 
-Every figure is computed from a handful of bulk queries in one read-only session.
+Every figure is one aggregate query, in one read-only session, over the per-case and
+per-meeting facts of :mod:`board.analytics.facts` (computed once per change of their
+sources; the few listed as changed are computed first): the work hardly grows with the
+board's history.
 
 Definitions
 -----------

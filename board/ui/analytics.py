@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from board.analytics import service as analytics_service
 from board.analytics.service import (
     AT_RISK_DAYS,
     DEFINITIONS,
@@ -417,7 +418,8 @@ def render_analytics(db: Database, actor: Actor) -> None:
     end: dt.date | None = c2.date_input("To (inclusive)", value=None, key="an_to")
     with user_errors():
         period = AnalyticsPeriod(start, end)
-        result = board_analytics(db, actor, period)
+        # the page lists the most recent misses and deviations; the CSV lists all
+        result = board_analytics(db, actor, period, list_limit=analytics_service.LISTED)
         st.caption(f"Period: {period.label}. Figures computed {fmt_datetime(result.generated_at)}.")
         _tiles(result)
         _meetings(result)

@@ -352,3 +352,29 @@ def test_a_death_recorded_before_the_decision_counts_as_day_zero(
     s = board_analytics(db, admin).survival_overall
     assert (s.n, s.events, s.median_days) == (1, 1, 0)
     assert [(st.time, st.events) for st in s.steps] == [(0, 1)]
+
+
+def test_lists_limited_to_the_most_recent_cases_count_them_all(db: Database, admin: Actor) -> None:
+    build_board(db)
+    with db.write() as session:  # two more urgent cases without a start: misses
+        add_decided_case(session, "TB-U1", at(3, 1, 9), Urgency.URGENT)
+        add_decided_case(session, "TB-U2", at(3, 2, 9), Urgency.URGENT)
+    everything = board_analytics(db, admin, list_limit=None)
+    t = everything.decision_to_treatment
+    assert [m.pseudonym for m in t.urgent_misses] == ["TB-B", "TB-U1", "TB-U2"]
+    assert (t.urgent_missed, t.misses_not_listed) == (3, 0)
+    a = everything.adherence
+    assert [d.pseudonym for d in a.deviations] == ["TB-B", "TB-C"]
+    assert (a.deviation_count, a.deviations_not_listed) == (2, 0)
+
+    limited = board_analytics(db, admin, list_limit=2)
+    t = limited.decision_to_treatment
+    # the most recent decisions, still oldest first; every count unchanged
+    assert [m.pseudonym for m in t.urgent_misses] == ["TB-U1", "TB-U2"]
+    assert (t.urgent_missed, t.misses_not_listed, t.urgent_decided) == (3, 1, 4)
+    assert [d.pseudonym for d in limited.adherence.deviations] == ["TB-B", "TB-C"]
+    none = board_analytics(db, admin, list_limit=0)
+    assert none.adherence.deviations == () and none.adherence.deviations_not_listed == 2
+    assert none.adherence.as_planned == everything.adherence.as_planned
+    with pytest.raises(ValidationError, match="0 or more"):
+        board_analytics(db, admin, list_limit=-1)

@@ -9,10 +9,12 @@ import math
 
 import pandas as pd
 import pyarrow as pa
+import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from board.accounts.users import create_first_admin
+from board.analytics import service as analytics_service
 from board.auth.actor import Actor
 from board.auth.permissions import PERMISSIONS, Action
 from board.auth.roles import Role
@@ -100,6 +102,29 @@ def test_seeded_board_shows_deviations_literally_and_survival(page_db: Database)
     texts = _texts(at)
     for sentence in (NO_DECISIONS, NO_PAIN, NO_ADHERENCE):
         assert sentence not in texts
+
+
+def test_long_lists_show_the_most_recent_cases_and_say_so(
+    page_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_first_admin(page_db, "admin", "Ada Admin", "correct-horse-battery-staple")
+    build_board(page_db)
+    monkeypatch.setattr(analytics_service, "LISTED", 1)
+    at = _analytics(page_db, "admin")
+    # two deviations (B modified 01-06, C not given 02-03): the later decision is listed
+    assert [d["Case"] for d in _table(at, "Reason")] == ["TB-C"]
+    texts = _texts(at)
+    assert "The 1 most recent of 2 cases, by decision date." in texts
+    # one urgent miss: all of it listed, nothing said
+    assert [m["Case"] for m in _table(at, "Treatment start")] == ["TB-B"]
+    assert texts.count("most recent of") == 1
+    # the CSV lists every deviation
+    actor = Actor(None, "coordinator", "Claire Dubois", Role.COORDINATOR)
+    rows = list(csv.DictReader(io.StringIO(analytics_csv_bytes(page_db, actor, None).decode())))
+    assert sorted(r["group"] for r in rows if r["measure"].startswith("deviation")) == [
+        "TB-B",
+        "TB-C",
+    ]
 
 
 def test_download_bytes_are_the_audited_csv(page_db: Database) -> None:
