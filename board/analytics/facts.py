@@ -22,7 +22,6 @@ The rows are derived data, not a person's change: computing them is not audited.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -278,28 +277,20 @@ def _facts_statement(restricted: bool) -> Any:
     )
 
 
-def compute_case_facts(session: Session, case_ids: Sequence[int] | None = None) -> list[Any]:
-    """The facts of the given cases (every case when ``None``) as the data stands now.
+def compute_case_facts(session: Session) -> list[Any]:
+    """The facts of every case as the data stands now (what a refresh would store).
 
     Parameters
     ----------
     session:
         An open session.
-    case_ids:
-        The cases; ``None`` for every case.
 
     Returns
     -------
     list
-        One row per existing case, ordered by case id, in :data:`FACT_COLUMNS` order.
+        One row per case, ordered by case id, in :data:`FACT_COLUMNS` order.
     """
-    if case_ids is None:
-        rows = session.execute(_facts_statement(False)).all()
-    else:
-        rows = []
-        ids = sorted(set(case_ids))
-        for first in range(0, len(ids), CHUNK):
-            rows += session.execute(_facts_statement(True), {"ids": ids[first : first + CHUNK]})
+    rows = session.execute(_facts_statement(False)).all()
     return sorted((tuple(row) for row in rows), key=lambda row: row[0])
 
 
