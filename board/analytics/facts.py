@@ -342,24 +342,23 @@ MEETING_FACT_COLUMNS: tuple[str, ...] = (
 
 
 class _Kind(NamedTuple):
-    """One kind of facts: its table, key column, statement and list of stale keys."""
+    """One kind of facts: its table, key column (the same in its stale list), the
+    statement of its rows and its stale list."""
 
     table: Table
     key: str
     columns: tuple[str, ...]
     statement: Any  # restricted: bool -> the SELECT of its rows
     stale: Any  # the mapped class listing stale keys
-    stale_key: str
 
 
-_CASES = _Kind(FACTS, "case_id", FACT_COLUMNS, _facts_statement, AnalyticsStaleCase, "case_id")
+_CASES = _Kind(FACTS, "case_id", FACT_COLUMNS, _facts_statement, AnalyticsStaleCase)
 _MEETINGS = _Kind(
     MEETING_FACTS,
     "meeting_id",
     MEETING_FACT_COLUMNS,
     _meeting_facts_statement,
     AnalyticsStaleMeeting,
-    "meeting_id",
 )
 
 
@@ -421,7 +420,7 @@ def refresh_analytics_facts(db: Database) -> Refreshed:
         for kind in kinds:
             claimed = session.scalars(
                 delete(kind.stale)
-                .returning(getattr(kind.stale, kind.stale_key))
+                .returning(getattr(kind.stale, kind.key))
                 .execution_options(synchronize_session=False)
             ).all()
             keys = sorted(set(claimed))

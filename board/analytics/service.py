@@ -112,7 +112,6 @@ URGENT_TARGET_HOURS = 24.0
 AT_RISK_DAYS: tuple[int, ...] = (0, 91, 183, 365, 730)
 #: survival group of plans without a recorded Tokuhashi band
 UNKNOWN_BAND = "unknown"
-MRI_MODALITY = "MR"
 
 #: One-line definitions shown under each table of the page (and in the README).
 DEFINITIONS: dict[str, str] = {
