@@ -384,3 +384,35 @@ def test_an_old_decision_day_is_a_day_number(db: Database) -> None:
             )
         )
     assert decided_day == (dt.date(2026, 1, 6) - dt.date(1970, 1, 1)).days
+
+
+def test_refreshes_at_the_same_time_agree(db: Database, admin: Actor) -> None:
+    # Two views at once (two app servers on PostgreSQL, two threads on SQLite): one
+    # computes, the other waits for it (advisory lock, or SQLite's write lock) and
+    # finds nothing left, or computes the rest; no error, and the rows are true.
+    import threading
+
+    build_board(db)
+    with db.write() as session:
+        for n in range(40):
+            add_decided_case(session, f"TB-P{n}", at(3, 1 + n % 28, 9))
+    errors: list[BaseException] = []
+    results: list[Refreshed] = []
+    start = threading.Barrier(2)
+
+    def view() -> None:
+        try:
+            start.wait()
+            results.append(refresh_analytics_facts(db))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=view) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(r.cases for r in results) == 44  # every case computed once
+    assert _stale(db) == (set(), set())
+    assert _stored(db) == _computed(db)
