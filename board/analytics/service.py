@@ -879,16 +879,22 @@ def _missed(start: ColumnElement[int | None]) -> ColumnElement[bool]:
 _LIMIT = bindparam("limit", type_=Integer)
 
 
-def _newest(statement: Select[Any], limited: bool) -> Select[Any]:
-    """``statement`` in decision order; only the ``limit`` most recent when ``limited``."""
-    if not limited:
-        return statement.order_by(_FACTS.decided_us, _FACTS.case_id)
-    return statement.order_by(_FACTS.decided_us.desc(), _FACTS.case_id.desc()).limit(_LIMIT)
-
-
-def _in_decision_order(rows: Sequence[Any], limited: bool) -> Sequence[Any]:
-    """Rows of :func:`_newest` oldest decision first."""
-    return rows[::-1] if limited else rows
+def _listed(
+    columns: Sequence[ColumnElement[Any]], conditions: Sequence[ColumnElement[bool]], limited: bool
+) -> Select[Any]:
+    """``columns`` of the cases meeting ``conditions`` in decision order; only the
+    ``limit`` most recent when ``limited``. Those are found first from an index (the
+    case ids alone), then only their rows are read."""
+    chosen = list(conditions)
+    if limited:
+        newest = (
+            select(_FACTS.case_id)
+            .where(*conditions)
+            .order_by(_FACTS.decided_us.desc(), _FACTS.case_id.desc())
+            .limit(_LIMIT)
+        )
+        chosen = [_FACTS.case_id.in_(newest.scalar_subquery())]
+    return select(*columns).where(*chosen).order_by(_FACTS.decided_us, _FACTS.case_id)
 
 
 @cache
@@ -896,10 +902,9 @@ def _misses_statement(
     has_start: bool, has_end: bool, limited: bool
 ) -> Select[int, str, int, int | None]:
     start = _FACTS.start_after_us
-    return _newest(
-        select(_FACTS.case_id, _FACTS.pseudonym, _FACTS.decided_us, start).where(
-            _FACTS.urgency == _URGENT, _missed(start), *_decided_in(has_start, has_end)
-        ),
+    return _listed(
+        (_FACTS.case_id, _FACTS.pseudonym, _FACTS.decided_us, start),
+        (_FACTS.urgency == _URGENT, _missed(start), *_decided_in(has_start, has_end)),
         limited,
     )
 
@@ -933,12 +938,9 @@ def _decision_to_treatment(
             None if after is None else from_epoch_microseconds(decided_us + after),
             None if after is None else _hours(after),
         )
-        for case_id, pseudonym, decided_us, after in _in_decision_order(
-            session.execute(
-                _misses_statement(*shape, limit is not None), {**parameters, "limit": limit}
-            ).all(),
-            limit is not None,
-        )
+        for case_id, pseudonym, decided_us, after in session.execute(
+            _misses_statement(*shape, limit is not None), {**parameters, "limit": limit}
+        ).all()
     )
     return DecisionToTreatment(
         hours=Distribution.of_sorted(started, hours_at),
@@ -963,14 +965,15 @@ def _mri_to_decision(session: Session, period: AnalyticsPeriod) -> tuple[int, Mr
 
 @cache
 def _deviations_statement(has_start: bool, has_end: bool, limited: bool) -> Select[Any]:
-    return _newest(
-        select(
+    return _listed(
+        (
             _FACTS.case_id,
             _FACTS.pseudonym,
             _FACTS.adherence_day,
             _FACTS.adherence_code,
             _FACTS.deviation_reason,
-        ).where(_FACTS.adherence_code.in_(DEVIATION_CODES), *_decided_in(has_start, has_end)),
+        ),
+        (_FACTS.adherence_code.in_(DEVIATION_CODES), *_decided_in(has_start, has_end)),
         limited,
     )
 
@@ -989,7 +992,7 @@ def _adherence(session: Session, period: AnalyticsPeriod, limit: int | None) -> 
             ADHERENCE_BY_CODE[code],
             reason,
         )
-        for case_id, pseudonym, day, code, reason in _in_decision_order(rows, limited)
+        for case_id, pseudonym, day, code, reason in rows
     )
     assessed = sum(counts.values())
     return AdherenceSummary(
@@ -1036,12 +1039,6 @@ class _Counts(NamedTuple):
     deaths: dict[float, int]
     censored: dict[float, int]
 
-    def add(self, time: float, deaths: int, censored: int) -> None:
-        if deaths:
-            self.deaths[time] = self.deaths.get(time, 0) + deaths
-        if censored:
-            self.censored[time] = self.censored.get(time, 0) + censored
-
 
 def _survival_group(key: str, label: str, counts: _Counts) -> SurvivalGroup:
     km: KaplanMeier = kaplan_meier_counts(counts.deaths, counts.censored, std_errors=True)
@@ -1083,7 +1080,9 @@ def _survival(
     everyone = _Counts({}, {})
     by_band: dict[str, _Counts] = {}
     groups: dict[str | None, _Counts] = {}
-    # counted per (stored band, days), then per band as the baseline reads it
+    # counted per (stored band, days), then per band as the baseline reads it (one pass
+    # over a row per band and day, about 1,800 rows at 10,000 cases: kept tight)
+    all_deaths, all_censored = everyone
     for text, days, deaths, patients in session.execute(statement, _parameters(period)).all():
         group = groups.get(text)
         if group is None:  # read as the baseline does, once per stored value
@@ -1091,8 +1090,12 @@ def _survival(
             key = UNKNOWN_BAND if band is None else band.value
             group = groups[text] = by_band.setdefault(key, _Counts({}, {}))
         time = float(days)
-        group.add(time, deaths, patients - deaths)
-        everyone.add(time, deaths, patients - deaths)
+        if deaths:
+            group.deaths[time] = group.deaths.get(time, 0) + deaths
+            all_deaths[time] = all_deaths.get(time, 0) + deaths
+        if alive := patients - deaths:
+            group.censored[time] = group.censored.get(time, 0) + alive
+            all_censored[time] = all_censored.get(time, 0) + alive
     order = [b.value for b in TokuhashiBand] + [UNKNOWN_BAND]
     return (
         _survival_group("all", band_label("all"), everyone),

@@ -965,10 +965,23 @@ class AnalyticsCaseFacts(Base):
 
     __table_args__ = (
         Index("ix_analytics_case_facts_referred", "urgency", "first_mri_gap", "referred_day"),
-        Index("ix_analytics_case_facts_decided", "decided_day", "decided_us"),
+        Index(
+            "ix_analytics_case_facts_decided",
+            "decided_day",
+            "urgency",
+            "start_after_us",
+            "decided_us",
+            "case_id",
+        ),
         Index("ix_analytics_case_facts_start", "start_after_us", "decided_day"),
         Index("ix_analytics_case_facts_mri", "mri_days", "decided_day"),
-        Index("ix_analytics_case_facts_adherence", "adherence_code", "decided_day"),
+        Index(
+            "ix_analytics_case_facts_adherence",
+            "adherence_code",
+            "decided_day",
+            "decided_us",
+            "case_id",
+        ),
         Index("ix_analytics_case_facts_pain", "pain_code", "decided_day"),
         Index("ix_analytics_case_facts_survival", "band", "observed_days", "died", "decided_day"),
     )

@@ -61,10 +61,10 @@ SOURCES: dict[str, tuple[tuple[str, str], str, tuple[str, ...]]] = {
 #: each aggregate of the analytics page reads one of these in order (covering, no sort)
 CASE_FACT_INDEXES: dict[str, list[str]] = {
     "referred": ["urgency", "first_mri_gap", "referred_day"],
-    "decided": ["decided_day", "decided_us"],
+    "decided": ["decided_day", "urgency", "start_after_us", "decided_us", "case_id"],
     "start": ["start_after_us", "decided_day"],
     "mri": ["mri_days", "decided_day"],
-    "adherence": ["adherence_code", "decided_day"],
+    "adherence": ["adherence_code", "decided_day", "decided_us", "case_id"],
     "pain": ["pain_code", "decided_day"],
     "survival": ["band", "observed_days", "died", "decided_day"],
 }
