@@ -16,6 +16,7 @@ from pathlib import Path
 
 from board.accounts.users import count_users, create_first_admin, create_user
 from board.analytics.export import analytics_json
+from board.analytics.facts import rebuild_analytics_facts
 from board.analytics.service import AnalyticsPeriod, board_analytics
 from board.analytics.summary import plain_summary
 from board.auth.actor import Actor
@@ -245,6 +246,12 @@ def _iso_date(text: str) -> dt.date:
 
 def _cmd_analytics(args: argparse.Namespace) -> int:
     period = AnalyticsPeriod(args.date_from, args.date_to)
+    if args.rebuild:
+        done = rebuild_analytics_facts(_database())
+        print(
+            f"Analytics facts computed again: {done.cases} cases, {done.meetings} meetings.",
+            file=sys.stderr,
+        )
     # an export: every urgent miss and deviation listed
     result = board_analytics(_database(), Actor.system("command line"), period, list_limit=None)
     if args.json:
@@ -344,6 +351,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="date_from", type=_iso_date, metavar="YYYY-MM-DD", help="first day"
     )
     p.add_argument("--to", dest="date_to", type=_iso_date, metavar="YYYY-MM-DD", help="last day")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="first compute every case's analytics facts again (after changes made to the "
+        "database with its triggers off)",
+    )
     p.set_defaults(func=_cmd_analytics)
 
     p = sub.add_parser(

@@ -57,6 +57,7 @@ from board.db.models import (
     Case,
     FollowUp,
     ImagingStudy,
+    Meeting,
     Patient,
     PlanVersion,
 )
@@ -427,3 +428,32 @@ def refresh_analytics_facts(db: Database) -> Refreshed:
             _store(session, kind, keys)
             counts.append(len(keys))
     return Refreshed(*counts)
+
+
+def rebuild_analytics_facts(db: Database) -> Refreshed:
+    """List every case and meeting as stale, then compute them all again.
+
+    For a database changed with its triggers off (PostgreSQL's
+    ``session_replication_role = replica``, a bulk load that disabled them): the
+    triggers could not list what changed, so everything is computed again.
+
+    Parameters
+    ----------
+    db:
+        The database.
+
+    Returns
+    -------
+    Refreshed
+        How many cases and meetings were computed.
+
+    Raises
+    ------
+    DatabaseUnavailableError
+        When the database cannot be reached.
+    """
+    with db.write() as session:
+        for kind, source in ((_CASES, Case.id), (_MEETINGS, Meeting.id)):
+            column = getattr(kind.stale, kind.key)
+            session.execute(insert(kind.stale).from_select([column], select(source)))
+    return refresh_analytics_facts(db)

@@ -93,3 +93,27 @@ def test_plain_summary_never_reads_none(
     assert main(["analytics", *period]) == 0
     out = capsys.readouterr().out
     assert out.strip() and "None" not in out and "nan" not in out.split()
+
+
+def test_rebuild_computes_every_fact_again(
+    cli_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import update
+
+    from board.analytics.facts import compute_case_facts, refresh_analytics_facts
+    from board.db.models import AnalyticsCaseFacts
+
+    refresh_analytics_facts(cli_db)
+    with cli_db.write() as session:  # a row made wrong behind the triggers' back
+        session.execute(update(AnalyticsCaseFacts).values(pseudonym="TB-WRONG"))
+    assert main(["analytics", "--rebuild"]) == 0
+    captured = capsys.readouterr()
+    assert "Analytics facts computed again: 4 cases, 3 meetings." in captured.err
+    with cli_db.read() as session:
+        stored = [
+            tuple(r)
+            for r in session.execute(
+                AnalyticsCaseFacts.__table__.select().order_by(AnalyticsCaseFacts.case_id)
+            )
+        ]
+        assert stored == compute_case_facts(session)
