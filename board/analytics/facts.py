@@ -291,8 +291,7 @@ def compute_case_facts(session: Session) -> list[Any]:
     list
         One row per case, ordered by case id, in :data:`FACT_COLUMNS` order.
     """
-    rows = session.execute(_facts_statement(False)).all()
-    return sorted((tuple(row) for row in rows), key=lambda row: row[0])
+    return _computed(session, _CASES)
 
 
 def compute_meeting_facts(session: Session) -> list[Any]:
@@ -309,8 +308,7 @@ def compute_meeting_facts(session: Session) -> list[Any]:
         One row per meeting with agenda items, ordered by meeting id, in
         :data:`MEETING_FACT_COLUMNS` order.
     """
-    rows = session.execute(_meeting_facts_statement(False)).all()
-    return sorted((tuple(row) for row in rows), key=lambda row: row[0])
+    return _computed(session, _MEETINGS)
 
 
 @cache
@@ -361,6 +359,12 @@ _MEETINGS = _Kind(
     _meeting_facts_statement,
     AnalyticsStaleMeeting,
 )
+
+
+def _computed(session: Session, kind: _Kind) -> list[Any]:
+    """Every row of ``kind`` as the data stands now, ordered by its key."""
+    rows = session.execute(kind.statement(False)).all()
+    return sorted((tuple(row) for row in rows), key=lambda row: row[0])
 
 
 def _store(session: Session, kind: _Kind, keys: list[int]) -> None:

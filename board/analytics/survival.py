@@ -236,13 +236,7 @@ def kaplan_meier_tallied(
                 f"number of at least 1, not {patients!r}.",
                 "observations",
             )
-        time, event = (
-            observation if type(observation) is tuple and len(observation) == 2 else (None, None)
-        )
-        if type(time) is float and type(event) is bool and 0.0 <= time < math.inf:
-            pair = (time, event)  # already what _validated makes of it
-        else:
-            (pair,) = _validated([observation])
+        (pair,) = _validated([observation])
         checked[pair] += patients
     return _estimate(checked, std_errors)
 

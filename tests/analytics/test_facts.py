@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 
 from board.analytics.facts import (
     REBUILD_ABOVE,
@@ -23,6 +23,7 @@ from board.analytics.facts import (
 from board.analytics.service import Distribution, board_analytics
 from board.analytics.survival import kaplan_meier, kaplan_meier_counts
 from board.auth.actor import Actor
+from board.auth.roles import Role
 from board.db.engine import Database
 from board.db.migrate import alembic_config
 from board.db.models import (
@@ -96,8 +97,6 @@ def test_the_demo_board_facts_equal_a_computation_from_scratch(
 
 @pytest.fixture
 def admin_of_demo(demo_database: Database) -> Actor:
-    from board.auth.roles import Role
-
     return Actor(None, "analyst", "Analyst", Role.ADMIN)
 
 
@@ -236,8 +235,20 @@ def test_many_stale_cases_are_computed_in_one_statement(db: Database) -> None:
         session.execute(
             insert(AnalyticsStaleCase), [{"case_id": 10**6 + i} for i in range(REBUILD_ABOVE)]
         )
-    refreshed = refresh_analytics_facts(db)
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()).upper())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        refreshed = refresh_analytics_facts(db)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
     assert refreshed.cases == REBUILD_ABOVE + 4  # the four real cases and the listed ids
+    # the whole table emptied and filled again, not case by case
+    assert "DELETE FROM ANALYTICS_CASE_FACTS" in statements
+    assert not any(s.startswith("DELETE FROM ANALYTICS_CASE_FACTS WHERE") for s in statements)
     assert _stored(db) == _computed(db)
 
 
