@@ -60,10 +60,10 @@ else:
     logs.configure()
     logs.start_request()
 
-    with user_errors():
+    # The signed-in user is checked once for the run (app.py and then the page).
+    with user_errors(), context.signed_in_for_this_run() as actor:
         db = context.database()
         state = installation_state(db)
-        actor = context.current_actor()
 
         if state.first_start:
             pages = [st.Page("pages/welcome.py", title="Welcome", icon=":material/waving_hand:")]

@@ -7,7 +7,9 @@ database URL); sessions are opened per action by the services, never cached.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -40,6 +42,11 @@ OIDC_MESSAGE_KEY = "oidc_refusal"
 #: query parameter that carries a deep link's page through the app (see require_actor)
 NEXT_PARAM = "next"
 APP_SCRIPT = "app.py"
+#: The signed-in user as resolved for the script run in progress (see
+#: :func:`signed_in_for_this_run`); ``None`` outside such a run.
+_RUN_ACTOR: ContextVar[tuple[Actor | None] | None] = ContextVar(
+    "tumorboard_run_actor", default=None
+)
 
 
 def settings() -> Settings:
@@ -82,7 +89,11 @@ def current_actor() -> Actor | None:
     ``HttpOnly`` session cookie) is checked against the database on every run, so
     sign-out elsewhere, idle expiry and deactivation take effect at the next click.
     Tests may put an :class:`Actor` into ``st.session_state["actor"]`` directly.
+    Within :func:`signed_in_for_this_run` the check is made once for the whole run.
     """
+    held = _RUN_ACTOR.get()
+    if held is not None:
+        return held[0]
     db = database()
     idle = settings().session_idle_minutes
     token = st.session_state.get(TOKEN_KEY)
@@ -108,6 +119,28 @@ def current_actor() -> Actor | None:
     st.session_state[TOKEN_KEY] = token
     st.session_state[ACTOR_KEY] = actor
     return actor
+
+
+@contextmanager
+def signed_in_for_this_run() -> Iterator[Actor | None]:
+    """Check the signed-in user once for a whole script run: app.py, then its page.
+
+    app.py needs the user to choose the pages; the page asks again
+    (:func:`require_actor`). Without this, every run checked the session against the
+    database twice. Signing in or out during the run forgets the answer. A fragment's
+    own rerun does not run app.py and checks afresh.
+
+    Yields
+    ------
+    Actor | None
+        The signed-in user, or ``None``.
+    """
+    actor = current_actor()
+    token = _RUN_ACTOR.set((actor,))
+    try:
+        yield actor
+    finally:
+        _RUN_ACTOR.reset(token)
 
 
 def oidc_configured() -> bool:
@@ -152,6 +185,7 @@ def forget_oidc_refusal() -> None:
 
 
 def _forget() -> None:
+    _RUN_ACTOR.set(None)
     for key in (ACTOR_KEY, TOKEN_KEY):
         st.session_state.pop(key, None)
 
@@ -167,6 +201,7 @@ def sign_in(user: UserView) -> None:
     except Exception:  # no browser request
         agent = None
     started = start_session(database(), user.id, user_agent=agent)
+    _RUN_ACTOR.set(None)
     st.session_state[TOKEN_KEY] = started.token
     st.session_state[ACTOR_KEY] = user.as_actor()
     st.session_state[HANDOFF_KEY] = started.handoff_code

@@ -3,13 +3,57 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pyarrow as pa
 import streamlit as st
 
 from board.localtime import fmt_local
 
 TRI_STATE: tuple[bool | None, ...] = (None, True, False)
+
+
+def text_table(columns: Mapping[str, Sequence[str]]) -> None:
+    """A static table of text columns (``st.table``), handed over as an Arrow table.
+
+    Given a dictionary or a list of rows, ``st.table`` builds a pandas frame twice (once
+    to decide whether to show the index, once to serialize it): 1-2.5 ms per table on
+    the server, in every run of the page. An Arrow table of strings is serialized
+    directly (under 0.1 ms) and shows the same: no index column, the same headers.
+
+    Parameters
+    ----------
+    columns:
+        Column heading to the column's cells, top to bottom (the same number in each).
+        The cells render as markdown: escape person-supplied text
+        (:func:`board.ui.text.md_escape`).
+
+    Raises
+    ------
+    ValueError
+        If the columns differ in length.
+    """
+    lengths = {len(cells) for cells in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"Table columns differ in length: {sorted(lengths)}.")
+    table = pa.table(
+        {name: pa.array(list(cells), type=pa.string()) for name, cells in columns.items()}
+    )
+    st.table(table, hide_index=True)
+
+
+def rows_table(rows: Sequence[Mapping[str, str]]) -> None:
+    """:func:`text_table` from rows (dictionaries with the same keys, in column order).
+
+    Parameters
+    ----------
+    rows:
+        One mapping per row; nothing is drawn when there are none.
+    """
+    if not rows:
+        return
+    text_table({key: [row[key] for row in rows] for key in rows[0]})
 
 
 def tri_state_label(value: bool | None) -> str:

@@ -66,6 +66,27 @@ def test_sign_in_starts_a_durable_session(demo_db: Database) -> None:
     # not re-run app.py's sidebar for a click.)
 
 
+def test_a_run_checks_the_session_once(demo_db: Database, monkeypatch: Any) -> None:
+    """app.py and the page share one check of the session per run (it was two)."""
+    import board.ui.context as context
+
+    at = app_test()
+    at.run()
+    _sign_in(at, "demo.coordinator")
+    checks: list[str] = []
+
+    def counted(db: Database, token: str | None, idle: int, **kw: Any) -> Any:
+        checks.append(str(token))
+        return resolve_session(db, token, idle, **kw)
+
+    monkeypatch.setattr(context, "resolve_session", counted)
+    full_run(at)
+    assert at.title[0].value == "Worklist"  # the page's own require_actor() was answered
+    assert checks == [at.session_state["session_token"]]
+    # Nothing is held once the run is over: the next run (or a fragment's) checks again.
+    assert context._RUN_ACTOR.get() is None
+
+
 def test_sign_out_elsewhere_ends_this_tab_at_its_next_run(demo_db: Database) -> None:
     at = app_test()
     at.run()

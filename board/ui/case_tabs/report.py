@@ -17,6 +17,7 @@ from board.reports.service import LetterFormat, ReportFormat, get_report
 from board.ui.downloads import fhir_bytes, letter_bytes, report_bytes
 from board.ui.errors import user_errors
 from board.ui.text import md_escape
+from board.ui.widgets import text_table
 from board.wording import plural
 
 
@@ -31,7 +32,7 @@ def _preview(report: BoardReport) -> None:
     head = report.header
     if head.draft:
         st.warning("DRAFT: this plan is not finalized; the report may still change.")
-    st.table(
+    text_table(
         {
             "Field": [
                 "Pseudonym",

@@ -18,14 +18,14 @@ from board.cases.read_model import CaseReadModel
 from board.db.engine import Database
 from board.ui.errors import user_errors
 from board.ui.text import escaped_rows, md_escape
-from board.ui.widgets import fmt_datetime
+from board.ui.widgets import fmt_datetime, rows_table
 from board.wording import plural
 
 
 def _inputs_table(score: DerivedScore) -> None:
     if not score.inputs:
         return
-    st.table(
+    rows_table(
         escaped_rows(
             [
                 {
@@ -36,8 +36,7 @@ def _inputs_table(score: DerivedScore) -> None:
                 }
                 for item in score.inputs
             ]
-        ),
-        hide_index=True,
+        )
     )
 
 
@@ -69,7 +68,7 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
         if result.surgical_consultation_advised:
             title += " (surgical consultation advised)"
         with st.expander(md_escape(title), expanded=False):
-            st.table(
+            rows_table(
                 escaped_rows(
                     [
                         {
@@ -80,8 +79,7 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
                         }
                         for c in lesion.components
                     ]
-                ),
-                hide_index=True,
+                )
             )
             total = "incomplete" if result.total is None else str(result.total)
             st.text(f"Total: {total}" + (f" ({result.category})" if result.category else ""))

@@ -13,7 +13,7 @@ from board.db.engine import Database
 from board.ui import actions
 from board.ui.case_form import edit_case_form
 from board.ui.text import md_escape
-from board.ui.widgets import fmt_date, fmt_datetime, lazy_expander, tri_state_label
+from board.ui.widgets import fmt_date, fmt_datetime, lazy_expander, text_table, tri_state_label
 
 
 def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
@@ -21,7 +21,7 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.subheader("Patient and referral")
-        st.table(
+        text_table(
             {
                 "Field": [
                     "Pseudonym",
@@ -56,7 +56,7 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
         st.subheader("Referral question")
         st.text(case.referral_question or "None recorded.")
         st.subheader("Presenting symptoms")
-        st.table(
+        text_table(
             {
                 "Symptom": [
                     "Pain score (0-10)",
