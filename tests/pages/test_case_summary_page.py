@@ -15,9 +15,9 @@ def _case_id(db: Database, pseudonym: str) -> int:
     with db.read() as session:
         return int(
             session.scalars(
-                select(Case.id).join(Patient, Case.patient_id == Patient.id).where(
-                    Patient.pseudonym == pseudonym
-                )
+                select(Case.id)
+                .join(Patient, Case.patient_id == Patient.id)
+                .where(Patient.pseudonym == pseudonym)
             ).one()
         )
 
