@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from board.auth.actor import Actor
 from board.db.engine import Database
-from board.db.models import User
+from board.db.models import Case, Patient, User
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -31,6 +31,18 @@ def signed_in(db: Database, username: str = "demo.coordinator") -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def case_id_of(db: Database, pseudonym: str) -> int:
+    """The id of the case of the patient with ``pseudonym``."""
+    with db.read() as session:
+        return int(
+            session.scalars(
+                select(Case.id)
+                .join(Patient, Case.patient_id == Patient.id)
+                .where(Patient.pseudonym == pseudonym)
+            ).one()
+        )
 
 
 def open_case(at: AppTest, case_id: int | str, tab: str | None = None) -> AppTest:

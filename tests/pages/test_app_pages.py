@@ -13,6 +13,7 @@ from board.db.models import AuditEvent, Case, Note, User
 from board.demo import DEMO_CASES, DEMO_PASSWORD, HISTORY, demo_case_count
 from board.installation import installation_state
 from tests.pages.helpers import app_test, open_case, open_expander, open_tab, plain, signed_in
+from tests.pages.helpers import case_id_of as _case_id
 
 IMMEDIATE = "Immediate (MRI within 24 h)"
 TIER_ORDER = [IMMEDIATE, "Within a week (MRI within 7 days)", "Routine"]
@@ -21,15 +22,6 @@ TIER_ORDER = [IMMEDIATE, "Within a week (MRI within 7 days)", "Routine"]
 def _count(db: Database, model: type) -> int:
     with db.read() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def _case_id(db: Database, pseudonym: str) -> int:
-    from board.db.models import Patient
-
-    with db.read() as session:
-        return int(
-            session.scalar(select(Case.id).join(Patient).where(Patient.pseudonym == pseudonym))
-        )
 
 
 def _texts(at) -> str:  # type: ignore[no-untyped-def]

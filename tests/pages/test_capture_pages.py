@@ -16,10 +16,8 @@ from board.auth.roles import Role
 from board.db.engine import Database
 from board.db.models import (
     Attendance,
-    Case,
     Meeting,
     MeetingInvitee,
-    Patient,
     PlanTemplate,
     PlanVersion,
     SignOff,
@@ -37,6 +35,7 @@ from board.plans.drafting import add_plan_item, start_plan, update_plan_header
 from board.plans.enums import PlanComponent, PlanIntent
 from board.plans.lifecycle import finalize_plan, sign_plan
 from board.plans.views import PlanHeaderInput, PlanItemInput, PlanVersionView
+from tests.pages.helpers import case_id_of as _case_id
 from tests.pages.helpers import open_case, plain, signed_in
 
 CEBRT = PlanItemInput(PlanComponent.RADIATION, "cebrt", {"dose_gy": 8, "fractions": 1})
@@ -46,13 +45,6 @@ def _actor(db: Database, username: str) -> Actor:
     with db.read() as session:
         user = session.scalars(select(User).where(User.username == username)).one()
         return Actor(user.id, user.username, user.display_name, user.role)
-
-
-def _case_id(db: Database, pseudonym: str) -> int:
-    with db.read() as session:
-        return int(
-            session.scalar(select(Case.id).join(Patient).where(Patient.pseudonym == pseudonym))
-        )
 
 
 def _texts(at: Any) -> str:

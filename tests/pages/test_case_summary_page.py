@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from board.db.engine import Database
-from board.db.models import Case, Patient
-from tests.pages.helpers import open_case, plain, signed_in
-
-
-def _case_id(db: Database, pseudonym: str) -> int:
-    with db.read() as session:
-        return int(
-            session.scalars(
-                select(Case.id)
-                .join(Patient, Case.patient_id == Patient.id)
-                .where(Patient.pseudonym == pseudonym)
-            ).one()
-        )
+from tests.pages.helpers import case_id_of, open_case, plain, signed_in
 
 
 def test_summary_shows_referral_and_next_meeting_in_few_elements(demo_db: Database) -> None:
-    at = open_case(signed_in(demo_db, "demo.oncologist"), _case_id(demo_db, "TB-DEMO01"))
+    at = open_case(signed_in(demo_db, "demo.oncologist"), case_id_of(demo_db, "TB-DEMO01"))
     # Every heading costs the browser a markdown render when the case is opened: the
     # referral question is a table row, the next meeting follows the readiness list.
     assert [s.value for s in at.subheader] == [

@@ -13,7 +13,7 @@ from board.auth.actor import Actor
 from board.auth.roles import Role
 from board.cases.enums import CaseStatus
 from board.db.engine import Database
-from board.db.models import Attendance, Case, Meeting, Patient, PlanItem, PlanVersion, User
+from board.db.models import Attendance, Case, Meeting, PlanItem, PlanVersion, User
 from board.followup.service import record_follow_up
 from board.followup.views import FollowUpInput
 from board.meetings.enums import AgendaTriage, MeetingStatus
@@ -29,6 +29,7 @@ from board.plans.drafting import add_plan_item, start_plan, update_plan_header
 from board.plans.enums import PlanComponent, PlanIntent, PlanStatus
 from board.plans.lifecycle import finalize_plan, sign_plan
 from board.plans.views import PlanHeaderInput, PlanItemInput
+from tests.pages.helpers import case_id_of as _case_id
 from tests.pages.helpers import open_case, plain, signed_in
 
 
@@ -36,13 +37,6 @@ def _actor(db: Database, username: str) -> Actor:
     with db.read() as session:
         user = session.scalars(select(User).where(User.username == username)).one()
         return Actor(user.id, user.username, user.display_name, user.role)
-
-
-def _case_id(db: Database, pseudonym: str) -> int:
-    with db.read() as session:
-        return int(
-            session.scalar(select(Case.id).join(Patient).where(Patient.pseudonym == pseudonym))
-        )
 
 
 def _texts(at: Any) -> str:

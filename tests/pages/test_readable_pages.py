@@ -12,19 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from board.db.engine import Database
-from board.db.models import Case, Meeting, Patient, User
+from board.db.models import Meeting, User
 from board.ui.case_tabs.follow_up import _start
+from tests.pages.helpers import case_id_of as _case_id
 from tests.pages.helpers import open_case, open_tab, plain, signed_in
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CODE = re.compile(r"\b[a-z]+(_[a-z]+)*\.[a-z]+(_[a-z]+)*\b")  # plan.item_add, case.create
-
-
-def _case_id(db: Database, pseudonym: str) -> int:
-    with db.read() as session:
-        return int(
-            session.scalar(select(Case.id).join(Patient).where(Patient.pseudonym == pseudonym))
-        )
 
 
 def _texts(at: Any) -> str:

@@ -9,20 +9,10 @@ from board.assessments.service import get_assessment
 from board.auth.roles import Role
 from board.cases.specialist_input import save_assessment
 from board.db.engine import Database
-from board.db.models import Assessment, AuditEvent, Biopsy, Case, Patient
+from board.db.models import Assessment, AuditEvent, Biopsy
 from board.demo import DEMO_PASSWORD
+from tests.pages.helpers import case_id_of as _case_id
 from tests.pages.helpers import open_case, open_tab, plain, signed_in
-
-
-def _case_id(db: Database, pseudonym: str) -> int:
-    with db.read() as session:
-        return int(
-            session.scalar(
-                select(Case.id)
-                .join(Patient, Patient.id == Case.patient_id)
-                .where(Patient.pseudonym == pseudonym)
-            )
-        )
 
 
 def _texts(at: object) -> str:
