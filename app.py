@@ -16,6 +16,8 @@ import streamlit as st
 if __name__ != "__main__":
     # Imported by the ASGI server: the app with its routes (session cookie, readiness,
     # page addresses) and middleware (request ids, request body limits).
+    import logging
+
     from starlette.middleware import Middleware
 
     from board import logs
@@ -23,8 +25,16 @@ if __name__ != "__main__":
     from board.web import health_routes, session_routes
     from board.web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
     from board.web.page_routes import page_routes
+    from board.web.sockets import enable_tcp_nodelay
 
     logs.configure()
+    # Streamlit's listening socket keeps Nagle's algorithm: each script run's second
+    # message would wait up to 40 ms for the browser's acknowledgement of the first.
+    logs.log_event(
+        logging.getLogger("board.web"),
+        "small writes sent at once (TCP_NODELAY)",
+        sockets=enable_tcp_nodelay(),
+    )
     # The app's modules loaded now, then kept out of the garbage collector's walks
     # (board/heap.py): a full collection would otherwise cost some click ~100 ms.
     from board.heap import freeze_heap, load_board_modules
