@@ -312,11 +312,15 @@ def test_keyboard_alone_opens_a_case_uploads_saves_a_note_and_presents(
     expect(summary).to_have_attribute("aria-selected", "true")
     settle(page)
 
-    # A form by keyboard: the note's text area, then its submit button.
+    # A form by keyboard: open "Add a note" (its form is built only once open), then the
+    # note's text area, then its submit button.
     note = "Discussed by telephone with the ward; keyboard only."
-    _tab_to(
-        page, page.get_by_role("textbox", name="Add a note (notes cannot be edited or deleted)")
-    )
+    opener = page.get_by_test_id("stExpander").filter(has_text="Add a note").locator("summary")
+    _tab_to(page, opener)
+    before = runs(page)
+    page.keyboard.press("Enter")
+    settle_after(page, before)
+    _tab_to(page, page.get_by_role("textbox", name="Note (notes cannot be edited or deleted)"))
     page.keyboard.type(note)
     _tab_to(page, page.get_by_role("button", name="Add note"))
     before = runs(page)

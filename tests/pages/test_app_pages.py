@@ -312,6 +312,7 @@ def test_case_page_add_note_is_audited(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO03")
     at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
     notes_before = _count(demo_db, Note)
+    open_expander(at, "add_note_open")
     at.text_area(key="note_body").input("<script>alert(1)</script> L3 lesion is 2 cm")
     at.button(key="FormSubmitter:add_note-Add note").click().run()
     assert not at.exception
@@ -331,7 +332,7 @@ def test_case_page_add_note_is_audited(demo_db: Database) -> None:
 
 def test_case_page_empty_note_is_refused(demo_db: Database) -> None:
     case_id = _case_id(demo_db, "TB-DEMO03")
-    at = open_case(signed_in(demo_db), case_id)
+    at = open_expander(open_case(signed_in(demo_db), case_id), "add_note_open")
     notes_before = _count(demo_db, Note)
     at.button(key="FormSubmitter:add_note-Add note").click().run()
     assert any("The note is empty" in plain(e.value) for e in at.error)
@@ -496,7 +497,7 @@ def test_case_edit_form_is_built_only_while_its_expander_is_open(demo_db: Databa
     # edit form's dozen inputs cost every run of the Summary tab and every deep link.
     case_id = _case_id(demo_db, "TB-DEMO01")
     at = open_case(signed_in(demo_db), case_id)
-    assert [e.label for e in at.expander] == ["Edit case details"]
+    assert [e.label for e in at.expander] == ["Add a note", "Edit case details"]
     keys = {w.key for w in at.text_input} | {w.key for w in at.text_area}
     assert f"ec{case_id}_hist" not in keys and f"ec{case_id}_question" not in keys
     open_expander(at, "edit_case_open")

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from board.db.engine import Database
-from tests.pages.helpers import case_id_of, open_case, plain, signed_in
+from tests.pages.helpers import case_id_of, open_case, open_expander, plain, signed_in
 
 
 def test_summary_shows_referral_and_next_meeting_in_few_elements(demo_db: Database) -> None:
@@ -26,6 +26,23 @@ def test_summary_shows_referral_and_next_meeting_in_few_elements(demo_db: Databa
     assert readiness.startswith("[x] MRI of the spine")
     assert "\nNext meeting: Spine tumor board, " in readiness
     assert readiness.endswith("\nOpen action items: 0")
+
+
+def test_the_note_form_is_built_only_once_opened(demo_db: Database) -> None:
+    case_id = case_id_of(demo_db, "TB-DEMO03")
+    at = open_case(signed_in(demo_db, "demo.radiologist"), case_id)
+    # A form with a text area on every case opened cost the browser ~100 ms a deep link.
+    assert not at.text_area and not at.get("form")
+    assert "Add a note" in [e.label for e in at.expander]
+
+    open_expander(at, "add_note_open")
+    at.text_area(key="note_body").input("Seen in clinic; pain controlled.")
+    at.button(key="FormSubmitter:add_note-Add note").click().run()
+    assert not at.exception
+    assert "Note added." in [plain(s.value) for s in at.success]
+    assert "Seen in clinic; pain controlled." in [t.value for t in at.text]
+    # Still open for the next note, and emptied.
+    assert at.text_area(key="note_body").value == ""
 
 
 def _script() -> None:

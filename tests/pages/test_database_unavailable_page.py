@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from board.db.engine import Database
 from board.db.models import Case, Note, Patient
 from board.errors import DatabaseUnavailableError
-from tests.pages.helpers import app_test, open_case, plain, signed_in
+from tests.pages.helpers import app_test, open_case, open_expander, plain, signed_in
 
 NO_SERVER = "postgresql+psycopg://postgres@127.0.0.1:1/nothing?connect_timeout=2"
 
@@ -43,7 +43,9 @@ def test_a_save_while_the_database_cannot_take_it(
             select(Case.id).join(Patient).where(Patient.pseudonym == "TB-DEMO03")
         )
         notes = session.scalar(select(func.count()).select_from(Note))
-    at = open_case(signed_in(demo_db, "demo.radiologist"), str(case_id))
+    at = open_expander(
+        open_case(signed_in(demo_db, "demo.radiologist"), str(case_id)), "add_note_open"
+    )
     holder = sqlite3.connect(make_url(str(demo_db.engine.url)).database or "", isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")

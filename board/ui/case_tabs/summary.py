@@ -15,6 +15,9 @@ from board.ui.case_form import edit_case_form
 from board.ui.text import md_escape
 from board.ui.widgets import fmt_date, fmt_datetime, lazy_expander, text_table, tri_state_label
 
+#: Session-state key of the "Add a note" expander (``True`` while open).
+NOTE_FORM_KEY = "add_note_open"
+
 
 def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     """Render the summary tab.
@@ -22,7 +25,8 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
     Each heading, caption and label is drawn by the browser's markdown renderer, some
     2-4 ms of its main thread apiece when a case is opened; a plain ``st.text`` costs
     next to nothing. So related lines share an element: the referral question is a row
-    of the patient table, and the next meeting follows the readiness list.
+    of the patient table, and the next meeting follows the readiness list. The forms
+    (a note, the case details) are built only while their expander is open.
     """
     left, right = st.columns([3, 2], gap="large")
     with left:
@@ -125,14 +129,18 @@ def render(db: Database, actor: Actor, case: CaseReadModel) -> None:
                 )
             )
             st.text(note.body)
-    with st.form("add_note"):
-        st.text_area("Add a note (notes cannot be edited or deleted)", key="note_body")
-        st.form_submit_button(
-            "Add note",
-            on_click=actions.run,
-            args=("summary_note", partial(_add_note, db, actor, case.id), ("note_body",)),
-        )
     actions.show_outcome("summary_note")
+    # The note form is built only while "Add a note" is open: a form with a text area
+    # drawn on every case opened cost the browser about 100 ms of each deep link.
+    writer = lazy_expander("Add a note", key=NOTE_FORM_KEY, icon=":material/note_add:")
+    if writer is not None:
+        with writer, st.form("add_note"):
+            st.text_area("Note (notes cannot be edited or deleted)", key="note_body")
+            st.form_submit_button(
+                "Add note",
+                on_click=actions.run,
+                args=("summary_note", partial(_add_note, db, actor, case.id), ("note_body",)),
+            )
 
     actions.show_outcome("edit_case")
     editor = lazy_expander("Edit case details", key="edit_case_open", icon=":material/edit:")
