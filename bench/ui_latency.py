@@ -12,7 +12,7 @@ Playwright's checks that it can be clicked are done (``click(trial=True)``): tha
 the test driver's work, not the app's. (Without the wait for drawn, a click right after
 the page first showed a tab also timed the browser finishing that tab: "save draft"
 came right after the Assessments tab was first shown and measured 1.7-2.1x the filter
-change instead of 1.1x.)
+change instead of 1.1-1.3x.)
 
 Actions, interleaved (each round does every action on both boards), median of
 ``--repeats`` (at least 5):
