@@ -63,3 +63,10 @@ def test_the_magic_check_finds_a_bare_expression(tmp_path: Path) -> None:
         and n.value.id == magic.MAGIC_MODULE_NAME
         for n in ast.walk(rewritten)
     )
+
+
+def test_no_other_site_may_steer_the_app_through_window_messages() -> None:
+    # Streamlit's default trusts its own cloud's domains to stop, rerun or redirect the
+    # app from a frame; the app trusts none.
+    config = tomllib.loads(CONFIG.read_text())
+    assert config["client"]["allowedOrigins"] == []

@@ -216,6 +216,37 @@ def test_each_role_sees_only_its_pages(
         expect(page.get_by_role("link", name="Go to the Worklist")).to_be_visible()
 
 
+#: Records the messages of Streamlit's host protocol (``stCommVersion`` 1) posted to the
+#: window, before the app loads. Not framed, the app's own window is its "host".
+HOST_MESSAGES = """
+window.__tbHostMessages = [];
+window.addEventListener('message', (event) => {
+  if (event.data && event.data.stCommVersion === 1) {
+    window.__tbHostMessages.push(String(event.data.type));
+  }
+});
+"""
+
+
+def test_no_other_site_can_steer_the_app_through_window_messages(
+    app_server: AppServer, browser: Any, contexts: list[Any]
+) -> None:
+    """Streamlit's browser code obeys window messages (stop or rerun the script, change
+    the page, take a sign-in token) from a framing page whose address is in
+    ``client.allowedOrigins``; by default that lists Streamlit's own cloud domains. The
+    app lists none, so the channel is never opened: Streamlit's opening handshake
+    (``GUEST_READY``) is never sent, while its ordinary status messages are."""
+    context = _context(browser, contexts)
+    context.add_init_script(HOST_MESSAGES)
+    page = context.new_page()
+    _sign_in(page, app_server.url, "demo.coordinator")
+    page.goto(f"{app_server.url}/worklist")
+    _settle(page)
+    posted = page.evaluate("() => window.__tbHostMessages")
+    assert posted, "Streamlit posts its status messages to the host window"
+    assert "GUEST_READY" not in posted, posted
+
+
 def _console(message: Any, origin: str, errors: list[str]) -> None:
     """Keep console errors (nothing is loaded from other hosts, no address probe fails)."""
     if message.type != "error":

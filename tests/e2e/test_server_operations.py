@@ -53,6 +53,14 @@ def _request(
         connection.close()
 
 
+def test_the_host_configuration_trusts_no_other_site(server: AppServer) -> None:
+    # What Streamlit's browser code asks before it connects: no origin may steer the
+    # app through window messages (Streamlit's default lists its cloud's domains).
+    status, _headers, body = _request(server, "GET", "/_stcore/host-config")
+    assert status == 200
+    assert json.loads(body)["allowedOrigins"] == []
+
+
 def _chunks(total: int, size: int = 256 * 1024) -> Iterator[bytes]:
     for start in range(0, total, size):
         yield b"x" * min(size, total - start)
