@@ -306,7 +306,8 @@ BROWSER_IDLE = """() => new Promise((resolve) => {
 
 def _browser_idle(page: Any) -> None:
     """Wait until the browser has finished its work on the screen ``page`` shows."""
-    page.evaluate(BROWSER_IDLE)
+    if not page.evaluate(BROWSER_IDLE):
+        print(f"  (the browser was not idle within 5 s on {page.url})", file=sys.stderr)
 
 
 def _timed_click(page: Any, locator: Any) -> float:
