@@ -34,13 +34,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from tests.e2e.pages import RUN_COUNTER, SETTLED, sign_in  # noqa: E402
+from ui_latency import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the same browser)
+
+from tests.e2e.pages import RUN_COUNTER, SETTLED, VIEWPORT, sign_in  # noqa: E402
 from tests.e2e.servers import running_app  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu"]
-VIEWPORT = {"width": 1920, "height": 1080}
+#: The page's first script run has finished and the page has settled.
+LOADED = f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()"
 #: Report rows, in order: (label, test on (process kind, thread name)).
 GROUPS: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("page main thread", lambda kind, thread: kind == "renderer" and thread == "chromium"),
@@ -97,14 +99,14 @@ def _chromium() -> dict[tuple[str, str], tuple[str, str, float]]:
 def _measure(page: Any, server_pid: int, url: str, loads: int) -> dict[str, float]:
     for _ in range(2):  # warm-up: the first loads compile and cache
         page.goto(url)
-        page.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+        page.wait_for_function(LOADED)
     server_before = _threads(str(server_pid))
     browser_before = _chromium()
     walls: list[float] = []
     for _ in range(loads):
         start = time.perf_counter()
         page.goto(url)
-        page.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+        page.wait_for_function(LOADED)
         walls.append((time.perf_counter() - start) * 1000)
     server_after = _threads(str(server_pid))
     browser_after = _chromium()

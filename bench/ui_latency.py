@@ -81,7 +81,7 @@ from board.cases.enums import CaseStatus  # noqa: E402
 from board.db.engine import Database  # noqa: E402
 from board.db.models import Case, Patient  # noqa: E402
 from board.ui.worklist_grid import OPEN_LABEL, PICKER_LABEL  # noqa: E402
-from tests.e2e.pages import RUN_COUNTER, SETTLED, TIMEOUT_MS, runs  # noqa: E402
+from tests.e2e.pages import RUN_COUNTER, SETTLED, TIMEOUT_MS, runs, settle_after  # noqa: E402
 from tests.e2e.pages import sign_in as browser_sign_in  # noqa: E402
 from tests.e2e.servers import AppServer, running_app  # noqa: E402
 from tests.e2e.viewer_pacs import (  # noqa: E402
@@ -277,12 +277,6 @@ def _board(
         yield server, finalize_ids, (viewer_ids[0] if viewer_ids else None)
 
 
-def _settle_after(page: Any, before: int) -> None:
-    page.wait_for_function(
-        f"() => (window.__tbRuns || 0) > {before} && ({SETTLED})()", timeout=TIMEOUT_MS
-    )
-
-
 #: Elements whose code the browser is still loading (drawn as grey placeholders).
 PLACEHOLDERS_GONE = "() => document.querySelector('[data-testid=\"stSkeleton\"]') === null"
 
@@ -323,7 +317,7 @@ def _timed_click(page: Any, locator: Any) -> float:
     before = runs(page)
     start = time.perf_counter()
     locator.click()
-    _settle_after(page, before)
+    settle_after(page, before)
     return (time.perf_counter() - start) * 1000
 
 
@@ -409,7 +403,7 @@ class BoardSession:
             oncologist.keyboard.type("TB-")
             oncologist.get_by_role("option").first.wait_for()
             oncologist.keyboard.press("Enter")
-            _settle_after(oncologist, before)
+            settle_after(oncologist, before)
             took = _timed_click(oncologist, oncologist.get_by_role("button", name=OPEN_LABEL))
             oncologist.get_by_role("heading", name=re.compile(r"^Case TB-")).wait_for()
             return took
