@@ -12,23 +12,37 @@ Playwright's checks that it can be clicked are done (``click(trial=True)``): tha
 the test driver's work, not the app's. (Without the wait for drawn, a click right after
 the page first showed a tab also timed the browser finishing that tab: "save draft"
 came right after the Assessments tab was first shown and measured 1.7-2.1x the filter
-change instead of 1.1-1.3x.) Then, before every action, clicks and page loads alike,
-the browser has finished its work on the screen it shows: its main thread has been
-idle for about 150 ms (three idle periods in a row with at least 45 ms left, Chrome's
-``requestIdleCallback``; at most 5 s). A page that has just drawn is not yet done: the
-worklist kept the browser busy for 300-400 ms after its last placeholder went (its
-grid, then the garbage collector; 170 ms of the browser's processor time in the next
-half second, against 50 ms after the meetings page), and a case opened by deep link at
-once from the worklist took 375-400 ms instead of 305 ms (the same load after a pause).
-A person reads the worklist before opening a case: that work is the worklist's, not
-the case page's.
+change instead of 1.1-1.3x.) The timed click is then the mouse pressed at the element's
+centre: ``locator.click()`` would do Playwright's checks again inside the clock (its
+click reached the page 19 ms after the clock started, against 4.5 ms for the mouse).
+A page load ends when the page is settled and its title (an ``h1``) reads what it
+should, checked in the same poll by a query of the page's headings. Playwright's
+role-based heading check walks the page's accessibility tree (26-30 ms on an idle
+page) and waits behind the browser's remaining work: inside the clock it added 55-70
+ms to each page load, so it runs once the clock has stopped.
+
+Before every action, clicks and page loads alike, the browser has also finished its
+work on the screen it shows: its main thread has been idle for about 150 ms (three idle
+periods in a row with at least 45 ms left, Chrome's ``requestIdleCallback``; at most
+5 s). A page that has just drawn is not yet done: the worklist kept the browser busy
+for 300-400 ms after its last placeholder went (its grid, then the garbage collector;
+170 ms of the browser's processor time in the next half second, against 50 ms after
+the meetings page), and a case opened by deep link at once from the worklist took
+375-400 ms instead of 305 ms (the same load after a pause). A person reads the
+worklist before opening a case: that work is the worklist's, not the case page's.
 
 Actions, interleaved (each round does every action on both boards), median of
 ``--repeats`` (at least 5):
 
 - ``filter``: the worklist's "Only cases with a follow-up due" filter switched (the floor);
-- ``open worklist (deep link)``: ``/worklist`` loaded in the tab: what any full page
-  load costs (the browser starts the Streamlit client and its connection afresh);
+- ``open empty page (deep link)``: ``bench/empty_page.py``, a Streamlit page of one
+  title and nothing else, served with the project's settings by a server of its own and
+  loaded in a tab of its own: what any Streamlit page load costs before an app draws
+  anything (the browser starts Streamlit's client and its connection afresh, and the
+  script runs once). The report's last line per board, ``case page over empty page``,
+  is the case deep link minus this: the part of it that is the app's;
+- ``open worklist (deep link)``: ``/worklist`` loaded in the tab: a full page load of the
+  app;
 - ``open case from the worklist``: the worklist's "Open case" button pressed with the
   first case of its keyboard picker chosen (``st.switch_page``: the case page drawn in
   the page already loaded, the way people usually open a case), until the case page
@@ -60,6 +74,7 @@ board. Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 import sys
@@ -83,7 +98,7 @@ from board.db.models import Case, Patient  # noqa: E402
 from board.ui.worklist_grid import OPEN_LABEL, PICKER_LABEL  # noqa: E402
 from tests.e2e.pages import RUN_COUNTER, SETTLED, TIMEOUT_MS, runs, settle_after  # noqa: E402
 from tests.e2e.pages import sign_in as browser_sign_in  # noqa: E402
-from tests.e2e.servers import AppServer, running_app  # noqa: E402
+from tests.e2e.servers import AppServer, running_app, running_script  # noqa: E402
 from tests.e2e.viewer_pacs import (  # noqa: E402
     attach_viewer_case,
     move_slice,
@@ -104,8 +119,11 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1920, "height": 1080}
 RICH_CASE = "TB-DEMO01"
+#: The lightest page Streamlit serves (one title), with the project's settings.
+EMPTY_PAGE = "bench/empty_page.py"
 ACTIONS = (
     "filter",
+    "open empty page (deep link)",
     "open worklist (deep link)",
     "open case from the worklist",
     "open case (deep link)",
@@ -314,23 +332,46 @@ def _timed_click(page: Any, locator: Any) -> float:
     locator.scroll_into_view_if_needed()
     locator.click(trial=True)
     _browser_idle(page)
+    box = locator.bounding_box()
     before = runs(page)
     start = time.perf_counter()
-    locator.click()
+    # The mouse pressed at the element's centre, as a person clicks. (``locator.click()``
+    # would do Playwright's checks again inside the clock: its click reached the page
+    # 19 ms after the clock started, against 4.5 ms for the mouse.)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     settle_after(page, before)
     return (time.perf_counter() - start) * 1000
 
 
-def _timed_goto(page: Any, url: str, ready: Callable[[], Any]) -> tuple[float, float]:
-    """Milliseconds from the address to settled, and to drawn (no placeholder left)."""
+def _timed_goto(page: Any, url: str, title: str) -> tuple[float, float]:
+    """Milliseconds from the address to settled with ``title`` shown, and to drawn (no
+    placeholder left).
+
+    The page's title (``st.title``, an ``h1``) is checked in the same poll as settled, by
+    a query of the page's headings. Playwright's own heading check (``get_by_role``) walks
+    the page's accessibility tree: 26-30 ms on an idle page, and it waits behind the
+    browser's remaining work, so checking with it inside the clock added 55-70 ms to
+    each page load. It still checks the heading, once the clock has stopped.
+    """
     _browser_idle(page)
     start = time.perf_counter()
     page.goto(url)
-    page.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
-    ready()
+    page.wait_for_function(
+        f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})() && ({_title_shown(title)})()"
+    )
     settled = (time.perf_counter() - start) * 1000
     page.wait_for_function(PLACEHOLDERS_GONE, timeout=TIMEOUT_MS)
-    return settled, (time.perf_counter() - start) * 1000
+    drawn = (time.perf_counter() - start) * 1000
+    page.get_by_role("heading", name=title, exact=True).wait_for()
+    return settled, drawn
+
+
+def _title_shown(title: str) -> str:
+    """A page function: whether an ``h1`` of the page reads ``title``."""
+    return (
+        "() => [...document.querySelectorAll('h1')]"
+        f".some((heading) => heading.textContent.trim() === {json.dumps(title)})"
+    )
 
 
 class BoardSession:
@@ -342,8 +383,10 @@ class BoardSession:
         server: AppServer,
         finalize_ids: list[int],
         viewer_case: int | None = None,
+        empty_url: str | None = None,
     ) -> None:
         self.url = server.url
+        self.empty_url = empty_url
         db = Database.from_url(server.database_url)
         self.cases = _case_ids(db)
         db.engine.dispose()
@@ -357,6 +400,11 @@ class BoardSession:
             page.set_default_timeout(TIMEOUT_MS)
             browser_sign_in(page, self.url, name)
             self.pages[name] = page
+        if empty_url is not None:  # its own browser context: nobody signs in there
+            context = browser.new_context(viewport=VIEWPORT)
+            context.add_init_script(RUN_COUNTER)
+            self.pages["empty"] = context.new_page()
+            self.pages["empty"].set_default_timeout(TIMEOUT_MS)
         self.filter_on = False
         self.presenter_item = 1
         rich = self.cases[RICH_CASE]
@@ -385,12 +433,13 @@ class BoardSession:
         if action == "filter":
             box = coordinator.get_by_text("follow-up due this week or overdue", exact=False).first
             return _timed_click(coordinator, box)
+        if action == "open empty page (deep link)":
+            if self.empty_url is None:
+                return float("nan")
+            settled, _drawn = _timed_goto(self.pages["empty"], self.empty_url, "Empty page")
+            return settled
         if action == "open worklist (deep link)":
-            settled, self.drawn = _timed_goto(
-                oncologist,
-                f"{self.url}/worklist",
-                lambda: oncologist.get_by_role("heading", name="Worklist").wait_for(),
-            )
+            settled, self.drawn = _timed_goto(oncologist, f"{self.url}/worklist", "Worklist")
             return settled
         if action == "open case from the worklist":
             if not oncologist.url.rstrip("/").endswith("/worklist"):
@@ -409,11 +458,7 @@ class BoardSession:
             return took
         if action == "open case (deep link)":
             url = f"{self.url}/case?case={self.cases[RICH_CASE]}"
-            settled, self.drawn = _timed_goto(
-                oncologist,
-                url,
-                lambda: oncologist.get_by_role("heading", name=f"Case {RICH_CASE}").wait_for(),
-            )
+            settled, self.drawn = _timed_goto(oncologist, url, f"Case {RICH_CASE}")
             return settled
         if action == "switch tab":
             tab = oncologist.get_by_role("tab", name="Scores")
@@ -476,11 +521,12 @@ def main() -> int:
                 _board(Path(tmp) / "big", args.cases, repeats + 1, pacs)
             ),
         }
+        empty_url = stack.enter_context(running_script(Path(tmp) / "empty", EMPTY_PAGE))
         playwright = stack.enter_context(sync_playwright())
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         stack.callback(browser.close)
         sessions = {
-            name: BoardSession(browser, server, finalize_ids, viewer_case)
+            name: BoardSession(browser, server, finalize_ids, viewer_case, empty_url)
             for name, (server, finalize_ids, viewer_case) in boards.items()
         }
         # One warm-up round, not counted: first loads compile and cache.
@@ -506,6 +552,12 @@ def main() -> int:
                 continue
             median = statistics.median(values)
             print(f"  {action:<28} {median:8.0f} ms   {median / floor:5.2f}x")
+        # What the app adds to the lightest Streamlit page load, in the same rounds.
+        empty = [v for v in samples[(name, "open empty page (deep link)")] if v == v]
+        if empty:
+            above = statistics.median(samples[(name, "open case (deep link)")])
+            above -= statistics.median(empty)
+            print(f"  {'case page over empty page':<28} {above:+8.0f} ms   {above / floor:+5.2f}x")
     return 1 if failed else 0
 
 

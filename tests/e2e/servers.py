@@ -145,6 +145,43 @@ def running_app(
                 shutil.copyfile(source, data_dir / f"e2e.db{suffix}")
     if prepare is not None:
         prepare(database_url)
+    with _streamlit("app.py", folder, env, extra_args, port) as (url, process):
+        yield AppServer(url=url, database_url=database_url, process=process)
+
+
+@contextmanager
+def running_script(folder: Path, script: str) -> Iterator[str]:
+    """Any Streamlit script of the project (``streamlit run <script>``) with the
+    project's settings (``.streamlit/config.toml``) on a free local port.
+
+    Parameters
+    ----------
+    folder:
+        An empty temporary folder (for the server's log).
+    script:
+        The script's path from the project root (``"bench/empty_page.py"``).
+
+    Yields
+    ------
+    str
+        The server's base URL.
+    """
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with _streamlit(script, folder, env, (), None) as (url, _process):
+        yield url
+
+
+@contextmanager
+def _streamlit(
+    script: str,
+    folder: Path,
+    env: Mapping[str, str],
+    extra_args: Sequence[str],
+    port: int | None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``streamlit run script`` from the project root on 127.0.0.1; yields its base URL
+    and process once healthy, and stops it afterwards."""
+    folder.mkdir(parents=True, exist_ok=True)
     port = port or _free_port()
     log = folder / "streamlit.log"
     with log.open("wb") as out:
@@ -154,7 +191,7 @@ def running_app(
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                script,
                 "--server.headless",
                 "true",
                 "--server.address",
@@ -166,14 +203,14 @@ def running_app(
                 *extra_args,
             ],
             cwd=ROOT,
-            env=env,
+            env=dict(env),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process, log)
-        yield AppServer(url=url, database_url=database_url, process=process)
+        yield url, process
     finally:
         process.terminate()
         try:
