@@ -3,7 +3,9 @@
 Starts the app (``streamlit run app.py``) over the demo board, signs a medical
 oncologist in with Debian's chromium (Playwright) and opens pages by their address,
 one after the other (a second signed-in tab stays open, as on a real board, so the
-server keeps its compiled scripts). For each page it reads, from Linux's ``/proc``,
+server keeps its compiled scripts). First, for comparison, it opens the lightest page
+Streamlit serves (``bench/empty_page.py``: one title, the project's settings, a server
+of its own) in a tab of its own. For each page it reads, from Linux's ``/proc``,
 the processor time each process and thread used over the loads, and prints per load:
 the wall time from the address to the settled page (as ``bench/ui_latency.py``
 measures it), the app server's processor time, and the browser's, split into its
@@ -36,10 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ui_latency import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the same browser)
+from ui_latency import CHROMIUM, CHROMIUM_ARGS, EMPTY_PAGE  # noqa: E402  (the same browser)
 
 from tests.e2e.pages import RUN_COUNTER, SETTLED, VIEWPORT, sign_in  # noqa: E402
-from tests.e2e.servers import running_app  # noqa: E402
+from tests.e2e.servers import running_app, running_script  # noqa: E402
 
 #: The page's first script run has finished and the page has settled.
 LOADED = f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()"
@@ -145,7 +147,8 @@ def main() -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="tb-page-cpu-") as tmp,
-        running_app(Path(tmp)) as server,
+        running_app(Path(tmp) / "app") as server,
+        running_script(Path(tmp) / "empty", EMPTY_PAGE) as empty,
         sync_playwright() as playwright,
     ):
         db = Database.from_url(server.database_url)
@@ -170,10 +173,18 @@ def main() -> int:
             other = browser.new_context(viewport=VIEWPORT).new_page()
             sign_in(other, server.url, "demo.coordinator")
             assert server.process is not None
+            # The lightest page Streamlit serves, in a tab of its own (nobody signs in).
+            blank = browser.new_context(viewport=VIEWPORT)
+            blank.add_init_script(RUN_COUNTER)
             rows = {
-                name: _measure(page, server.process.pid, server.url + path, args.loads)
-                for name, path in pages.items()
+                "empty Streamlit page (bench/empty_page.py)": _measure(
+                    blank.new_page(), empty.process.pid, empty.url + "/", args.loads
+                )
             }
+            rows.update(
+                (name, _measure(page, server.process.pid, server.url + path, args.loads))
+                for name, path in pages.items()
+            )
         finally:
             browser.close()
     print(f"Page load by address, demo board, {args.loads} loads each: milliseconds per load")

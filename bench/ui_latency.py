@@ -521,7 +521,7 @@ def main() -> int:
                 _board(Path(tmp) / "big", args.cases, repeats + 1, pacs)
             ),
         }
-        empty_url = stack.enter_context(running_script(Path(tmp) / "empty", EMPTY_PAGE))
+        empty_url = stack.enter_context(running_script(Path(tmp) / "empty", EMPTY_PAGE)).url
         playwright = stack.enter_context(sync_playwright())
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         stack.callback(browser.close)

@@ -149,8 +149,16 @@ def running_app(
         yield AppServer(url=url, database_url=database_url, process=process)
 
 
+@dataclass(frozen=True)
+class ScriptServer:
+    """A running Streamlit script other than the app: its base URL and its process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+
 @contextmanager
-def running_script(folder: Path, script: str) -> Iterator[str]:
+def running_script(folder: Path, script: str) -> Iterator[ScriptServer]:
     """Any Streamlit script of the project (``streamlit run <script>``) with the
     project's settings (``.streamlit/config.toml``) on a free local port.
 
@@ -163,12 +171,12 @@ def running_script(folder: Path, script: str) -> Iterator[str]:
 
     Yields
     ------
-    str
-        The server's base URL.
+    ScriptServer
+        The server's base URL and process.
     """
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with _streamlit(script, folder, env, (), None) as (url, _process):
-        yield url
+    with _streamlit(script, folder, env, (), None) as (url, process):
+        yield ScriptServer(url=url, process=process)
 
 
 @contextmanager
