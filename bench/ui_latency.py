@@ -333,6 +333,8 @@ def _timed_click(page: Any, locator: Any) -> float:
     locator.click(trial=True)
     _browser_idle(page)
     box = locator.bounding_box()
+    if box is None:
+        raise RuntimeError(f"Nothing to click on {page.url}: the element is not shown.")
     before = runs(page)
     start = time.perf_counter()
     # The mouse pressed at the element's centre, as a person clicks. (``locator.click()``
