@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.servers import AppServer, running_app
+from tests.e2e.servers import AppServer, running_app, running_script
 
 MB = 1024 * 1024
 
@@ -59,6 +59,24 @@ def test_the_host_configuration_trusts_no_other_site(server: AppServer) -> None:
     status, _headers, body = _request(server, "GET", "/_stcore/host-config")
     assert status == 200
     assert json.loads(body)["allowedOrigins"] == []
+
+
+def test_a_project_script_runs_with_the_project_settings_and_stops(tmp_path: Path) -> None:
+    # bench/ui_latency.py compares the app's page loads with this one-title page: it
+    # must be served with the app's own settings (here: no trusted origin), then stopped.
+    with running_script(tmp_path, "bench/empty_page.py") as empty:
+        process = empty.process
+        assert process.poll() is None
+        split = urlsplit(empty.url)
+        connection = http.client.HTTPConnection(split.hostname or "", split.port, timeout=30)
+        try:
+            connection.request("GET", "/_stcore/host-config")
+            response = connection.getresponse()
+            assert response.status == 200
+            assert json.loads(response.read())["allowedOrigins"] == []
+        finally:
+            connection.close()
+    assert process.poll() is not None
 
 
 def _chunks(total: int, size: int = 256 * 1024) -> Iterator[bytes]:
