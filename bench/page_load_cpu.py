@@ -40,11 +40,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from ui_latency import CHROMIUM, CHROMIUM_ARGS, EMPTY_PAGE  # noqa: E402  (the same browser)
 
-from tests.e2e.pages import RUN_COUNTER, SETTLED, VIEWPORT, sign_in  # noqa: E402
+from tests.e2e.pages import RUN_COUNTER, VIEWPORT, settle_after, sign_in  # noqa: E402
 from tests.e2e.servers import running_app, running_script  # noqa: E402
 
-#: The page's first script run has finished and the page has settled.
-LOADED = f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()"
 #: Report rows, in order: (label, test on (process kind, thread name)).
 GROUPS: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("page main thread", lambda kind, thread: kind == "renderer" and thread == "chromium"),
@@ -101,14 +99,14 @@ def _chromium() -> dict[tuple[str, str], tuple[str, str, float]]:
 def _measure(page: Any, server_pid: int, url: str, loads: int) -> dict[str, float]:
     for _ in range(2):  # warm-up: the first loads compile and cache
         page.goto(url)
-        page.wait_for_function(LOADED)
+        settle_after(page, 0)  # its first script run finished, settled
     server_before = _threads(str(server_pid))
     browser_before = _chromium()
     walls: list[float] = []
     for _ in range(loads):
         start = time.perf_counter()
         page.goto(url)
-        page.wait_for_function(LOADED)
+        settle_after(page, 0)  # its first script run finished, settled
         walls.append((time.perf_counter() - start) * 1000)
     server_after = _threads(str(server_pid))
     browser_after = _chromium()

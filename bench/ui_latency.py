@@ -412,13 +412,13 @@ class BoardSession:
         rich = self.cases[RICH_CASE]
         coordinator = self.pages["demo.coordinator"]
         coordinator.goto(f"{self.url}/worklist")
-        coordinator.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+        settle_after(coordinator, 0)
         oncologist = self.pages["demo.oncologist"]
         oncologist.goto(f"{self.url}/case?case={rich}&tab=Assessments")
-        oncologist.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+        settle_after(oncologist, 0)
         surgeon = self.pages["demo.surgeon"]
         surgeon.goto(f"{self.url}/presenter?meeting=1&item=1")
-        surgeon.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+        settle_after(surgeon, 0)
         self.slice_forward = True
         #: the drawn time of the last page load (see _timed_goto)
         self.drawn = float("nan")
@@ -446,7 +446,7 @@ class BoardSession:
         if action == "open case from the worklist":
             if not oncologist.url.rstrip("/").endswith("/worklist"):
                 oncologist.goto(f"{self.url}/worklist")
-            oncologist.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+            settle_after(oncologist, 0)
             # untimed: choose the first case in the keyboard picker
             picker = oncologist.get_by_role("combobox", name=PICKER_LABEL)
             picker.click()
@@ -478,12 +478,12 @@ class BoardSession:
                 return float("nan")
             case_id = self.finalize_ids.pop(0)
             surgeon.goto(f"{self.url}/case?case={case_id}&tab=Plan")
-            surgeon.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+            settle_after(surgeon, 0)
             button = surgeon.get_by_role("button", name="Finalize plan")
             took = _timed_click(surgeon, button)
             surgeon.get_by_text("Plan finalized").first.wait_for()
             surgeon.goto(f"{self.url}/presenter?meeting=1&item={self.presenter_item}")
-            surgeon.wait_for_function(f"() => (window.__tbRuns || 0) > 0 && ({SETTLED})()")
+            settle_after(surgeon, 0)
             return took
         if action == "presenter next/previous":
             name = "Next case" if self.presenter_item == 1 else "Previous case"

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.servers import AppServer, running_app, running_script
+from tests.e2e.servers import AppServer, ScriptServer, running_app, running_script
 
 MB = 1024 * 1024
 
@@ -33,7 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
 
 def _request(
-    server: AppServer,
+    server: AppServer | ScriptServer,
     method: str,
     path: str,
     body: bytes | Iterator[bytes] | None = None,
@@ -67,15 +67,9 @@ def test_a_project_script_runs_with_the_project_settings_and_stops(tmp_path: Pat
     with running_script(tmp_path, "bench/empty_page.py") as empty:
         process = empty.process
         assert process.poll() is None
-        split = urlsplit(empty.url)
-        connection = http.client.HTTPConnection(split.hostname or "", split.port, timeout=30)
-        try:
-            connection.request("GET", "/_stcore/host-config")
-            response = connection.getresponse()
-            assert response.status == 200
-            assert json.loads(response.read())["allowedOrigins"] == []
-        finally:
-            connection.close()
+        status, _headers, body = _request(empty, "GET", "/_stcore/host-config")
+        assert status == 200
+        assert json.loads(body)["allowedOrigins"] == []
     assert process.poll() is not None
 
 
